@@ -1,0 +1,170 @@
+"""The command line: parse arguments, call the Python API, render. No ML lives here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from . import compare, get_strategies, load_table, make_synthetic
+from .errors import ImblabError
+from .evaluation import Holdout, RepeatedKFold
+from .strategies import STRATEGIES
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message):
+        raise ImblabError(f"{message} (see '{self.prog} --help')")
+
+
+def _whole(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
+
+
+def _jobs(text):
+    value = _whole(-1)(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a positive number of processes, or -1 for all cores")
+    return value
+
+
+def build_parser():
+    parser = _Parser(prog="imblab",
+                     description="Compare ways of handling class imbalance in binary classification.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run", help="compare strategies on the practical's data or your own",
+        description="Fit each strategy, evaluate it on held-out rows and write a run folder. "
+                    "With no arguments: the course practical (synthetic 95:5 data, 80/20 holdout).",
+    )
+    data = run.add_argument_group("your own data")
+    data.add_argument("--data", metavar="FILE", help="a .csv or .parquet file")
+    data.add_argument("--target", metavar="COLUMN", help="the label column (required with --data)")
+    data.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
+    synth = run.add_argument_group("the practical's synthetic data (without --data)")
+    synth.add_argument("--samples", type=_whole(20), default=10000, help="rows (default 10000)")
+    synth.add_argument("--features", type=_whole(4), default=20, help="features (default 20)")
+    synth.add_argument("--minority-share", type=_fraction, default=0.05,
+                       help="share of the positive class, below 0.5 (default 0.05)")
+    ev = run.add_argument_group("evaluation")
+    ev.add_argument("--strategies", metavar="LIST",
+                    help=f"comma-separated, from: {', '.join(STRATEGIES)} (default: all four)")
+    ev.add_argument("--seed", type=_whole(0), default=42, help="seeds data, splits and models (default 42)")
+    ev.add_argument("--test-size", type=_fraction, default=0.2, help="holdout test share (default 0.2)")
+    ev.add_argument("--folds", type=_whole(2), help="repeated stratified k-fold instead of a holdout")
+    ev.add_argument("--repeats", type=_whole(1), help="repeats of --folds (default 2 with --folds)")
+    ev.add_argument("--jobs", type=_jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
+    out = run.add_argument_group("output")
+    out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
+    out.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    out.add_argument("--quiet", action="store_true", help="print only the comparison table")
+
+    commands.add_parser("strategies", help="list the strategies",
+                        description="List every strategy with what it does.")
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    console = Console()
+    errors = Console(stderr=True)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "run":
+            return _run(args, console, errors)
+        if args.command == "strategies":
+            return _strategies(console)
+        build_parser().print_help()
+        return 2
+    except ImblabError as exc:
+        errors.print(f"imblab: error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("imblab: interrupted", style="red")
+        return 130
+
+
+def _run(args, console, errors):
+    if args.data is None and (args.target or args.positive):
+        raise ImblabError("--target and --positive describe a file: pass --data FILE as well")
+    if args.repeats is not None and args.folds is None:
+        raise ImblabError("--repeats goes with --folds: pass --folds K as well")
+    strategies = get_strategies(args.strategies)  # fail fast, before reading any data
+
+    if args.data is not None:
+        if args.target is None:
+            raise ImblabError("--data needs --target COLUMN: the name of the label column")
+        dataset = load_table(args.data, args.target, positive=args.positive)
+    else:
+        dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
+
+    if args.folds is not None:
+        protocol = RepeatedKFold(args.folds, args.repeats or 2, random_state=args.seed)
+    else:
+        protocol = Holdout(args.test_size, stratify=dataset.kind != "synthetic", random_state=args.seed)
+
+    out = Path(args.out) if args.out else _default_run_folder(dataset.name)
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise ImblabError(f"run folder '{out}' already exists and is not empty: choose another --out or pass --overwrite")
+
+    from .report.progress import fit_progress
+    from .report.terminal import render_run
+
+    with fit_progress(errors, total=len(strategies) * protocol.n_splits) as on_done:
+        results = compare(dataset, [s.name for s in strategies], protocol,
+                          random_state=args.seed, n_jobs=args.jobs, on_done=on_done)
+    render_run(results, console, reports=not args.quiet)
+    folder = results.save(out, overwrite=args.overwrite)
+    console.print(f"Run folder: {folder}")
+    return 1 if results.errors() else 0
+
+
+def _strategies(console):
+    from rich.table import Table
+
+    table = Table(title="Strategies", title_justify="left")
+    table.add_column("Name", style="bold")
+    table.add_column("Family")
+    table.add_column("What it does")
+    for strategy in STRATEGIES.values():
+        table.add_row(strategy.name, strategy.family, strategy.summary)
+    console.print(table)
+    return 0
+
+
+def _default_run_folder(name):
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path("runs") / f"{stamp}-{name}"
+    n = 2
+    while folder.exists():
+        folder = Path("runs") / f"{stamp}-{name}-{n}"
+        n += 1
+    return folder
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The runner: fits every (strategy, split) and records out-of-sample predictions.
+
+It is the one place that knows about parallelism and failure isolation: a
+strategy that raises while fitting or predicting is recorded as failed and
+the others carry on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ImblabError
+from ..strategies import minority_rows_needed
+
+PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred"]
+
+
+@dataclass
+class FitRecord:
+    """What happened when one strategy was fitted on one split."""
+
+    strategy: str
+    split_id: int
+    train_counts: dict
+    test_counts: dict
+    fit_seconds: float = 0.0
+    predict_seconds: float = 0.0
+    facts: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def check_feasible(dataset, strategies, splits, *, random_state):
+    """Raise ImblabError before any fitting if a strategy cannot run on some training part."""
+    for strategy in strategies:
+        needed, reason = minority_rows_needed(strategy.build(dataset, random_state=random_state))
+        for split in splits:
+            have = int(dataset.y[split.train].sum())
+            if have < needed:
+                raise ImblabError(
+                    f"strategy '{strategy.name}' cannot run: {reason}, but the training part of "
+                    f"split {split.split_id} has {have} (class {dataset.pos_label!r}); add minority "
+                    f"rows, use fewer folds, or leave '{strategy.name}' out of --strategies"
+                )
+
+
+def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=None):
+    """Fit each strategy on each split; return (predictions DataFrame, list of FitRecord).
+
+    ``on_done(record)`` is called in this process as each fit finishes.
+    """
+    tasks = [(strategy, split) for strategy in strategies for split in splits]
+    if n_jobs == 1:
+        results = (_fit_and_predict(dataset, s, sp, random_state) for s, sp in tasks)
+    else:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fit_and_predict)(dataset, s, sp, random_state) for s, sp in tasks
+        )
+    parts, records = [], []
+    for part, record in results:
+        records.append(record)
+        if part is not None:
+            parts.append(part)
+        if on_done is not None:
+            on_done(record)
+    predictions = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PREDICTION_COLUMNS)
+    )
+    return predictions, records
+
+
+def _fit_and_predict(dataset, strategy, split, random_state):
+    record = FitRecord(
+        strategy=strategy.name,
+        split_id=split.split_id,
+        train_counts=dataset.class_counts(split.train),
+        test_counts=dataset.class_counts(split.test),
+    )
+    try:
+        estimator = strategy.build(dataset, random_state=random_state)
+        start = time.perf_counter()
+        estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
+        record.fit_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        X_test = dataset.X.iloc[split.test]
+        y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
+        y_pred = estimator.predict(X_test)
+        record.predict_seconds = time.perf_counter() - start
+        if not np.all(np.isfinite(y_score)):
+            raise FloatingPointError("the model predicted non-finite probabilities")
+    except Exception as exc:  # isolate the failure: the other strategies' results still count
+        record.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        return None, record
+    record.facts = training_facts(estimator)
+    part = pd.DataFrame({
+        "strategy": strategy.name,
+        "split_id": split.split_id,
+        "row_id": split.test.astype(np.int64),
+        "y_true": dataset.y[split.test].astype(np.int8),
+        "y_score": y_score.astype(np.float64),
+        "y_pred": np.asarray(y_pred).astype(np.int8),
+    })
+    return part, record
+
+
+def training_facts(estimator):
+    """What a fitted estimator learned about the imbalance: resampled counts, class weights."""
+    steps = estimator.steps if hasattr(estimator, "steps") else [("model", estimator)]
+    model = steps[-1][1]
+    facts = {}
+    samplers = [type(step).__name__ for _, step in steps if hasattr(step, "fit_resample")]
+    if samplers:
+        facts["samplers"] = samplers
+    if hasattr(model, "class_counts_"):
+        facts["class_counts_seen"] = {int(k): int(v) for k, v in model.class_counts_.items()}
+    if getattr(model, "class_weight", None) is not None and hasattr(model, "class_weight_"):
+        facts["class_weight"] = {int(k): float(v) for k, v in model.class_weight_.items()}
+    if hasattr(model, "backend_"):
+        facts["keras_backend"] = model.backend_
+    return facts

@@ -1,0 +1,83 @@
+"""The one call that compares strategies on a dataset."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+from ._backend import backend_name
+from .data import make_synthetic
+from .evaluation.protocols import Holdout
+from .evaluation.runner import check_feasible, run_tasks
+from .results import Results
+from .strategies import get_strategies
+
+VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "keras", "jax", "scipy"]
+
+
+def compare(dataset=None, strategies=None, protocol=None, *, random_state=42, n_jobs=1, on_done=None):
+    """Fit each strategy on each split of ``dataset`` and collect the results.
+
+    Parameters
+    ----------
+    dataset : Dataset, optional
+        Defaults to the practical's synthetic 95:5 data.
+    strategies : list of str or str, optional
+        Strategy names (or a comma-separated string); defaults to the
+        practical's ``naive, smote_ann, weighted_ann, brf``.
+    protocol : Holdout or RepeatedKFold, optional
+        Defaults to the practical's 80/20 holdout for synthetic data and a
+        stratified 80/20 holdout for a user's table.
+    random_state : int, default=42
+        Seeds every strategy; the same seed gives the same numbers.
+    n_jobs : int, default=1
+        Fits to run at once (joblib processes); -1 uses every core.
+    on_done : callable, optional
+        Called with each :class:`FitRecord` as its fit finishes.
+
+    Returns
+    -------
+    Results
+
+    Examples
+    --------
+    >>> from imblab import compare, make_synthetic
+    >>> results = compare(make_synthetic(n_samples=500), strategies="naive,brf")
+    >>> list(results.summary["strategy"])
+    ['naive', 'brf']
+    """
+    dataset = make_synthetic(random_state=random_state) if dataset is None else dataset
+    chosen = get_strategies(strategies)
+    if protocol is None:
+        protocol = Holdout(stratify=dataset.kind != "synthetic", random_state=random_state)
+    splits = list(protocol.splits(dataset.y))
+    check_feasible(dataset, chosen, splits, random_state=random_state)
+    predictions, fits = run_tasks(
+        dataset, chosen, splits, random_state=random_state, n_jobs=n_jobs, on_done=on_done
+    )
+    config = {
+        "strategies": [s.name for s in chosen],
+        "protocol": protocol.describe(),
+        "random_state": random_state,
+        "n_jobs": n_jobs,
+        "keras_backend": backend_name(),
+        "python": platform.python_version(),
+        "versions": _versions(),
+    }
+    return Results(
+        predictions=predictions,
+        fits=fits,
+        config=config,
+        dataset=dataset.describe(),
+        strategy_notes={s.name: {"family": s.family, "summary": s.summary, "how": s.how} for s in chosen},
+    )
+
+
+def _versions():
+    found = {}
+    for name in VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found

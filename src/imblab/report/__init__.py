@@ -1,0 +1,1 @@
+"""Rendering results: the terminal and the run folder."""

@@ -1,0 +1,69 @@
+"""Writing a run folder: all of it or none of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ImblabError
+
+
+def write_run_folder(results, folder, *, overwrite=False):
+    """Write ``results`` to ``folder`` atomically.
+
+    Files are written to a temporary folder beside the target and moved into
+    place at the end, so an interrupted or failed write leaves nothing behind.
+
+    Files: ``summary.csv`` (one row per strategy), ``folds.csv`` (one row per
+    strategy and split), ``predictions.parquet`` (the record) and
+    ``results.json`` (configuration, versions, dataset, per-strategy reports).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ImblabError(f"--out '{folder}' is a file: give the path of a folder to write the run into")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise ImblabError(
+            f"run folder '{folder}' already exists and is not empty: choose another --out or pass --overwrite"
+        )
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as exc:
+        raise ImblabError(f"cannot create run folder '{folder}': {exc.strerror or exc}") from None
+    try:
+        results.summary.to_csv(staging / "summary.csv", index=False)
+        results.folds.to_csv(staging / "folds.csv", index=False)
+        results.predictions.to_parquet(staging / "predictions.parquet", index=False)
+        with open(staging / "results.json", "w", encoding="utf-8") as fh:
+            json.dump(_finite(results.to_dict()), fh, indent=2, default=_json_default, allow_nan=False)
+            fh.write("\n")
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+def _finite(value):
+    """NaN (an undefined metric) becomes JSON's null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

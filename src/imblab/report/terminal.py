@@ -1,0 +1,104 @@
+"""The run as the practical prints it, then the side-by-side table, with rich."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..evaluation.metrics import LOWER_IS_BETTER
+
+#: The comparison table's columns: metric, heading.
+TABLE_COLUMNS = [
+    ("precision_1", "Precision (1)"),
+    ("recall_1", "Recall (1)"),
+    ("f1_1", "F1 (1)"),
+    ("accuracy", "Accuracy"),
+    ("balanced_accuracy", "Balanced acc."),
+    ("roc_auc", "ROC-AUC"),
+    ("average_precision", "PR-AUC (AP)"),
+]
+
+
+def render_run(results, console, *, reports=True):
+    """Print the dataset, the imbalance handling, the reports and the comparison table."""
+    console.print(dataset_overview(results))
+    for line in training_lines(results):
+        console.print(line)
+    if reports:
+        for name in results.strategies:
+            report = results.classification_report(name)
+            if report:
+                console.print(Panel(Text(report.rstrip()), title=f"{name} — classification report",
+                                    title_align="left", expand=False))
+    console.print(comparison_table(results))
+    for name, error in results.errors().items():
+        console.print(Text(f"✗ {name} {error}", style="bold red"))
+
+
+def dataset_overview(results):
+    ds = results.dataset
+    counts = ds["class_counts"]
+    protocol = results.config["protocol"]
+    train = results.train_counts
+    lines = [
+        Text.assemble(("Dataset ", "bold"), f"{ds['name']}: {ds['rows']} rows × {ds['features']} features; "
+                      f"positive class {ds['positive_label']!r} is {counts[1]} rows "
+                      f"({ds['minority_share']:.1%})"),
+        Text.assemble(("Protocol ", "bold"), _describe_protocol(protocol)),
+        Text.assemble(("Training part ", "bold"), _counts(train)),
+        Text(f"Always predicting the majority class scores {ds['majority_accuracy']:.1%} accuracy "
+             "and finds none of the minority class: the accuracy paradox.", style="italic"),
+    ]
+    return Group(*lines)
+
+
+def training_lines(results):
+    """What each strategy did about the imbalance, as the practical prints it."""
+    lines = []
+    for name in results.strategies:
+        facts = results.fit_facts(name)
+        if facts.get("samplers"):
+            lines.append(Text.assemble((f"{name}", "bold cyan"), f": after {'+'.join(facts['samplers'])} "
+                                       f"the network trains on {_counts(facts.get('class_counts_seen', {}))}"))
+        if facts.get("class_weight"):
+            weights = ", ".join(f"{k}: {v:.3f}" for k, v in facts["class_weight"].items())
+            lines.append(Text.assemble((f"{name}", "bold cyan"), f": class weights {{{weights}}}"))
+    return lines
+
+
+def comparison_table(results):
+    summary = results.summary
+    table = Table(title="Side by side (class 1 = positive)", title_justify="left")
+    table.add_column("Strategy", style="bold")
+    for _, heading in TABLE_COLUMNS:
+        table.add_column(heading, justify="right")
+    best = {}
+    for metric, _ in TABLE_COLUMNS:
+        column = summary[metric].dropna()
+        if len(column):
+            best[metric] = column.min() if metric in LOWER_IS_BETTER else column.max()
+    for _, row in summary.iterrows():
+        cells = []
+        for metric, _ in TABLE_COLUMNS:
+            value = row[metric]
+            if value != value:  # NaN: undefined or failed
+                cells.append(Text("—", style="dim"))
+            else:
+                style = "bold green" if metric in best and value == best[metric] else ""
+                cells.append(Text(f"{value:.3f}", style=style))
+        table.add_row(row["strategy"], *cells)
+    return table
+
+
+def _describe_protocol(protocol):
+    if protocol["name"].endswith("holdout"):
+        share = protocol["test_size"]
+        return f"{protocol['name']}, {1 - share:.0%} train / {share:.0%} test, seed {protocol['random_state']}"
+    return (f"{protocol['name']}, {protocol['folds']} folds × {protocol['repeats']} repeats, "
+            f"seed {protocol['random_state']}")
+
+
+def _counts(counts):
+    return ", ".join(f"class {k}: {v}" for k, v in counts.items())

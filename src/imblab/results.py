@@ -1,0 +1,162 @@
+"""Results: the predictions of a run and everything derived from them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import classification_report
+
+from .errors import ImblabError
+from .evaluation.metrics import METRICS, score_predictions
+
+
+class Results:
+    """The record of one comparison and the tables computed from it.
+
+    Every table is computed from ``predictions`` (one row per strategy, split
+    and test row), so a saved run can be rescored without refitting.
+
+    Attributes
+    ----------
+    predictions : DataFrame
+        ``strategy, split_id, row_id, y_true, y_score, y_pred``.
+    fits : list of dict
+        Per (strategy, split): class counts, timings, what the fit learned
+        about the imbalance (resampled counts, class weights), any error.
+    config : dict
+        Strategies, protocol, seed, Keras backend and library versions.
+    dataset : dict
+        The dataset's description (see ``Dataset.describe``).
+    """
+
+    def __init__(self, *, predictions, fits, config, dataset, strategy_notes):
+        self.predictions = predictions
+        self.fits = [asdict(f) if is_dataclass(f) else dict(f) for f in fits]
+        self.config = config
+        self.dataset = dataset
+        self.strategy_notes = strategy_notes
+
+    @property
+    def strategies(self):
+        return list(self.config["strategies"])
+
+    @cached_property
+    def folds(self):
+        """Metrics of each strategy on each split."""
+        return score_predictions(self.predictions)
+
+    @cached_property
+    def summary(self):
+        """One row per strategy: each metric's mean over the splits, and its status."""
+        rows = []
+        for name in self.strategies:
+            part = self.folds[self.folds["strategy"] == name]
+            row = {"strategy": name, "n_splits": len(part)}
+            row.update({m: part[m].mean() if len(part) else np.nan for m in METRICS})
+            row["error"] = self.errors().get(name, "")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def errors(self):
+        """The first error of each strategy that failed on some split."""
+        found = {}
+        for fit in self.fits:
+            if fit["error"] and fit["strategy"] not in found:
+                n_failed = sum(f["error"] is not None for f in self.fits if f["strategy"] == fit["strategy"])
+                n_all = sum(f["strategy"] == fit["strategy"] for f in self.fits)
+                found[fit["strategy"]] = f"failed on {n_failed} of {n_all} splits: {fit['error']}"
+        return found
+
+    def fit_facts(self, strategy):
+        """Facts of the strategy's first successful fit (resampled counts, class weights)."""
+        for fit in self.fits:
+            if fit["strategy"] == strategy and not fit["error"]:
+                return fit["facts"]
+        return {}
+
+    @property
+    def train_counts(self):
+        """Class counts of the first split's training part."""
+        return self.fits[0]["train_counts"] if self.fits else {}
+
+    def classification_report(self, strategy, *, output_dict=False):
+        """scikit-learn's classification report over all of the strategy's out-of-sample rows."""
+        part = self.predictions[self.predictions["strategy"] == strategy]
+        if part.empty:
+            return {} if output_dict else ""
+        names = [str(self.dataset["negative_label"]), str(self.dataset["positive_label"])]
+        if names[0] == names[1]:
+            names = ["0", "1"]
+        return classification_report(
+            part["y_true"], part["y_pred"], labels=[0, 1], target_names=names,
+            zero_division=0, output_dict=output_dict,
+        )
+
+    def to_dict(self):
+        """Everything but the predictions, as plain JSON-ready values."""
+        return {
+            "config": self.config,
+            "dataset": self.dataset,
+            "train_class_counts": self.train_counts,
+            "strategies": {
+                name: {
+                    **self.strategy_notes.get(name, {}),
+                    "metrics": _plain_row(self.summary, name),
+                    "training": self.fit_facts(name),
+                    "classification_report": self.classification_report(name, output_dict=True),
+                    "error": self.errors().get(name),
+                }
+                for name in self.strategies
+            },
+            "fits": self.fits,
+        }
+
+    def save(self, folder, *, overwrite=False):
+        """Write the run folder: predictions, tables and results.json. Returns its path."""
+        from .report.files import write_run_folder
+
+        return write_run_folder(self, folder, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, folder):
+        """Read a run folder written by :meth:`save`, recomputing every table from its predictions."""
+        folder = Path(folder)
+        try:
+            with open(folder / "results.json", encoding="utf-8") as fh:
+                saved = json.load(fh)
+            predictions = pd.read_parquet(folder / "predictions.parquet")
+        except FileNotFoundError as exc:
+            raise ImblabError(
+                f"'{folder}' is not a complete run folder: {Path(exc.filename).name} is missing"
+            ) from None
+        fits = [_restore_fit(f) for f in saved["fits"]]
+        saved["dataset"]["class_counts"] = _int_keys(saved["dataset"]["class_counts"])
+        notes = {name: {k: v for k, v in s.items() if k in ("family", "summary", "how")}
+                 for name, s in saved["strategies"].items()}
+        return cls(predictions=predictions, fits=fits, config=saved["config"],
+                   dataset=saved["dataset"], strategy_notes=notes)
+
+
+def _plain_row(frame, strategy):
+    row = frame[frame["strategy"] == strategy].iloc[0].to_dict()
+    return {k: (None if isinstance(v, float) and np.isnan(v) else (v.item() if isinstance(v, np.generic) else v))
+            for k, v in row.items() if k != "strategy"}
+
+
+def _int_keys(mapping):
+    """JSON turns the class keys 0 and 1 into strings; turn them back."""
+    return {int(k): v for k, v in mapping.items()}
+
+
+def _restore_fit(fit):
+    facts = dict(fit["facts"])
+    for key in ("class_counts_seen", "class_weight"):
+        if key in facts:
+            facts[key] = _int_keys(facts[key])
+    return {**fit, "facts": facts, "train_counts": _int_keys(fit["train_counts"]),
+            "test_counts": _int_keys(fit["test_counts"])}

@@ -1,0 +1,171 @@
+"""The practical's Keras network as a scikit-learn classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._backend import keras
+
+
+class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
+    """A small Keras network for binary classification, usable wherever scikit-learn expects a classifier.
+
+    The architecture is the practical's: ``Dense(hidden_units, relu) →
+    Dense(1, sigmoid)``, trained with Adam on binary cross-entropy in
+    mini-batches, the rows shuffled every epoch. On the JAX backend the
+    training loop is compiled as a whole (see ``_jax_training``); on other
+    backends Keras' own ``fit`` runs it.
+
+    Parameters
+    ----------
+    hidden_units : int, default=16
+        Units of the hidden ReLU layer.
+    epochs : int, default=5
+        Passes over the training data.
+    batch_size : int, default=32
+        Rows per gradient step.
+    learning_rate : float, default=0.001
+        Adam's learning rate (Keras' default).
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies each row's loss by its class's weight. ``"balanced"`` uses
+        ``w_c = N / (2 · n_c)`` computed from the rows passed to ``fit``, the
+        practical's formula.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights and the shuffling; the same seed gives the
+        same model.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    class_counts_ : dict
+        Rows of each class seen by ``fit`` (after any resampling before it).
+    class_weight_ : dict
+        The class weights used, keyed by class label.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    backend_ : str
+        The Keras backend that trained the model.
+    model_ : keras.Model
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = KerasMLPClassifier(random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (200, 2)
+    """
+
+    def __init__(self, hidden_units=16, *, epochs=5, batch_size=32, learning_rate=0.001,
+                 class_weight=None, random_state=None):
+        self.hidden_units = hidden_units
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Train a fresh network on ``X``, ``y``."""
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self.classes_, y01 = np.unique(y, return_inverse=True)
+        if len(self.classes_) != 2:
+            raise ValueError(
+                f"KerasMLPClassifier is binary: expected 2 classes in y, got {len(self.classes_)}"
+            )
+        return self._fit(X, y01.astype(np.float32))
+
+    def _fit(self, X, y01):
+        self.class_counts_ = {c: int(n) for c, n in zip(self.classes_, np.bincount(y01.astype(int), minlength=2))}
+        weights = self._resolve_class_weight(y01)
+        self.class_weight_ = dict(zip(self.classes_, weights))
+        sample_weight = np.where(y01 == 1, weights[1], weights[0]).astype(np.float32)
+
+        rng = check_random_state(self.random_state)
+        init_seeds = rng.randint(np.iinfo(np.int32).max, size=2)
+        k = keras()
+        self.model_ = self._build(X.shape[1], init_seeds)
+        optimizer = k.optimizers.Adam(learning_rate=self.learning_rate)
+        optimizer.build(self.model_.trainable_variables)
+        self.backend_ = k.backend.backend()
+        if self.backend_ == "jax":
+            from . import _jax_training
+
+            loss = k.losses.BinaryCrossentropy(reduction=None)
+            self.loss_curve_ = _jax_training.train(
+                self.model_, optimizer, loss, X, y01, sample_weight,
+                epochs=self.epochs, batch_size=self.batch_size, rng=rng,
+                cache_key=("mlp", X.shape[1], self.hidden_units, self.learning_rate),
+            )
+        else:
+            k.utils.set_random_seed(int(rng.randint(np.iinfo(np.int32).max)))
+            self.model_.compile(optimizer=optimizer, loss="binary_crossentropy")
+            history = self.model_.fit(
+                X, y01, sample_weight=sample_weight, batch_size=self.batch_size,
+                epochs=self.epochs, shuffle=True, verbose=0,
+            )
+            self.loss_curve_ = [float(v) for v in history.history["loss"]]
+        return self
+
+    def _resolve_class_weight(self, y01):
+        if self.class_weight is None:
+            return np.ones(2)
+        if isinstance(self.class_weight, str):
+            if self.class_weight != "balanced":
+                raise ValueError(
+                    f"class_weight must be a dict, 'balanced' or None, got {self.class_weight!r}"
+                )
+            # compute_class_weight's "balanced" is N / (n_classes · n_c), the practical's formula.
+            return compute_class_weight("balanced", classes=np.arange(2), y=y01.astype(int))
+        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+
+    def _build(self, n_features, seeds):
+        k = keras()
+        layers = k.layers
+        return k.Sequential([
+            k.Input(shape=(n_features,)),
+            layers.Dense(self.hidden_units, activation="relu",
+                         kernel_initializer=k.initializers.GlorotUniform(seed=int(seeds[0]))),
+            layers.Dense(1, activation="sigmoid",
+                         kernel_initializer=k.initializers.GlorotUniform(seed=int(seeds[1]))),
+        ])
+
+    def predict_proba(self, X):
+        """Probabilities of each class, in the order of ``classes_``."""
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        p1 = np.asarray(keras().ops.convert_to_numpy(self.model_(X, training=False)), dtype=np.float64)
+        p1 = p1.reshape(-1)
+        return np.column_stack([1.0 - p1, p1])
+
+    def predict(self, X):
+        """The positive class where its probability exceeds 0.5, as in the practical."""
+        proba = self.predict_proba(X)
+        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+
+    def __getstate__(self):
+        # Keras models do not pickle on every backend; their weights do.
+        state = self.__dict__.copy()
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_weights"] = model.get_weights()
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("_weights", None)
+        self.__dict__.update(state)
+        if weights is not None:
+            self.model_ = self._build(self.n_features_in_, seeds=(0, 0))
+            self.model_.set_weights(weights)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.non_deterministic = self.random_state is None
+        return tags
