@@ -91,6 +91,8 @@ def build_parser():
 def main(argv=None):
     """Run the command line; return the exit status."""
     console = Console()
+    if not console.is_terminal:  # piped or captured: don't squeeze the table into 80 columns
+        console = Console(width=max(console.width, 120))
     errors = Console(stderr=True)
     try:
         args = build_parser().parse_args(argv)

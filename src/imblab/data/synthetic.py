@@ -25,7 +25,7 @@ def make_synthetic(n_samples=10000, n_features=20, minority_share=0.05, *, rando
     >>> from imblab import make_synthetic
     >>> ds = make_synthetic()
     >>> ds.n_rows, ds.n_features, ds.class_counts()
-    (10000, 20, {0: 9466, 1: 534})
+    (10000, 20, {0: 9460, 1: 540})
     """
     if not isinstance(n_samples, (int, np.integer)) or n_samples < 20:
         raise ImblabError(f"--samples must be a whole number of at least 20, got {n_samples!r}")

@@ -1,0 +1,95 @@
+"""Time `imblab run` against the course practical as written, side by side.
+
+Usage: python benchmarks/bench.py --reference-python .venv-ref/bin/python [--repeats 5]
+
+Each command runs once untimed (to warm the disk cache and JAX's compilation
+cache), then ``--repeats`` times, alternating, in fresh processes. Wall time and
+peak resident memory come from the operating system (``os.wait4``). The
+network's own training time is measured in-process, warm: 5 epochs on the
+15,152 SMOTE-resampled rows of the practical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REFERENCE = HERE / "reference_practical.py"
+
+
+def timed(command, env=None):
+    """Wall seconds and peak RSS (MB) of one run of ``command``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"benchmark command failed: {' '.join(map(str, command))}\n{stderr}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def network_seconds(repeats):
+    """Warm training time of the practical's network on the SMOTE-resampled training part."""
+    from imblearn.over_sampling import SMOTE
+
+    from imblab import Holdout, KerasMLPClassifier, make_synthetic
+
+    ds = make_synthetic()
+    split = next(Holdout().splits(ds.y))
+    X_res, y_res = SMOTE(random_state=42).fit_resample(ds.X.to_numpy()[split.train], ds.y[split.train])
+    KerasMLPClassifier(random_state=42).fit(X_res, y_res)  # warm: imports, tracing, compilation
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        KerasMLPClassifier(random_state=42).fit(X_res, y_res)
+        times.append(time.perf_counter() - start)
+    return len(y_res), times
+
+
+def describe(times):
+    return f"{statistics.median(times):7.2f} s  (min {min(times):.2f}, max {max(times):.2f})"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reference-python", required=True, help="a Python with TensorFlow installed")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    imblab = [sys.executable, "-m", "imblab", "run", "--quiet", "--overwrite"]
+    reference = [args.reference_python, str(REFERENCE)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    with tempfile.TemporaryDirectory() as tmp:
+        imblab += ["--out", str(Path(tmp) / "run")]
+        timed(reference, env)
+        timed(imblab, env)
+        ref_runs, imb_runs = [], []
+        for i in range(args.repeats):
+            ref_runs.append(timed(reference, env))
+            imb_runs.append(timed(imblab, env))
+            print(f"  round {i + 1}: reference {ref_runs[-1][0]:.2f} s, imblab {imb_runs[-1][0]:.2f} s",
+                  flush=True)
+
+    ref_wall = [w for w, _ in ref_runs]
+    imb_wall = [w for w, _ in imb_runs]
+    ratio = statistics.median(imb_wall) / statistics.median(ref_wall)
+    rows, net = network_seconds(args.repeats)
+    print()
+    print(f"practical, end to end ({args.repeats} runs each, median)")
+    print(f"  reference (tf.keras script)  {describe(ref_wall)}   peak {max(m for _, m in ref_runs):6.0f} MB")
+    print(f"  imblab run                   {describe(imb_wall)}   peak {max(m for _, m in imb_runs):6.0f} MB")
+    print(f"  ratio imblab / reference     {ratio:7.2f}x   (target <= 0.40x)")
+    print(f"network: 5 epochs on {rows} SMOTE rows, warm  {describe(net)}   (target <= 0.25 s)")
+
+
+if __name__ == "__main__":
+    main()
