@@ -26,7 +26,7 @@ def test_practical_run_writes_the_run_folder(tmp_path, capsys):
     assert out.count("classification report") == 4
     assert "Side by side" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "folds.csv", "predictions.parquet", "results.json", "summary.csv"]
+        "comparison.csv", "folds.csv", "predictions.parquet", "results.json", "summary.csv"]
 
     summary = pd.read_csv(out_dir / "summary.csv")
     assert list(summary["strategy"]) == ["naive", "smote_ann", "weighted_ann", "brf"]
@@ -63,19 +63,32 @@ def test_strategies_subset_and_synthetic_options(tmp_path, capsys):
     assert saved["config"]["random_state"] == 3
 
 
-def test_own_csv_with_categories_and_missing_values(table, mixed_frame, tmp_path, capsys):
+def test_own_csv_defaults_to_repeated_cv(table, mixed_frame, tmp_path, capsys):
     path = table(mixed_frame)
     status, out, err = run(capsys, "run", "--data", str(path), "--target", "churn",
-                           "--strategies", "weighted_ann,brf,smote_ann", "--out", str(tmp_path / "r"))
+                           "--strategies", "naive,weighted_ann,brf,smote_ann", "--out", str(tmp_path / "r"))
+    assert status == 0, err
+    saved = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert saved["config"]["protocol"] == {"name": "repeated stratified k-fold", "folds": 5, "repeats": 2,
+                                           "random_state": 42}
+    assert saved["dataset"]["positive_label"] == "yes"
+    folds = pd.read_csv(tmp_path / "r" / "folds.csv")
+    assert len(folds) == 4 * 10
+    assert set(folds["support_1"]) == {8}  # stratified: 40 positives / 5 folds
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
+    assert summary["error"].isna().all()
+    assert (summary["n_splits"] == 10).all()
+    assert (summary.set_index("strategy").drop("naive")["roc_auc"] > 0.7).all()
+    assert "mean over splits ± half the 95% corrected-t interval" in out
+
+
+def test_own_csv_holdout_is_stratified(table, mixed_frame, tmp_path, capsys):
+    status, _, err = run(capsys, "run", "--data", str(table(mixed_frame)), "--target", "churn", "--holdout",
+                         "--strategies", "weighted_ann,brf", "--quiet", "--out", str(tmp_path / "r"))
     assert status == 0, err
     saved = json.loads((tmp_path / "r" / "results.json").read_text())
     assert saved["config"]["protocol"]["name"] == "stratified holdout"
-    assert saved["dataset"]["positive_label"] == "yes"
-    # stratified: the test part keeps the 10% positive share exactly
-    assert saved["fits"][0]["test_counts"] == {"0": 72, "1": 8}
-    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
-    assert summary["error"].isna().all()
-    assert (summary["roc_auc"] > 0.7).all()
+    assert saved["fits"][0]["test_counts"] == {"0": 72, "1": 8}  # exactly the 10% positive share
 
 
 def test_strategies_command_lists_every_strategy(capsys):
@@ -96,7 +109,9 @@ def _frame(**columns):
     (["--test-size", "1.5"], "argument --test-size: expected a number between 0 and 1"),
     (["--minority-share", "0.6"], "--minority-share must be between 0 and 0.5"),
     (["--jobs", "0"], "argument --jobs"),
-    (["--repeats", "3"], "--repeats goes with --folds"),
+    (["--holdout", "--folds", "3"], "--holdout and --folds/--repeats exclude each other"),
+    (["--folds", "3", "--test-size", "0.3"], "--test-size sets a holdout's test share"),
+    (["--metric", "accuracy_1"], "unknown metric 'accuracy_1': choose from precision_1"),
     (["--target", "y"], "pass --data FILE as well"),
     (["--data", "x.csv"], "--data needs --target"),
     (["--data", "nowhere.csv", "--target", "y"], "data file 'nowhere.csv' does not exist"),
@@ -144,13 +159,17 @@ def test_minority_too_small_for_smote(table, tmp_path, capsys):
     rng = np.random.RandomState(0)
     frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
                           "y": [1] * 6 + [0] * 54})
-    status, _, err = run(capsys, "run", "--data", str(table(frame)), "--target", "y",
+    status, _, err = run(capsys, "run", "--data", str(table(frame)), "--target", "y", "--holdout",
                          "--out", str(tmp_path / "never"))
     assert status == 2
     # stratified 80/20 keeps 5 of the 6 positives for training; SMOTE's 5 neighbours need 6
     assert "strategy 'smote_ann' cannot run: SMOTE (k_neighbors=5) needs more than 5 minority rows" in err
     assert "split 0 has 5" in err
     assert not (tmp_path / "never").exists()
+    # 5-fold CV leaves 4 or 5 positives in each training part
+    status, _, err = run(capsys, "run", "--data", str(table(frame)), "--target", "y",
+                         "--out", str(tmp_path / "never"))
+    assert status == 2 and "has 4 (class 1); add minority rows, use fewer folds" in err
 
 
 def test_existing_run_folder_is_not_overwritten_without_asking(tmp_path, capsys):

@@ -7,7 +7,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._backend import backend_name
 from .data import make_synthetic
-from .evaluation.protocols import Holdout
+from .errors import ImblabError
+from .evaluation.metrics import METRICS
+from .evaluation.protocols import Holdout, RepeatedKFold
 from .evaluation.runner import check_feasible, run_tasks
 from .results import Results
 from .strategies import get_strategies
@@ -15,7 +17,8 @@ from .strategies import get_strategies
 VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "keras", "jax", "scipy"]
 
 
-def compare(dataset=None, strategies=None, protocol=None, *, random_state=42, n_jobs=1, on_done=None):
+def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
+            on_done=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -26,8 +29,10 @@ def compare(dataset=None, strategies=None, protocol=None, *, random_state=42, n_
         Strategy names (or a comma-separated string); defaults to the
         practical's ``naive, smote_ann, weighted_ann, brf``.
     protocol : Holdout or RepeatedKFold, optional
-        Defaults to the practical's 80/20 holdout for synthetic data and a
-        stratified 80/20 holdout for a user's table.
+        Defaults to the practical's 80/20 holdout for synthetic data and to
+        5 folds × 2 repeats of stratified cross-validation for a user's table.
+    metric : str, default="f1_1"
+        The metric strategies are ranked and tested by (minority-class F1).
     random_state : int, default=42
         Seeds every strategy; the same seed gives the same numbers.
     n_jobs : int, default=1
@@ -48,8 +53,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, random_state=42, n_
     """
     dataset = make_synthetic(random_state=random_state) if dataset is None else dataset
     chosen = get_strategies(strategies)
+    check_metric(metric)
     if protocol is None:
-        protocol = Holdout(stratify=dataset.kind != "synthetic", random_state=random_state)
+        protocol = default_protocol(dataset, random_state=random_state)
     splits = list(protocol.splits(dataset.y))
     check_feasible(dataset, chosen, splits, random_state=random_state)
     predictions, fits = run_tasks(
@@ -58,6 +64,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, random_state=42, n_
     config = {
         "strategies": [s.name for s in chosen],
         "protocol": protocol.describe(),
+        "metric": metric,
         "random_state": random_state,
         "n_jobs": n_jobs,
         "keras_backend": backend_name(),
@@ -71,6 +78,18 @@ def compare(dataset=None, strategies=None, protocol=None, *, random_state=42, n_
         dataset=dataset.describe(),
         strategy_notes={s.name: {"family": s.family, "summary": s.summary, "how": s.how} for s in chosen},
     )
+
+
+def default_protocol(dataset, *, random_state=42):
+    """The practical's holdout for its synthetic data; 5 × 2 stratified CV for a user's table."""
+    if dataset.kind == "synthetic":
+        return Holdout(random_state=random_state)
+    return RepeatedKFold(folds=5, repeats=2, random_state=random_state)
+
+
+def check_metric(metric):
+    if metric not in METRICS:
+        raise ImblabError(f"unknown metric {metric!r}: choose from {', '.join(METRICS)}")
 
 
 def _versions():

@@ -13,6 +13,7 @@ from sklearn.metrics import classification_report
 
 from .errors import ImblabError
 from .evaluation.metrics import METRICS, score_predictions
+from .evaluation.statistics import evaluate
 
 
 class Results:
@@ -50,17 +51,38 @@ class Results:
         """Metrics of each strategy on each split."""
         return score_predictions(self.predictions)
 
+    @property
+    def metric(self):
+        """The metric strategies are ranked and tested by."""
+        return self.config.get("metric", "f1_1")
+
     @cached_property
     def summary(self):
-        """One row per strategy: each metric's mean over the splits, and its status."""
+        """One row per strategy: each metric's mean over the splits, its spread and 95% interval.
+
+        Columns: ``strategy, n_splits``, each metric (the mean), then
+        ``{metric}_mean, _std, _ci_low, _ci_high`` for each, and ``error``.
+        """
         rows = []
         for name in self.strategies:
             part = self.folds[self.folds["strategy"] == name]
             row = {"strategy": name, "n_splits": len(part)}
             row.update({m: part[m].mean() if len(part) else np.nan for m in METRICS})
-            row["error"] = self.errors().get(name, "")
             rows.append(row)
-        return pd.DataFrame(rows)
+        summary = pd.DataFrame(rows)
+        summary = summary.merge(self._statistics[0], on="strategy", how="left")
+        summary["error"] = [self.errors().get(name, "") for name in summary["strategy"]]
+        return summary
+
+    @property
+    def comparison(self):
+        """Strategies ranked by :attr:`metric`, each tested against the best (Holm-adjusted)."""
+        return self._statistics[1]
+
+    @cached_property
+    def _statistics(self):
+        return evaluate(self.folds, self.predictions, self.fits, protocol=self.config["protocol"],
+                        metric=self.metric, random_state=self.config["random_state"])
 
     def errors(self):
         """The first error of each strategy that failed on some split."""
@@ -113,6 +135,7 @@ class Results:
                 }
                 for name in self.strategies
             },
+            "comparison": self.comparison.to_dict(orient="records"),
             "fits": self.fits,
         }
 

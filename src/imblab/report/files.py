@@ -18,8 +18,9 @@ def write_run_folder(results, folder, *, overwrite=False):
     Files are written to a temporary folder beside the target and moved into
     place at the end, so an interrupted or failed write leaves nothing behind.
 
-    Files: ``summary.csv`` (one row per strategy), ``folds.csv`` (one row per
-    strategy and split), ``predictions.parquet`` (the record) and
+    Files: ``summary.csv`` (one row per strategy, with intervals),
+    ``folds.csv`` (one row per strategy and split), ``comparison.csv`` (each
+    strategy against the best), ``predictions.parquet`` (the record) and
     ``results.json`` (configuration, versions, dataset, per-strategy reports).
     """
     folder = Path(folder)
@@ -37,6 +38,7 @@ def write_run_folder(results, folder, *, overwrite=False):
     try:
         results.summary.to_csv(staging / "summary.csv", index=False)
         results.folds.to_csv(staging / "folds.csv", index=False)
+        results.comparison.to_csv(staging / "comparison.csv", index=False)
         results.predictions.to_parquet(staging / "predictions.parquet", index=False)
         with open(staging / "results.json", "w", encoding="utf-8") as fh:
             json.dump(_finite(results.to_dict()), fh, indent=2, default=_json_default, allow_nan=False)

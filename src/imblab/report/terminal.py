@@ -70,10 +70,18 @@ def training_lines(results):
 
 def comparison_table(results):
     summary = results.summary
-    table = Table(title="Side by side (class 1 = positive)", title_justify="left")
-    table.add_column("Strategy", style="bold")
+    verdicts = _verdicts(results)
+    table = Table(
+        title=f"Side by side (class 1 = positive): {_describe_uncertainty(results)}",
+        title_justify="left",
+        caption=f"vs best: by {results.metric}; 'tied' = not significantly worse than the best "
+                "(Holm-adjusted p ≥ 0.05)",
+        caption_justify="left",
+    )
+    table.add_column("Strategy", style="bold", no_wrap=True)
     for _, heading in TABLE_COLUMNS:
         table.add_column(heading, justify="right")
+    table.add_column("vs best", no_wrap=True)
     best = {}
     for metric, _ in TABLE_COLUMNS:
         column = summary[metric].dropna()
@@ -85,11 +93,31 @@ def comparison_table(results):
             value = row[metric]
             if value != value:  # NaN: undefined or failed
                 cells.append(Text("—", style="dim"))
-            else:
-                style = "bold green" if metric in best and value == best[metric] else ""
-                cells.append(Text(f"{value:.3f}", style=style))
-        table.add_row(row["strategy"], *cells)
+                continue
+            style = "bold green" if metric in best and value == best[metric] else ""
+            half = (row[f"{metric}_ci_high"] - row[f"{metric}_ci_low"]) / 2
+            cells.append(Text(f"{value:.3f}" + (f" ± {half:.3f}" if half == half else ""), style=style))
+        table.add_row(row["strategy"], *cells, verdicts.get(row["strategy"], Text("")))
     return table
+
+
+def _verdicts(results):
+    verdicts = {}
+    for _, row in results.comparison.iterrows():
+        if row["strategy"] == row["best"]:
+            verdicts[row["strategy"]] = Text("★ best", style="bold green")
+        elif row["tied_with_best"]:
+            verdicts[row["strategy"]] = Text(f"≈ tied (p={row['p_adjusted']:.2f})", style="green")
+        else:
+            verdicts[row["strategy"]] = Text(f"worse (p={row['p_adjusted']:.3f})", style="red")
+    return verdicts
+
+
+def _describe_uncertainty(results):
+    protocol = results.config["protocol"]
+    if protocol["name"].endswith("holdout"):
+        return "value ± half the 95% stratified-bootstrap interval"
+    return "mean over splits ± half the 95% corrected-t interval"
 
 
 def _describe_protocol(protocol):

@@ -22,14 +22,15 @@ import numpy as np
 
 BATCH_BUCKET = 16  # batches per epoch are rounded up to a multiple of this
 
-_compiled = {}
+_compiled_runs = {}
 
 
-def train(model, optimizer, loss, X, y, sample_weight, *, epochs, batch_size, rng, cache_key):
+def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_size, rng, cache_key):
     """Train ``model`` in place; return the mean training loss of each epoch.
 
     ``cache_key`` identifies the architecture, optimizer and loss: models that
-    share it share one compiled program.
+    share it share one compiled program and one fresh optimizer state, made
+    by ``make_optimizer()`` the first time.
     """
     import jax.numpy as jnp
 
@@ -53,33 +54,59 @@ def train(model, optimizer, loss, X, y, sample_weight, *, epochs, batch_size, rn
     w_pad = np.zeros(padded_rows, dtype=np.float32)
     w_pad[:n_rows] = sample_weight
 
-    run = _compiled_run(cache_key, model, optimizer, loss)
+    run, optimizer_state = _compiled(cache_key, model, make_optimizer, loss)
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
-    optimizer_state = [v.value for v in optimizer.variables]
-    trainable, optimizer_state, batch_losses = run(
+    trainable, _, batch_losses = run(
         trainable, non_trainable, optimizer_state,
         jnp.asarray(X_pad), jnp.asarray(y_pad), jnp.asarray(w_pad),
         jnp.asarray(index), jnp.asarray(mask),
     )
     for variable, value in zip(model.trainable_variables, trainable):
         variable.assign(value)
-    for variable, value in zip(optimizer.variables, optimizer_state):
-        variable.assign(value)
     batch_losses = np.asarray(batch_losses)[:, :n_batches]
     return batch_losses.mean(axis=1).tolist()
 
 
-def _compiled_run(key, model, optimizer, loss):
-    """One jitted function per architecture, optimizer and loss.
+def predict(model, X, *, cache_key):
+    """The model's outputs for ``X``, from one compiled program per architecture."""
+    import jax.numpy as jnp
+
+    forward = _compiled_forward.get(cache_key)
+    if forward is None:
+        forward = _compiled_forward[cache_key] = _make_forward(model)
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+    return np.asarray(forward(trainable, non_trainable, jnp.asarray(X, dtype=jnp.float32)))
+
+
+_compiled_forward = {}
+
+
+def _make_forward(model):
+    import jax
+
+    @jax.jit
+    def forward(trainable, non_trainable, X):
+        return model.stateless_call(trainable, non_trainable, X, training=False)[0]
+
+    return forward
+
+
+def _compiled(key, model, make_optimizer, loss):
+    """One jitted training run and one initial optimizer state per key.
 
     ``stateless_call`` and ``stateless_apply`` are pure functions of the
     variables passed in, so a program traced with one model serves every model
-    of the same configuration.
+    of the same configuration. Building an optimizer runs small JAX programs
+    eagerly (each compiled on first use), so its fresh state is kept too.
     """
-    if key not in _compiled:
-        _compiled[key] = _make_run(model, optimizer, loss)
-    return _compiled[key]
+    if key not in _compiled_runs:
+        optimizer = make_optimizer()
+        optimizer.build(model.trainable_variables)
+        initial_state = [v.value for v in optimizer.variables]
+        _compiled_runs[key] = (_make_run(model, optimizer, loss), initial_state)
+    return _compiled_runs[key]
 
 
 def _make_run(model, optimizer, loss):

@@ -1,0 +1,51 @@
+"""The vectorised bootstrap metrics equal scikit-learn's metrics given the counts as sample weights."""
+
+import numpy as np
+import pytest
+from imblearn.metrics import geometric_mean_score
+from sklearn import metrics as skm
+
+from imblab.evaluation.bootstrap import stratified_counts, weighted_metrics
+
+SKLEARN = {
+    "precision_1": lambda t, s, p, w: skm.precision_score(t, p, sample_weight=w, zero_division=0),
+    "recall_1": lambda t, s, p, w: skm.recall_score(t, p, sample_weight=w, zero_division=0),
+    "f1_1": lambda t, s, p, w: skm.f1_score(t, p, sample_weight=w, zero_division=0),
+    "precision_0": lambda t, s, p, w: skm.precision_score(t, p, pos_label=0, sample_weight=w, zero_division=0),
+    "recall_0": lambda t, s, p, w: skm.recall_score(t, p, pos_label=0, sample_weight=w, zero_division=0),
+    "f1_0": lambda t, s, p, w: skm.f1_score(t, p, pos_label=0, sample_weight=w, zero_division=0),
+    "accuracy": lambda t, s, p, w: skm.accuracy_score(t, p, sample_weight=w),
+    "balanced_accuracy": lambda t, s, p, w: skm.balanced_accuracy_score(t, p, sample_weight=w),
+    "geometric_mean": lambda t, s, p, w: geometric_mean_score(t, p, sample_weight=w),
+    "mcc": lambda t, s, p, w: skm.matthews_corrcoef(t, p, sample_weight=w),
+    "roc_auc": lambda t, s, p, w: skm.roc_auc_score(t, s, sample_weight=w),
+    "average_precision": lambda t, s, p, w: skm.average_precision_score(t, s, sample_weight=w),
+    "brier": lambda t, s, p, w: skm.brier_score_loss(t, s, sample_weight=w),
+    "log_loss": lambda t, s, p, w: skm.log_loss(t, s, sample_weight=w),
+}
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_weighted_metrics_match_sklearn(ties):
+    rng = np.random.RandomState(1)
+    n = 300
+    t = (rng.rand(n) < 0.1).astype(int)
+    s = np.clip(rng.rand(n) * 0.7 + 0.3 * t, 0.001, 0.999)
+    if ties:
+        s = np.round(s, 1)  # many tied scores, within and across the classes
+    p = (s > 0.5).astype(int)
+    W = stratified_counts(t, 5, random_state=0)
+    ours = weighted_metrics(W, t, s, p)
+    for b in range(len(W)):
+        for name, reference in SKLEARN.items():
+            assert ours[name][b] == pytest.approx(reference(t, s, p, W[b]), abs=1e-6), (name, b)
+
+
+def test_stratified_counts_keep_class_totals_and_are_seeded():
+    t = np.array([0] * 90 + [1] * 10)
+    W = stratified_counts(t, 50, random_state=3)
+    assert W.shape == (50, 100)
+    np.testing.assert_array_equal(W[:, t == 1].sum(axis=1), 10)
+    np.testing.assert_array_equal(W[:, t == 0].sum(axis=1), 90)
+    np.testing.assert_array_equal(W, stratified_counts(t, 50, random_state=3))
+    assert not np.array_equal(W, stratified_counts(t, 50, random_state=4))
