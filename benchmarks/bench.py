@@ -55,6 +55,21 @@ def network_seconds(repeats):
     return len(y_res), times
 
 
+def cross_validation_seconds(repeats, env):
+    """Wall times of the 5 × 2 cross-validated practical with one and with two processes."""
+    times = {1: [], 2: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            for jobs in (1, 2):
+                command = [sys.executable, "-m", "imblab", "run", "--quiet", "--overwrite", "--folds", "5",
+                           "--repeats", "2", "--jobs", str(jobs), "--out", str(Path(tmp) / f"cv{jobs}")]
+                times[jobs].append(timed(command, env)[0])
+        same = (Path(tmp) / "cv1" / "summary.csv").read_bytes() == (Path(tmp) / "cv2" / "summary.csv").read_bytes()
+    if not same:
+        sys.exit("--jobs 1 and --jobs 2 gave different summaries")
+    return times
+
+
 def describe(times):
     return f"{statistics.median(times):7.2f} s  (min {min(times):.2f}, max {max(times):.2f})"
 
@@ -63,6 +78,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reference-python", required=True, help="a Python with TensorFlow installed")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cv-repeats", type=int, default=3,
+                        help="runs of the 5 × 2 cross-validation with --jobs 1 and --jobs 2")
     args = parser.parse_args()
 
     imblab = [sys.executable, "-m", "imblab", "run", "--quiet", "--overwrite"]
@@ -83,12 +100,19 @@ def main():
     imb_wall = [w for w, _ in imb_runs]
     ratio = statistics.median(imb_wall) / statistics.median(ref_wall)
     rows, net = network_seconds(args.repeats)
+    cv = cross_validation_seconds(args.cv_repeats, env)
     print()
     print(f"practical, end to end ({args.repeats} runs each, median)")
     print(f"  reference (tf.keras script)  {describe(ref_wall)}   peak {max(m for _, m in ref_runs):6.0f} MB")
     print(f"  imblab run                   {describe(imb_wall)}   peak {max(m for _, m in imb_runs):6.0f} MB")
     print(f"  ratio imblab / reference     {ratio:7.2f}x   (target <= 0.40x)")
     print(f"network: 5 epochs on {rows} SMOTE rows, warm  {describe(net)}   (target <= 0.25 s)")
+    print()
+    print(f"practical's data, 5 folds × 2 repeats, four strategies ({args.cv_repeats} runs each, median)")
+    for jobs, times in cv.items():
+        print(f"  imblab run --jobs {jobs}             {describe(times)}")
+    speedup = statistics.median(cv[1]) / statistics.median(cv[2])
+    print(f"  speed-up of --jobs 2             {speedup:7.2f}x   (target >= 1.6x)")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,15 @@ def build_parser():
     out.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     out.add_argument("--quiet", action="store_true", help="print only the comparison table")
 
+    rescore = commands.add_parser(
+        "rescore", help="recompute a run folder's tables from its predictions",
+        description="Recompute summary.csv, folds.csv and comparison.csv of a run folder from its "
+                    "predictions.parquet, without refitting; optionally rank by another metric.",
+    )
+    rescore.add_argument("folder", metavar="RUN_DIR")
+    rescore.add_argument("--metric", help="rank and test strategies by this metric instead")
+    rescore.add_argument("--quiet", action="store_true", help="print only the comparison table")
+
     commands.add_parser("strategies", help="list the strategies",
                         description="List every strategy with what it does.")
     return parser
@@ -106,6 +115,8 @@ def main(argv=None):
         args = build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args, console, errors)
+        if args.command == "rescore":
+            return _rescore(args, console)
         if args.command == "strategies":
             return _strategies(console)
         build_parser().print_help()
@@ -157,6 +168,20 @@ def _run(args, console, errors):
     render_run(results, console, reports=not args.quiet)
     console.print(f"Run folder: {folder}")
     return 1 if results.errors() else 0
+
+
+def _rescore(args, console):
+    from .report.terminal import render_run
+    from .results import Results
+
+    results = Results.load(args.folder)
+    if args.metric is not None:
+        check_metric(args.metric)
+        results = results.with_metric(args.metric)
+    results.save(args.folder, overwrite=True)
+    render_run(results, console, reports=not args.quiet)
+    console.print(f"Rescored: {args.folder}")
+    return 0
 
 
 def _strategies(console):

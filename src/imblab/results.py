@@ -119,6 +119,11 @@ class Results:
             zero_division=0, output_dict=output_dict,
         )
 
+    def with_metric(self, metric):
+        """The same record, ranked and tested by another metric."""
+        return Results(predictions=self.predictions, fits=self.fits, config={**self.config, "metric": metric},
+                       dataset=self.dataset, strategy_notes=self.strategy_notes)
+
     def to_dict(self):
         """Everything but the predictions, as plain JSON-ready values."""
         return {
@@ -149,6 +154,8 @@ class Results:
     def load(cls, folder):
         """Read a run folder written by :meth:`save`, recomputing every table from its predictions."""
         folder = Path(folder)
+        if not folder.is_dir():
+            raise ImblabError(f"run folder '{folder}' does not exist: give a folder written by 'imblab run'")
         try:
             with open(folder / "results.json", encoding="utf-8") as fh:
                 saved = json.load(fh)

@@ -1,0 +1,115 @@
+"""Intervals, tests and comparisons: hand-computed values and known outcomes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import imblab
+from imblab import RepeatedKFold, make_synthetic
+from imblab.evaluation.statistics import bootstrap_pvalue, corrected_interval, corrected_ttest, holm
+from imblab.strategies import registry
+
+
+def test_corrected_interval_by_hand():
+    values = [0.60, 0.70, 0.65, 0.55, 0.75]
+    # mean 0.65, s = sqrt(0.025/4) = 0.0790569; corrected variance s²(1/5 + 0.25) = 0.0028125
+    mean, std, low, high = corrected_interval(values, 0.25)
+    assert mean == pytest.approx(0.65)
+    assert std == pytest.approx(0.0790569, rel=1e-6)
+    half = 2.7764451 * np.sqrt(0.0028125)  # t(0.975, df=4) = 2.7764451
+    assert (low, high) == (pytest.approx(0.65 - half), pytest.approx(0.65 + half))
+    # the correction widens the naive interval, which uses s²/J
+    naive_half = 2.7764451 * std / np.sqrt(5)
+    assert high - low > 2 * naive_half
+
+
+def test_corrected_ttest_by_hand():
+    d = [0.02, 0.04, 0.03, 0.05, 0.01, 0.03, 0.02, 0.04, 0.03, 0.03]
+    t, p = corrected_ttest(d, 1 / 4)
+    mean, var = 0.03, np.var(d, ddof=1)  # var = 0.0001333…
+    t_hand = mean / np.sqrt((1 / 10 + 1 / 4) * var)
+    assert t == pytest.approx(t_hand)
+    assert p == pytest.approx(2 * stats.t.sf(t_hand, df=9))
+    assert corrected_ttest([0.0] * 10, 0.25) == (0.0, 1.0)
+
+
+def test_bootstrap_pvalue_and_holm_by_hand():
+    assert bootstrap_pvalue([0.1] * 999) == pytest.approx(2 / 1000)
+    assert bootstrap_pvalue([0.0] * 50) == 1.0
+    assert bootstrap_pvalue([-0.1, 0.1, 0.2, 0.3]) == pytest.approx(0.8)
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, np.nan]), [0.03, 0.06, 0.06, np.nan])
+    np.testing.assert_allclose(holm([0.5, 0.001]), [0.5, 0.002])
+
+
+def test_holdout_comparison_on_the_practical(practical):
+    comparison = practical.comparison.set_index("strategy")
+    assert practical.metric == "f1_1"
+    assert comparison["rank"].min() == 1
+    best = comparison.index[comparison["rank"] == 1][0]
+    assert comparison.loc[best, "tied_with_best"]
+    assert comparison.loc["naive", "p_adjusted"] < 0.01
+    assert not comparison.loc["naive", "tied_with_best"]
+    summary = practical.summary.set_index("strategy")
+    for metric in ["f1_1", "recall_1", "roc_auc"]:
+        for name in ["smote_ann", "weighted_ann", "brf"]:
+            row = summary.loc[name]
+            assert row[f"{metric}_ci_low"] <= row[f"{metric}_mean"] <= row[f"{metric}_ci_high"]
+            assert row[f"{metric}_mean"] == row[metric]
+
+
+@pytest.fixture
+def brf_twin(monkeypatch):
+    """A second name for the very same Balanced Random Forest."""
+    brf = registry.STRATEGIES["brf"]
+    monkeypatch.setitem(registry.STRATEGIES, "brf_twin",
+                        registry.Strategy("brf_twin", brf.family, brf.summary, brf.how, brf.factory))
+
+
+def test_identical_copy_is_tied_and_naive_is_worse_holdout(brf_twin):
+    results = imblab.compare(make_synthetic(n_samples=3000), strategies="naive,brf,brf_twin")
+    comparison = results.comparison.set_index("strategy")
+    twin = comparison.loc["brf_twin"] if comparison.loc["brf", "rank"] == 1 else comparison.loc["brf"]
+    assert twin["difference"] == 0 and twin["p_value"] == 1.0 and twin["tied_with_best"]
+    assert comparison.loc["naive", "p_adjusted"] < 0.01 and not comparison.loc["naive", "tied_with_best"]
+
+
+def test_identical_copy_is_tied_and_naive_is_worse_cv(brf_twin):
+    results = imblab.compare(make_synthetic(n_samples=3000), strategies="naive,brf,brf_twin",
+                             protocol=RepeatedKFold(5, 2))
+    comparison = results.comparison.set_index("strategy")
+    assert set(comparison.loc[["brf", "brf_twin"], "tied_with_best"]) == {True}
+    assert comparison["p_value"].max() == 1.0
+    assert comparison.loc["naive", "p_adjusted"] < 0.01
+    summary = results.summary.set_index("strategy")
+    assert (summary["n_splits"] == 10).all()
+    folds = results.folds[results.folds["strategy"] == "brf"]["f1_1"]
+    mean, _, low, high = corrected_interval(folds, 600 / 2400)
+    assert summary.loc["brf", "f1_1_ci_low"] == pytest.approx(low)
+    assert summary.loc["brf", "f1_1_ci_high"] == pytest.approx(high)
+
+
+def test_other_metric_and_lower_is_better(practical):
+    by_brier = practical.with_metric("brier").comparison
+    assert list(by_brier["mean"]) == sorted(by_brier["mean"])  # ranked ascending: lower is better
+
+
+def test_rescoring_a_run_folder_gives_the_same_tables(practical, tmp_path):
+    folder = practical.save(tmp_path / "run")
+    before = {name: (folder / name).read_bytes() for name in ["summary.csv", "folds.csv", "comparison.csv"]}
+    from imblab.cli import main
+
+    assert main(["rescore", str(folder), "--quiet"]) == 0
+    for name, content in before.items():
+        assert (folder / name).read_bytes() == content, name
+    loaded = imblab.Results.load(folder)
+    pd.testing.assert_frame_equal(loaded.summary, practical.summary)
+    assert main(["rescore", str(folder), "--metric", "roc_auc", "--quiet"]) == 0
+    assert set(pd.read_csv(folder / "comparison.csv")["metric"]) == {"roc_auc"}
+
+
+def test_rescore_of_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    from imblab.cli import main
+
+    assert main(["rescore", str(tmp_path / "nothing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
