@@ -154,11 +154,11 @@ def _run(args, console, errors):
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
 
-    out = Path(args.out) if args.out else _default_run_folder(dataset.name)
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
-        raise ImblabError(f"run folder '{out}' already exists and is not empty: choose another --out or pass --overwrite")
-
+    from .report.files import check_run_folder
     from .report.progress import fit_progress
+
+    # checked now as well as when writing, so that a bad --out fails before the fits, not after
+    out = check_run_folder(args.out or _default_run_folder(dataset.name), overwrite=args.overwrite)
     from .report.terminal import render_run
 
     with fit_progress(errors, total=len(strategies) * protocol.n_splits) as on_done:

@@ -60,10 +60,7 @@ def read_frame(path):
         frame = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
     except pd.errors.EmptyDataError:
         raise ImblabError(f"data file '{path}' is empty: expected a header row and data rows") from None
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ImblabError(f"cannot read '{path}' as {fmt.upper()}: {reason}") from None
-    except Exception as exc:  # pyarrow raises its own exception types
+    except Exception as exc:  # parser, decoding, OS and pyarrow errors alike
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ImblabError(f"cannot read '{path}' as {fmt.upper()}: {reason}") from None
     if frame.shape[0] == 0:

@@ -23,13 +23,7 @@ def write_run_folder(results, folder, *, overwrite=False):
     strategy against the best), ``predictions.parquet`` (the record) and
     ``results.json`` (configuration, versions, dataset, per-strategy reports).
     """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ImblabError(f"--out '{folder}' is a file: give the path of a folder to write the run into")
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-        raise ImblabError(
-            f"run folder '{folder}' already exists and is not empty: choose another --out or pass --overwrite"
-        )
+    folder = check_run_folder(folder, overwrite=overwrite)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
@@ -49,6 +43,18 @@ def write_run_folder(results, folder, *, overwrite=False):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return folder
+
+
+def check_run_folder(folder, *, overwrite=False):
+    """Raise ImblabError unless ``folder`` can be written; return it as a Path."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ImblabError(f"--out '{folder}' is a file: give the path of a folder to write the run into")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise ImblabError(
+            f"run folder '{folder}' already exists and is not empty: choose another --out or pass --overwrite"
+        )
     return folder
 
 
