@@ -66,7 +66,27 @@ def test_resampling_before_splitting_would_have_inflated_the_scores():
     assert leaky["precision_1"] > proper["precision_1"] + 0.1
 
 
+def test_forked_workers_give_identical_results(tmp_path):
+    """In a fresh process JAX has not started, so --jobs 2 forks worker processes."""
+    import subprocess
+    import sys
+
+    def run(jobs):
+        out = tmp_path / f"jobs{jobs}"
+        subprocess.run([sys.executable, "-m", "imblab", "run", "--samples", "1500", "--folds", "3",
+                        "--repeats", "1", "--strategies", "naive,smote_ann,brf", "--jobs", str(jobs),
+                        "--quiet", "--out", str(out)], check=True, capture_output=True)
+        return out
+
+    one, two = run(1), run(2)
+    for name in ["summary.csv", "folds.csv", "comparison.csv"]:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    pd.testing.assert_frame_equal(pd.read_parquet(one / "predictions.parquet"),
+                                  pd.read_parquet(two / "predictions.parquet"))
+
+
 def test_parallel_fits_give_identical_predictions():
+    """In this test process JAX is already running, so --jobs uses threads."""
     ds = make_synthetic(n_samples=1500)
     protocol = RepeatedKFold(3, 1, random_state=0)
     kwargs = dict(strategies="naive,weighted_ann,brf", protocol=protocol)

@@ -7,7 +7,11 @@ the others carry on.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,23 +54,12 @@ def check_feasible(dataset, strategies, splits, *, random_state):
 def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=None):
     """Fit each strategy on each split; return (predictions DataFrame, list of FitRecord).
 
-    ``on_done(record)`` is called in this process as each fit finishes. With
-    ``n_jobs != 1`` fits run in threads: JAX's compiled training and NumPy
-    release the GIL, and threads share the imports and compiled programs that
-    worker processes would each rebuild (measured on the 5 × 2 practical:
-    processes took as long as one job, because each worker spends ~2.5 s
-    importing Keras and scikit-learn).
+    ``on_done(record)`` is called in this process as each fit finishes, in
+    task order. See :func:`parallel_map` for how ``n_jobs`` runs them.
     """
-    tasks = [(strategy, split) for strategy in strategies for split in splits]
-    if n_jobs == 1:
-        results = (_fit_and_predict(dataset, s, sp, random_state) for s, sp in tasks)
-    else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator")(
-            delayed(_fit_and_predict)(dataset, s, sp, random_state) for s, sp in tasks
-        )
+    tasks = [(dataset, strategy, split, random_state) for strategy in strategies for split in splits]
     parts, records = [], []
+    results = parallel_map(_fit_task, tasks, n_jobs=n_jobs)
     for part, record in results:
         records.append(record)
         if part is not None:
@@ -77,6 +70,56 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PREDICTION_COLUMNS)
     )
     return predictions, records
+
+
+def parallel_map(func, tasks, *, n_jobs=1):
+    """``map(func, tasks)`` over ``n_jobs`` workers, results in task order, as a generator.
+
+    Workers are forked processes that inherit this process's imports, so they
+    start in milliseconds; spawned workers (joblib's loky) would each spend
+    ~2.5 s importing Keras and scikit-learn, about as long as the 5 × 2
+    practical's fits they take over. Forking is only safe before JAX has
+    started its runtime in this process (its threads do not survive a fork):
+    after that, and where fork does not exist, the workers are threads, which
+    give less because the fits' Python-side work holds the GIL.
+
+    Tasks are handed to workers through the fork itself, not pickled, so any
+    strategy works; only results travel back.
+    """
+    n_jobs = os.cpu_count() or 1 if n_jobs == -1 else n_jobs
+    n_jobs = min(n_jobs, len(tasks))
+    if n_jobs <= 1:
+        yield from map(func, tasks)
+    elif _can_fork():
+        global _FORKED_TASKS
+        _FORKED_TASKS = (func, tasks)
+        try:
+            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+                yield from pool.imap(_run_forked_task, range(len(tasks)))
+        finally:
+            _FORKED_TASKS = None
+    else:
+        with ThreadPoolExecutor(n_jobs) as pool:
+            yield from pool.map(func, tasks)
+
+
+_FORKED_TASKS = None
+
+
+def _run_forked_task(index):
+    func, tasks = _FORKED_TASKS
+    return func(tasks[index])
+
+
+def _can_fork():
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    xla_bridge = sys.modules.get("jax._src.xla_bridge")
+    return not getattr(xla_bridge, "_backends", None)
+
+
+def _fit_task(task):
+    return _fit_and_predict(*task)
 
 
 def _fit_and_predict(dataset, strategy, split, random_state):
