@@ -1,5 +1,7 @@
 """Intervals, tests and comparisons: hand-computed values and known outcomes."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,9 +37,11 @@ def test_corrected_ttest_by_hand():
 
 
 def test_bootstrap_pvalue_and_holm_by_hand():
-    assert bootstrap_pvalue([0.1] * 999) == pytest.approx(2 / 1000)
-    assert bootstrap_pvalue([0.0] * 50) == 1.0
-    assert bootstrap_pvalue([-0.1, 0.1, 0.2, 0.3]) == pytest.approx(0.8)
+    d = [-0.1, 0.1, 0.2, 0.3]  # sd = 0.17078
+    assert bootstrap_pvalue(d, 0.1) == pytest.approx(2 * stats.norm.sf(0.1 / 0.1707825))
+    assert bootstrap_pvalue(d, 0.1) == pytest.approx(0.5582, abs=1e-4)
+    assert bootstrap_pvalue([0.0] * 50, 0.0) == 1.0
+    assert bootstrap_pvalue([0.3] * 50, 0.3) == 0.0
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03, np.nan]), [0.03, 0.06, 0.06, np.nan])
     np.testing.assert_allclose(holm([0.5, 0.001]), [0.5, 0.002])
 
@@ -61,9 +65,8 @@ def test_holdout_comparison_on_the_practical(practical):
 @pytest.fixture
 def brf_twin(monkeypatch):
     """A second name for the very same Balanced Random Forest."""
-    brf = registry.STRATEGIES["brf"]
     monkeypatch.setitem(registry.STRATEGIES, "brf_twin",
-                        registry.Strategy("brf_twin", brf.family, brf.summary, brf.how, brf.factory))
+                        dataclasses.replace(registry.STRATEGIES["brf"], name="brf_twin"))
 
 
 def test_identical_copy_is_tied_and_naive_is_worse_holdout(brf_twin):

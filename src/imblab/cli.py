@@ -75,7 +75,8 @@ def build_parser():
                        help="share of the positive class, below 0.5 (default 0.05)")
     ev = run.add_argument_group("evaluation")
     ev.add_argument("--strategies", metavar="LIST",
-                    help=f"comma-separated, from: {', '.join(STRATEGIES)} (default: all four)")
+                    help=f"comma-separated names ({', '.join(STRATEGIES)}), presets (practical, all-basic) "
+                         "or specs such as smote+ann, brf@f1 (see 'imblab strategies'; default: the practical's four)")
     ev.add_argument("--seed", type=_whole(0), default=42, help="seeds data, splits and models (default 42)")
     ev.add_argument("--metric", default="f1_1",
                     help="rank and test strategies by this metric (default f1_1, minority F1)")
@@ -187,12 +188,29 @@ def _rescore(args, console):
 def _strategies(console):
     from rich.table import Table
 
-    table = Table(title="Strategies", title_justify="left")
+    from .strategies import PRESETS
+    from .strategies.catalogue import LEARNERS, POLICIES, SAMPLERS, WEIGHTINGS
+
+    console.print("A strategy is [bold]sampler+learner:weighting@policy[/bold]; only the learner is required. "
+                  "Examples: smote+ann, ann:balanced, adasyn+rf, brf@f1, "
+                  "'smote(k=3,ratio=0.5)+lr@recall=0.9', rf:balanced@cost=10:1", highlight=False)
+    for title, parts in [("Samplers (sampler+…)", SAMPLERS), ("Learners", LEARNERS),
+                         ("Weightings (…:weighting)", WEIGHTINGS), ("Threshold policies (…@policy)", POLICIES)]:
+        table = Table(title=title, title_justify="left")
+        table.add_column("Name", style="bold")
+        table.add_column("What it does")
+        table.add_column("When to use it")
+        for part in parts.values():
+            extra = f" [takes: {', '.join(part.weightings)}]" if part.weightings else ""
+            table.add_row(part.name, part.summary + extra, part.use_when)
+        console.print(table)
+    table = Table(title="Names and presets", title_justify="left")
     table.add_column("Name", style="bold")
-    table.add_column("Family")
-    table.add_column("What it does")
+    table.add_column("Means")
     for strategy in STRATEGIES.values():
-        table.add_row(strategy.name, strategy.family, strategy.summary)
+        table.add_row(strategy.name, f"{strategy.spec.text}: {strategy.summary}")
+    for name, members in PRESETS.items():
+        table.add_row(name, ", ".join(members))
     console.print(table)
     return 0
 

@@ -157,10 +157,16 @@ def _fit_and_predict(dataset, strategy, split, random_state):
 
 
 def training_facts(estimator):
-    """What a fitted estimator learned about the imbalance: resampled counts, class weights."""
+    """What a fitted estimator learned about the imbalance: resampled counts, class weights, threshold."""
+    facts = {}
+    if hasattr(estimator, "best_threshold_"):  # TunedThresholdClassifierCV
+        facts["threshold"] = float(estimator.best_threshold_)
+        estimator = estimator.estimator_
+    elif hasattr(estimator, "threshold") and hasattr(estimator, "estimator_"):  # FixedThresholdClassifier
+        facts["threshold"] = float(estimator.threshold)
+        estimator = estimator.estimator_
     steps = estimator.steps if hasattr(estimator, "steps") else [("model", estimator)]
     model = steps[-1][1]
-    facts = {}
     samplers = [type(step).__name__ for _, step in steps if hasattr(step, "fit_resample")]
     if samplers:
         facts["samplers"] = samplers

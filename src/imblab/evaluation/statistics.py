@@ -73,25 +73,29 @@ def corrected_ttest(differences, test_train_ratio):
     return float(t), float(2 * stats.t.sf(abs(t), df=len(d) - 1))
 
 
-def bootstrap_pvalue(differences):
-    """Two-sided paired bootstrap p-value that the mean difference is 0.
+def bootstrap_pvalue(differences, observed):
+    """Two-sided p-value that a paired difference is 0, from its bootstrap standard error.
 
-    Twice the share of resampled differences on the far side of zero, with
-    the +1 correction so that it is never 0; all-zero differences give 1.
+    ``z = observed / sd(differences)`` against the normal distribution. Unlike
+    counting resamples beyond zero, this does not bottom out at 2/(B + 1), which
+    Holm's adjustment over many strategies would push above any usual level.
+    A difference that is 0 in every resample gives 1.
 
     Examples
     --------
-    >>> bootstrap_pvalue([0.1, 0.2, -0.1, 0.3])
-    0.8
+    The resampled differences 0.1, 0.2, 0.3 have sd 0.1, so z = 0.2 / 0.1 = 2:
+
+    >>> round(bootstrap_pvalue([0.1, 0.2, 0.3], 0.2), 4)
+    0.0455
     """
     d = np.asarray(differences, dtype=float)
     d = d[~np.isnan(d)]
-    if len(d) == 0:
+    if len(d) < 2:
         return np.nan
-    if np.all(d == 0):
-        return 1.0
-    tail = min((d <= 0).sum(), (d >= 0).sum())
-    return float(min(1.0, 2 * (tail + 1) / (len(d) + 1)))
+    se = d.std(ddof=1)
+    if se == 0:
+        return 1.0 if observed == 0 and np.all(d == 0) else 0.0
+    return float(2 * stats.norm.sf(abs(observed) / se))
 
 
 def holm(pvalues):
@@ -133,7 +137,7 @@ def evaluate(folds, predictions, fits, *, protocol, metric, random_state):
         intervals = _cv_intervals(folds, strategies, ratio)
         by_split = folds.pivot(index="split_id", columns="strategy", values=metric)
         differences = lambda a, b: (by_split[a] - by_split[b]).to_numpy()  # noqa: E731
-        pvalue = lambda d: corrected_ttest(d, ratio)[1]  # noqa: E731
+        pvalue = lambda d, observed: corrected_ttest(d, ratio)[1]  # noqa: E731
         diff_interval = lambda d: corrected_interval(d, ratio)[2:]  # noqa: E731
     comparison = _compare(intervals, strategies, metric, differences, pvalue, diff_interval)
     return intervals, comparison
@@ -210,7 +214,7 @@ def _compare(intervals, strategies, metric, differences, pvalue, diff_interval):
             "strategy": name, "metric": metric, "rank": rank, "best": best,
             "mean": means[name], "difference": means[name] - means[best],
             "diff_ci_low": low, "diff_ci_high": high,
-            "p_value": pvalue(d) if name != best else np.nan,
+            "p_value": pvalue(d, means[name] - means[best]) if name != best else np.nan,
         })
     comparison = pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2])
     comparison["p_adjusted"] = holm(comparison["p_value"])

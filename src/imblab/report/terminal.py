@@ -59,9 +59,11 @@ def training_lines(results):
     lines = []
     for name in results.strategies:
         facts = results.fit_facts(name)
-        if facts.get("samplers"):
+        if facts.get("samplers") and facts.get("class_counts_seen"):
             lines.append(Text.assemble((f"{name}", "bold cyan"), f": after {'+'.join(facts['samplers'])} "
-                                       f"the network trains on {_counts(facts.get('class_counts_seen', {}))}"))
+                                       f"the network trains on {_counts(facts['class_counts_seen'])}"))
+        if "threshold" in facts:
+            lines.append(Text.assemble((f"{name}", "bold cyan"), f": decision threshold {facts['threshold']:.3f}"))
         if facts.get("class_weight"):
             weights = ", ".join(f"{k}: {v:.3f}" for k, v in facts["class_weight"].items())
             lines.append(Text.assemble((f"{name}", "bold cyan"), f": class weights {{{weights}}}"))

@@ -36,3 +36,22 @@ def make_preprocessor(dataset):
             dataset.categorical_columns,
         ))
     return ColumnTransformer(transformers, verbose_feature_names_out=False)
+
+
+def make_imputer(dataset):
+    """Imputation only, numeric columns first, then categorical ones (for SMOTENC, which needs
+    the categories before they are one-hot encoded)."""
+    transformers = []
+    if dataset.numeric_columns:
+        transformers.append(("numeric", SimpleImputer(strategy="median"), dataset.numeric_columns))
+    transformers.append(("categorical", SimpleImputer(strategy="most_frequent"), dataset.categorical_columns))
+    return ColumnTransformer(transformers)
+
+
+def make_encoder(n_numeric, categorical):
+    """Scale the first ``n_numeric`` columns and one-hot encode the ``categorical`` ones."""
+    transformers = []
+    if n_numeric:
+        transformers.append(("numeric", StandardScaler(), list(range(n_numeric))))
+    transformers.append(("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical))
+    return ColumnTransformer(transformers)

@@ -1,32 +1,58 @@
-"""Named strategies: each name builds a fresh, unfitted estimator."""
+"""Strategies by name: the practical's aliases, presets, and any spec."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
-from imblearn.ensemble import BalancedRandomForestClassifier
-from imblearn.over_sampling import SMOTE
-from imblearn.pipeline import Pipeline
-from sklearn.dummy import DummyClassifier
-
 from ..errors import ImblabError
-from .neural import KerasMLPClassifier
+from .catalogue import LEARNERS, POLICIES, SAMPLERS, WEIGHTINGS
 from .preprocessing import make_preprocessor
+from .spec import Spec, build_estimator, minority_rows_factor, parse_spec
+
+ENSEMBLES = {"brf", "easy", "rusboost", "bbag"}
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """A way of handling imbalance: a name, what it does, and a factory."""
+    """A way of handling imbalance: a name, what it does, and how to build it.
+
+    A strategy is either a parsed :class:`Spec`, or a ``factory(random_state)``
+    returning pipeline steps (for strategies assembled by hand in Python).
+    """
 
     name: str
     family: str
     summary: str
     how: str
-    factory: Callable
+    factory: Callable = None
+    spec: Spec = None
+
+    @classmethod
+    def from_spec(cls, name, spec):
+        parts = []
+        if spec.sampler:
+            parts.append(SAMPLERS[spec.sampler])
+        if spec.weighting != "none":
+            parts.append(WEIGHTINGS[spec.weighting])
+        if spec.policy:
+            parts.append(POLICIES[spec.policy])
+        learner = LEARNERS[spec.learner]
+        summary = "; ".join([p.summary for p in parts] + [learner.summary]) if parts else learner.summary
+        how = " ".join([p.how for p in parts] + [learner.how])
+        return cls(name, _family(spec), summary, how, spec=spec)
+
+    @property
+    def needs_keras(self):
+        return self.spec is not None and self.spec.learner == "ann"
 
     def build(self, dataset, *, random_state):
         """A fresh, unfitted estimator for ``dataset``, preprocessing included."""
+        if self.spec is not None:
+            return build_estimator(self.spec, dataset, random_state=random_state)
+        from imblearn.pipeline import Pipeline
+
         steps = self.factory(random_state)
         preprocessor = make_preprocessor(dataset)
         if preprocessor is not None:
@@ -34,95 +60,102 @@ class Strategy:
         return Pipeline(steps)
 
 
-def _naive(random_state):
-    return [("model", DummyClassifier(strategy="most_frequent"))]
+def _family(spec):
+    levels = []
+    if spec.sampler:
+        levels.append("data level")
+    if spec.weighting != "none":
+        levels.append("algorithm level")
+    if spec.learner in ENSEMBLES:
+        levels.append("ensemble")
+    if spec.policy:
+        levels.append("decision level")
+    if not levels:
+        return "baseline" if spec.learner == "naive" else "plain"
+    return " + ".join(levels)
 
 
-def _smote_ann(random_state):
-    return [
-        ("smote", SMOTE(random_state=random_state)),
-        ("model", KerasMLPClassifier(random_state=random_state)),
-    ]
-
-
-def _weighted_ann(random_state):
-    return [("model", KerasMLPClassifier(class_weight="balanced", random_state=random_state))]
-
-
-def _brf(random_state):
-    return [("model", BalancedRandomForestClassifier(n_estimators=100, random_state=random_state))]
-
-
-STRATEGIES = {
-    s.name: s
-    for s in [
-        Strategy(
-            "naive", "baseline",
-            "always predicts the majority class (the accuracy paradox)",
-            "It ignores the features and predicts the majority class for every row. Its accuracy "
-            "equals the majority share, yet it finds none of the minority class.",
-            _naive,
-        ),
-        Strategy(
-            "smote_ann", "data level",
-            "SMOTE oversampling, then the Keras network",
-            "SMOTE creates synthetic minority rows by interpolating between a minority row and one "
-            "of its 5 nearest minority neighbours until the classes are equal. It resamples the "
-            "training part only; the network then trains on balanced data.",
-            _smote_ann,
-        ),
-        Strategy(
-            "weighted_ann", "algorithm level",
-            "the Keras network with class weights N/(2·n_c) in its loss",
-            "Each row's loss is multiplied by its class weight N/(2·n_c), so a minority error costs "
-            "about as much as all majority errors together. The data itself is unchanged.",
-            _weighted_ann,
-        ),
-        Strategy(
-            "brf", "ensemble",
-            "Balanced Random Forest: 100 trees, each on a balanced bootstrap",
-            "Each of its 100 trees is grown on a bootstrap sample in which the majority class is "
-            "randomly under-sampled to the size of the minority class. The forest averages the "
-            "trees' votes.",
-            _brf,
-        ),
-    ]
+#: The practical's four strategies, by their names in the practical.
+ALIASES = {
+    "naive": "naive",
+    "smote_ann": "smote+ann",
+    "weighted_ann": "ann:balanced",
+    "brf": "brf",
 }
+STRATEGIES = {name: Strategy.from_spec(name, parse_spec(spec)) for name, spec in ALIASES.items()}
 
-PRACTICAL = ["naive", "smote_ann", "weighted_ann", "brf"]
+PRACTICAL = list(ALIASES)
+PRESETS = {
+    "practical": PRACTICAL,
+    "all-basic": [
+        "naive", "smote_ann", "weighted_ann", "brf", "ann:focal", "brf@f1",
+        "lr", "lr:balanced", "smote+lr", "rf:balanced", "hgb:balanced", "rus+hgb",
+        "easy", "rusboost", "bbag",
+    ],
+}
 
 
 def get_strategies(names=None):
-    """The strategies called ``names`` (all of the practical's when ``None``), in that order."""
+    """Strategies for ``names``: aliases, presets or specs (all of the practical's when ``None``).
+
+    Examples
+    --------
+    >>> [s.name for s in get_strategies("brf,smote+lr@f1")]
+    ['brf', 'smote+lr@f1']
+    """
     if names is None:
         names = PRACTICAL
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",")]
     names = [n for n in names if n]
     if not names:
-        raise ImblabError(f"no strategy given: pass one or more of {', '.join(STRATEGIES)}")
-    unknown = [n for n in names if n not in STRATEGIES]
-    if unknown:
         raise ImblabError(
-            f"unknown strategy {', '.join(map(repr, unknown))}: choose from {', '.join(STRATEGIES)}"
-        )
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+            f"no strategy given: pass names such as {', '.join(STRATEGIES)}, a preset "
+            f"({', '.join(PRESETS)}) or a spec like smote+ann (see 'imblab strategies')")
+    expanded = [member for n in names for member in PRESETS.get(n, [n])]
+    strategies = []
+    for name in expanded:
+        if name in STRATEGIES:
+            strategies.append(STRATEGIES[name])
+        else:
+            try:
+                strategies.append(Strategy.from_spec(name, parse_spec(name)))
+            except ImblabError as exc:
+                if any(c in name for c in "+:@("):
+                    raise
+                raise ImblabError(
+                    f"unknown strategy {name!r}: choose from {', '.join(STRATEGIES)}, a preset "
+                    f"({', '.join(PRESETS)}) or a spec such as smote+ann (see 'imblab strategies')"
+                ) from exc
+    seen = [s.name for s in strategies]
+    duplicates = sorted({n for n in seen if seen.count(n) > 1})
     if duplicates:
         raise ImblabError(f"strategy {', '.join(map(repr, duplicates))} is listed twice: name each once")
-    return [STRATEGIES[n] for n in names]
+    return strategies
 
 
 def minority_rows_needed(estimator):
     """The fewest minority rows a training part needs for ``estimator`` to fit, and why.
 
     Neighbour-based samplers (SMOTE and kin) need more minority rows than
-    ``k_neighbors``; imbalanced-learn does not shrink ``k`` by itself.
+    ``k_neighbors``; imbalanced-learn does not shrink ``k`` by itself. Threshold
+    tuning's internal cross-validation leaves the sampler a fifth fewer rows.
     """
+    factor = 1.0
+    if hasattr(estimator, "best_threshold_") or type(estimator).__name__ == "TunedThresholdClassifierCV":
+        factor = minority_rows_factor(Spec("naive", policy="f1"))
+    inner = getattr(estimator, "estimator", estimator)
+    steps = inner.steps if hasattr(inner, "steps") else [("model", inner)]
     needed, reason = 1, None
-    steps = estimator.steps if hasattr(estimator, "steps") else [("model", estimator)]
     for _, step in steps:
-        k = step.get_params().get("k_neighbors") if hasattr(step, "get_params") else None
-        if isinstance(k, int) and k + 1 > needed:
-            needed = k + 1
-            reason = f"{type(step).__name__} (k_neighbors={k}) needs more than {k} minority rows"
+        if not hasattr(step, "fit_resample"):
+            continue
+        for key, k in step.get_params(deep=True).items():
+            if (key.endswith("k_neighbors") or key == "n_neighbors") and isinstance(k, int):
+                rows = math.ceil((k + 1) * factor)
+                if rows > needed:
+                    needed = rows
+                    reason = f"{type(step).__name__} ({key}={k}) needs more than {rows - 1} minority rows"
+                    if factor > 1:
+                        reason += " (threshold tuning fits it on 4/5 of the training part)"
     return needed, reason

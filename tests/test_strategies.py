@@ -1,0 +1,170 @@
+"""The strategy catalogue: specs, every part through `imblab run`, and scikit-learn's estimator checks."""
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import imblab
+from imblab import ImblabError
+from imblab.cli import main
+from imblab.strategies import KerasMLPClassifier, get_strategies, parse_spec
+from imblab.strategies.catalogue import LEARNERS, SAMPLERS
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("smote+ann", "smote+ann"),
+    ("ANN:Balanced", "ann:balanced"),
+    ("adasyn+rf", "adasyn+rf"),
+    ("brf@f1", "brf@f1"),
+    ("smote(k=3,ratio=0.5)+lr:balanced@recall=0.9", "smote(k_neighbors=3,sampling_strategy=0.5)+lr:balanced@recall=0.9"),
+    ("rf@cost=10:1", "rf@cost=10:1"),
+    ("hgb@0.3", "hgb@0.3"),
+])
+def test_specs_parse_to_their_canonical_form(text, canonical):
+    assert parse_spec(text).text == canonical
+
+
+def test_the_practicals_names_are_aliases():
+    assert [s.spec.text for s in get_strategies()] == ["naive", "smote+ann", "ann:balanced", "brf"]
+    assert [s.name for s in get_strategies("practical")] == ["naive", "smote_ann", "weighted_ann", "brf"]
+    assert len(get_strategies("all-basic")) >= 12
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("smote+xgb", "unknown learner 'xgb'; learners are ann, lr, rf, hgb, brf"),
+    ("smoot+ann", "unknown sampler 'smoot'; samplers are smote, adasyn, borderline"),
+    ("ann:heavy", "unknown weighting 'heavy'; weightings are none, balanced, focal, bias"),
+    ("brf:balanced", "learner 'brf' does not take weighting 'balanced'; it takes none"),
+    ("lr:focal", "learner 'lr' does not take weighting 'focal'; it takes none, balanced"),
+    ("brf@best", "unknown threshold policy '@best'; use @f1, @recall=R, @cost=FN:FP"),
+    ("brf@recall=1.5", "@recall=R needs R between 0 and 1"),
+    ("brf@cost=10", "@cost=FN:FP needs two positive costs"),
+    ("smote(k=0)+lr", "k_neighbors must be a whole number of at least 1"),
+    ("smote(colour=red)+lr", "sampler option 'colour=red' is not understood"),
+    ("xgboost", "unknown strategy 'xgboost': choose from naive, smote_ann, weighted_ann, brf"),
+])
+def test_invalid_specs_name_the_part_at_fault(text, fragment):
+    with pytest.raises(ImblabError, match=None) as info:
+        get_strategies(text)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_invalid_spec_on_the_command_line_exits_2(capsys, tmp_path):
+    assert main(["run", "--strategies", "smote+xgb", "--out", str(tmp_path / "never")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown learner 'xgb'" in err and err.count("\n") == 1
+    assert not (tmp_path / "never").exists()
+
+
+EVERY_PART = (
+    [f"{name}+lr" for name in SAMPLERS]
+    + [name for name in LEARNERS if name != "lr"]
+    + ["lr:balanced", "rf:balanced", "hgb:balanced", "ann:balanced", "ann:focal", "ann:bias"]
+    + ["lr@f1", "lr@recall=0.9", "lr@cost=10:1", "lr@0.3"]
+)
+
+
+def test_every_part_runs_on_the_practicals_data(tmp_path, capsys):
+    status = main(["run", "--strategies", ",".join(EVERY_PART), "--quiet", "--out", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv").set_index("strategy")
+    assert list(summary.index) == EVERY_PART
+    assert summary["error"].isna().all()
+    assert (summary.drop("naive")["roc_auc"] > 0.85).all()
+    saved = json.loads((tmp_path / "r" / "results.json").read_text())
+    thresholds = {f["strategy"]: f["facts"].get("threshold") for f in saved["fits"]}
+    assert thresholds["lr@0.3"] == 0.3
+    for tuned in ["lr@f1", "lr@recall=0.9", "lr@cost=10:1"]:
+        assert 0 < thresholds[tuned] < 1
+    assert "lr@f1: decision threshold" in out
+
+
+def test_every_part_runs_on_a_csv_with_categories_and_missing_values(table, mixed_frame, tmp_path, capsys):
+    status = main(["run", "--data", str(table(mixed_frame)), "--target", "churn", "--holdout",
+                   "--strategies", ",".join(EVERY_PART), "--quiet", "--out", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
+    assert summary["error"].isna().all(), summary[["strategy", "error"]]
+
+
+def test_smote_becomes_smotenc_with_categorical_columns(table, mixed_frame):
+    ds = imblab.load_table(table(mixed_frame), "churn")
+    estimator = get_strategies("smote+lr")[0].build(ds, random_state=0)
+    assert [name for name, _ in estimator.steps] == ["impute", "smotenc", "encode", "model"]
+    estimator.fit(ds.X, ds.y)
+    smotenc = estimator.named_steps["smotenc"]
+    assert smotenc.categorical_features == [3]  # after the three numeric columns
+    numeric_only = imblab.make_synthetic(n_samples=300)
+    assert [n for n, _ in get_strategies("smote+lr")[0].build(numeric_only, random_state=0).steps] == ["smote", "model"]
+
+
+@pytest.fixture(scope="module")
+def catalogue_run():
+    """The practical's data with the strategies the issue names, seeded."""
+    return imblab.compare(strategies="naive,smote_ann,brf,brf@f1,ann:focal")
+
+
+def test_tuning_brfs_threshold_for_f1_beats_brf(catalogue_run):
+    summary = catalogue_run.summary.set_index("strategy")
+    assert summary.loc["brf@f1", "f1_1"] > summary.loc["brf", "f1_1"] + 0.05  # 0.683 vs 0.604 measured
+    assert 0.5 < catalogue_run.fit_facts("brf@f1")["threshold"] < 0.95
+
+
+def test_focal_loss_and_smote_networks_beat_naive(catalogue_run):
+    summary = catalogue_run.summary.set_index("strategy")
+    for name in ["ann:focal", "smote_ann"]:
+        assert summary.loc[name, "f1_1"] > summary.loc["naive", "f1_1"] + 0.4
+    comparison = catalogue_run.comparison.set_index("strategy")
+    assert comparison.loc["naive", "p_adjusted"] < 0.01
+
+
+def test_composed_estimator_clones_and_pickles():
+    ds = imblab.make_synthetic(n_samples=600)
+    estimator = get_strategies("smote+ann@f1")[0].build(ds, random_state=0)
+    assert clone(estimator).get_params().keys() == estimator.get_params().keys()
+    estimator.fit(ds.X, ds.y)
+    restored = pickle.loads(pickle.dumps(estimator))
+    np.testing.assert_array_equal(restored.predict_proba(ds.X), estimator.predict_proba(ds.X))
+    assert restored.best_threshold_ == estimator.best_threshold_
+
+
+def _composed(spec):
+    return get_strategies(spec)[0].build(imblab.make_synthetic(n_samples=200), random_state=0)
+
+
+EXPECTED_FAILURES = {
+    "KerasMLPClassifier": {
+        "check_class_weight_classifiers": "the practical's 5 epochs of a 16-unit network do not reach the "
+                                          "check's accuracy bar on its 100-row toy problem",
+        "check_methods_sample_order_invariance": "float32 kernels: a row's probability can change in the last "
+                                                 "bit (~3e-8) with its place in the batch, sometimes above the "
+                                                 "check's rtol of 1e-7; results are deterministic for a given input",
+    },
+    "Pipeline": {
+        "check_estimators_overwrite_params": "imbalanced-learn's Pipeline fits its steps in place, as "
+                                             "scikit-learn's Pipeline does",
+        "check_dont_overwrite_parameters": "imbalanced-learn's Pipeline fits its steps in place",
+        "check_supervised_y_2d": "imbalanced-learn's samplers accept a column-vector y without "
+                                 "scikit-learn's DataConversionWarning",
+    },
+    "FixedThresholdClassifier": {
+        "check_supervised_y_2d": "the wrapped sampler accepts a column-vector y without a warning",
+        "check_classifiers_train": "a moved threshold makes predict differ from argmax(predict_proba) by design",
+    },
+}
+
+
+@parametrize_with_checks(
+    [KerasMLPClassifier(random_state=0), _composed("ros+lr:balanced"), _composed("ros+lr:balanced@0.3")],
+    expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
