@@ -21,12 +21,13 @@ def test_practical_run_writes_the_run_folder(tmp_path, capsys):
     status, out, err = run(capsys, "run", "--out", str(out_dir))
     assert status == 0, err
     assert "class 0: 7576, class 1: 424" in out
-    assert "after SMOTE the network trains on class 0: 7576, class 1: 7576" in out
+    assert "after SMOTE the model trains on class 0: 7576, class 1: 7576" in out
     assert "class weights {0: 0.528, 1: 9.434}" in out
     assert out.count("classification report") == 4
     assert "Side by side" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "comparison.csv", "folds.csv", "predictions.parquet", "results.json", "summary.csv"]
+        "calibration.csv", "comparison.csv", "folds.csv", "predictions.parquet", "reliability.csv",
+        "results.json", "summary.csv"]
 
     summary = pd.read_csv(out_dir / "summary.csv")
     assert list(summary["strategy"]) == ["naive", "smote_ann", "weighted_ann", "brf"]

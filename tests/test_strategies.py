@@ -98,12 +98,12 @@ def test_every_part_runs_on_a_csv_with_categories_and_missing_values(table, mixe
 def test_smote_becomes_smotenc_with_categorical_columns(table, mixed_frame):
     ds = imblab.load_table(table(mixed_frame), "churn")
     estimator = get_strategies("smote+lr")[0].build(ds, random_state=0)
-    assert [name for name, _ in estimator.steps] == ["impute", "smotenc", "encode", "model"]
+    assert [name for name, _ in estimator.steps] == ["impute", "smotenc", "encode", "seen", "model"]
     estimator.fit(ds.X, ds.y)
     smotenc = estimator.named_steps["smotenc"]
     assert smotenc.categorical_features == [3]  # after the three numeric columns
     numeric_only = imblab.make_synthetic(n_samples=300)
-    assert [n for n, _ in get_strategies("smote+lr")[0].build(numeric_only, random_state=0).steps] == ["smote", "model"]
+    assert [n for n, _ in get_strategies("smote+lr")[0].build(numeric_only, random_state=0).steps] == ["smote", "seen", "model"]
 
 
 @pytest.fixture(scope="module")

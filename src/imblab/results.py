@@ -13,6 +13,7 @@ from sklearn.metrics import classification_report
 
 from .errors import ImblabError
 from .evaluation.metrics import METRICS, score_predictions
+from .evaluation.calibration import calibration_summary, reliability_table
 from .evaluation.statistics import evaluate
 
 
@@ -73,6 +74,16 @@ class Results:
         summary = summary.merge(self._statistics[0], on="strategy", how="left")
         summary["error"] = [self.errors().get(name, "") for name in summary["strategy"]]
         return summary
+
+    @cached_property
+    def calibration(self):
+        """Brier score of each strategy's probabilities before and after the prior-shift correction."""
+        return calibration_summary(self.predictions)
+
+    @cached_property
+    def reliability(self):
+        """Reliability table (mean predicted vs observed rate per probability bin), raw and corrected."""
+        return reliability_table(self.predictions)
 
     @property
     def comparison(self):
@@ -141,6 +152,7 @@ class Results:
                 for name in self.strategies
             },
             "comparison": self.comparison.to_dict(orient="records"),
+            "calibration": self.calibration.to_dict(orient="records"),
             "fits": self.fits,
         }
 
@@ -160,6 +172,8 @@ class Results:
             with open(folder / "results.json", encoding="utf-8") as fh:
                 saved = json.load(fh)
             predictions = pd.read_parquet(folder / "predictions.parquet")
+            if "y_score_prior" not in predictions:
+                predictions["y_score_prior"] = np.nan
         except FileNotFoundError as exc:
             raise ImblabError(
                 f"'{folder}' is not a complete run folder: {Path(exc.filename).name} is missing"

@@ -19,8 +19,9 @@ import pandas as pd
 
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
+from .calibration import prior_shift, trained_prior
 
-PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred"]
+PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
 
 @dataclass
@@ -145,6 +146,10 @@ def _fit_and_predict(dataset, strategy, split, random_state):
         record.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         return None, record
     record.facts = training_facts(estimator)
+    prior = trained_prior(record.facts, record.train_counts)
+    if prior is not None:
+        record.facts["trained_prior"] = prior
+    true_prior = record.train_counts[1] / sum(record.train_counts.values())
     part = pd.DataFrame({
         "strategy": strategy.name,
         "split_id": split.split_id,
@@ -152,6 +157,7 @@ def _fit_and_predict(dataset, strategy, split, random_state):
         "y_true": dataset.y[split.test].astype(np.int8),
         "y_score": y_score.astype(np.float64),
         "y_pred": np.asarray(y_pred).astype(np.int8),
+        "y_score_prior": prior_shift(y_score, true_prior, prior) if prior is not None else np.nan,
     })
     return part, record
 
@@ -170,8 +176,11 @@ def training_facts(estimator):
     samplers = [type(step).__name__ for _, step in steps if hasattr(step, "fit_resample")]
     if samplers:
         facts["samplers"] = samplers
-    if hasattr(model, "class_counts_"):
-        facts["class_counts_seen"] = {int(k): int(v) for k, v in model.class_counts_.items()}
+    recorded = dict(steps).get("seen", model)
+    if hasattr(recorded, "class_counts_"):
+        facts["class_counts_seen"] = {int(k): int(v) for k, v in recorded.class_counts_.items()}
+    if getattr(model, "class_weight", None) == "balanced" or type(model).__module__.startswith("imblearn.ensemble"):
+        facts["balanced_by_design"] = True
     if getattr(model, "class_weight", None) is not None and hasattr(model, "class_weight_"):
         facts["class_weight"] = {int(k): float(v) for k, v in model.class_weight_.items()}
     if hasattr(model, "backend_"):

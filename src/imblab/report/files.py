@@ -20,7 +20,9 @@ def write_run_folder(results, folder, *, overwrite=False):
 
     Files: ``summary.csv`` (one row per strategy, with intervals),
     ``folds.csv`` (one row per strategy and split), ``comparison.csv`` (each
-    strategy against the best), ``predictions.parquet`` (the record) and
+    strategy against the best), ``calibration.csv`` and ``reliability.csv``
+    (probabilities before and after the prior-shift correction),
+    ``predictions.parquet`` (the record) and
     ``results.json`` (configuration, versions, dataset, per-strategy reports).
     """
     folder = check_run_folder(folder, overwrite=overwrite)
@@ -33,6 +35,8 @@ def write_run_folder(results, folder, *, overwrite=False):
         results.summary.to_csv(staging / "summary.csv", index=False)
         results.folds.to_csv(staging / "folds.csv", index=False)
         results.comparison.to_csv(staging / "comparison.csv", index=False)
+        results.calibration.to_csv(staging / "calibration.csv", index=False)
+        results.reliability.to_csv(staging / "reliability.csv", index=False)
         results.predictions.to_parquet(staging / "predictions.parquet", index=False)
         with open(staging / "results.json", "w", encoding="utf-8") as fh:
             json.dump(_finite(results.to_dict()), fh, indent=2, default=_json_default, allow_nan=False)

@@ -33,6 +33,8 @@ def render_run(results, console, *, reports=True):
                 console.print(Panel(Text(report.rstrip()), title=f"{name} — classification report",
                                     title_align="left", expand=False))
     console.print(comparison_table(results))
+    if results.calibration["brier_prior_corrected"].notna().any():
+        console.print(calibration_table(results))
     for name, error in results.errors().items():
         console.print(Text(f"✗ {name} {error}", style="bold red"))
 
@@ -61,7 +63,7 @@ def training_lines(results):
         facts = results.fit_facts(name)
         if facts.get("samplers") and facts.get("class_counts_seen"):
             lines.append(Text.assemble((f"{name}", "bold cyan"), f": after {'+'.join(facts['samplers'])} "
-                                       f"the network trains on {_counts(facts['class_counts_seen'])}"))
+                                       f"the model trains on {_counts(facts['class_counts_seen'])}"))
         if "threshold" in facts:
             lines.append(Text.assemble((f"{name}", "bold cyan"), f": decision threshold {facts['threshold']:.3f}"))
         if facts.get("class_weight"):
@@ -100,6 +102,20 @@ def comparison_table(results):
             half = (row[f"{metric}_ci_high"] - row[f"{metric}_ci_low"]) / 2
             cells.append(Text(f"{value:.3f}" + (f" ± {half:.3f}" if half == half else ""), style=style))
         table.add_row(row["strategy"], *cells, verdicts.get(row["strategy"], Text("")))
+    return table
+
+
+def calibration_table(results):
+    """Brier score and mean probability before and after the prior-shift correction."""
+    table = Table(title="Probabilities: resampling and class weights shift them; the prior-shift "
+                        "correction moves them back to the true class ratio", title_justify="left")
+    table.add_column("Strategy", style="bold", no_wrap=True)
+    for heading in ["Brier", "Brier corrected", "Mean prob.", "Mean corrected", "Positive rate"]:
+        table.add_column(heading, justify="right")
+    for _, row in results.calibration.iterrows():
+        cells = [row["brier"], row["brier_prior_corrected"], row["mean_score"],
+                 row["mean_score_prior_corrected"], row["positive_rate"]]
+        table.add_row(row["strategy"], *(("—" if v != v else f"{v:.3f}") for v in cells))
     return table
 
 

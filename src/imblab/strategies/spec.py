@@ -142,6 +142,7 @@ def build_estimator(spec, dataset, *, random_state):
     from imblearn.pipeline import Pipeline
 
     from .preprocessing import make_encoder, make_imputer, make_preprocessor
+    from .recorder import SeenClassCounts
 
     learner = LEARNERS[spec.learner].factory(random_state, spec.weighting)
     steps = []
@@ -164,6 +165,8 @@ def build_estimator(spec, dataset, *, random_state):
             steps.append(("preprocess", preprocessor))
         if spec.sampler:
             steps.append((spec.sampler, SAMPLERS[spec.sampler].factory(random_state, options)))
+    if spec.sampler:
+        steps.append(("seen", SeenClassCounts()))  # the class counts after resampling
     estimator = Pipeline([*steps, ("model", learner)])
     return _with_policy(estimator, spec, random_state)
 
