@@ -127,7 +127,8 @@ def _verdicts(results):
         elif row["tied_with_best"]:
             verdicts[row["strategy"]] = Text(f"≈ tied (p={row['p_adjusted']:.2f})", style="green")
         else:
-            verdicts[row["strategy"]] = Text(f"worse (p={row['p_adjusted']:.3f})", style="red")
+            p = row["p_adjusted"]
+            verdicts[row["strategy"]] = Text(f"worse (p{'<0.001' if p < 0.001 else f'={p:.3f}'})", style="red")
     return verdicts
 
 
