@@ -6,13 +6,21 @@ STAMP := $(VENV)/.installed
 REF_VENV := .venv-ref
 REF_STAMP := $(REF_VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean browser
 
 run: $(STAMP)
 	$(BIN)/imblab run
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The report tests drive a real Chromium: Debian's package, installed when we may (root with apt-get).
+# Without it those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed and not root: the browser tests will be skipped"; fi; }
 
 bench: $(STAMP) $(REF_STAMP)
 	$(BIN)/python benchmarks/bench.py --reference-python $(REF_VENV)/bin/python

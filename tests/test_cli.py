@@ -27,7 +27,7 @@ def test_practical_run_writes_the_run_folder(tmp_path, capsys):
     assert "Side by side" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "calibration.csv", "comparison.csv", "folds.csv", "predictions.parquet", "reliability.csv",
-        "results.json", "summary.csv"]
+        "report.html", "results.json", "summary.csv", "summary.md"]
 
     summary = pd.read_csv(out_dir / "summary.csv")
     assert list(summary["strategy"]) == ["naive", "smote_ann", "weighted_ann", "brf"]

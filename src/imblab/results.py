@@ -130,6 +130,12 @@ class Results:
             zero_division=0, output_dict=output_dict,
         )
 
+    def _repr_html_(self):
+        """The comparison table and verdict, when a notebook displays the results."""
+        from .report.html import render_table_html
+
+        return render_table_html(self)
+
     def with_metric(self, metric):
         """The same record, ranked and tested by another metric."""
         return Results(predictions=self.predictions, fits=self.fits, config={**self.config, "metric": metric},
@@ -156,11 +162,12 @@ class Results:
             "fits": self.fits,
         }
 
-    def save(self, folder, *, overwrite=False):
-        """Write the run folder: predictions, tables and results.json. Returns its path."""
+    def save(self, folder, *, overwrite=False, report=True):
+        """Write the run folder: predictions, tables, results.json and (``report=True``) the
+        HTML and Markdown reports. Returns its path."""
         from .report.files import write_run_folder
 
-        return write_run_folder(self, folder, overwrite=overwrite)
+        return write_run_folder(self, folder, overwrite=overwrite, report=report)
 
     @classmethod
     def load(cls, folder):

@@ -85,6 +85,7 @@ class Dataset:
             "name": self.name,
             "rows": self.n_rows,
             "features": self.n_features,
+            "columns": [str(c) for c in self.X.columns],
             "numeric_features": len(self.numeric_columns),
             "categorical_features": len(self.categorical_columns),
             "missing_values": self.n_missing,

@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import ImblabError
 
 
-def write_run_folder(results, folder, *, overwrite=False):
+def write_run_folder(results, folder, *, overwrite=False, report=True):
     """Write ``results`` to ``folder`` atomically.
 
     Files are written to a temporary folder beside the target and moved into
@@ -22,8 +22,8 @@ def write_run_folder(results, folder, *, overwrite=False):
     ``folds.csv`` (one row per strategy and split), ``comparison.csv`` (each
     strategy against the best), ``calibration.csv`` and ``reliability.csv``
     (probabilities before and after the prior-shift correction),
-    ``predictions.parquet`` (the record) and
-    ``results.json`` (configuration, versions, dataset, per-strategy reports).
+    ``predictions.parquet`` (the record), ``results.json`` (configuration,
+    versions, dataset, per-strategy reports), ``report.html`` and ``summary.md``.
     """
     folder = check_run_folder(folder, overwrite=overwrite)
     try:
@@ -41,6 +41,8 @@ def write_run_folder(results, folder, *, overwrite=False):
         with open(staging / "results.json", "w", encoding="utf-8") as fh:
             json.dump(_finite(results.to_dict()), fh, indent=2, default=_json_default, allow_nan=False)
             fh.write("\n")
+        if report:
+            write_report(results, staging)
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -48,6 +50,20 @@ def write_run_folder(results, folder, *, overwrite=False):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def write_report(results, folder):
+    """Write ``report.html`` and ``summary.md`` into ``folder``; return their paths."""
+    from .collect import collect
+    from .html import render_html
+    from .markdown import render_markdown
+
+    folder = Path(folder)
+    facts = collect(results)
+    html_path, md_path = folder / "report.html", folder / "summary.md"
+    html_path.write_text(render_html(results, facts), encoding="utf-8")
+    md_path.write_text(render_markdown(results, facts), encoding="utf-8")
+    return html_path, md_path
 
 
 def check_run_folder(folder, *, overwrite=False):

@@ -8,17 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..evaluation.metrics import LOWER_IS_BETTER
-
-#: The comparison table's columns: metric, heading.
-TABLE_COLUMNS = [
-    ("precision_1", "Precision (1)"),
-    ("recall_1", "Recall (1)"),
-    ("f1_1", "F1 (1)"),
-    ("accuracy", "Accuracy"),
-    ("balanced_accuracy", "Balanced acc."),
-    ("roc_auc", "ROC-AUC"),
-    ("average_precision", "PR-AUC (AP)"),
-]
+from .collect import TABLE_COLUMNS, describe_protocol, describe_uncertainty
 
 
 def render_run(results, console, *, reports=True):
@@ -48,7 +38,7 @@ def dataset_overview(results):
         Text.assemble(("Dataset ", "bold"), f"{ds['name']}: {ds['rows']} rows × {ds['features']} features; "
                       f"positive class {ds['positive_label']!r} is {counts[1]} rows "
                       f"({ds['minority_share']:.1%})"),
-        Text.assemble(("Protocol ", "bold"), _describe_protocol(protocol)),
+        Text.assemble(("Protocol ", "bold"), describe_protocol(protocol)),
         Text.assemble(("Training part ", "bold"), _counts(train)),
         Text(f"Always predicting the majority class scores {ds['majority_accuracy']:.1%} accuracy "
              "and finds none of the minority class: the accuracy paradox.", style="italic"),
@@ -76,7 +66,7 @@ def comparison_table(results):
     summary = results.summary
     verdicts = _verdicts(results)
     table = Table(
-        title=f"Side by side (class 1 = positive): {_describe_uncertainty(results)}",
+        title=f"Side by side (class 1 = positive): {describe_uncertainty(results.config['protocol'])}",
         title_justify="left",
         caption=f"vs best: by {results.metric}; 'tied' = not significantly worse than the best "
                 "(Holm-adjusted p ≥ 0.05)",
@@ -130,21 +120,6 @@ def _verdicts(results):
             p = row["p_adjusted"]
             verdicts[row["strategy"]] = Text(f"worse (p{'<0.001' if p < 0.001 else f'={p:.3f}'})", style="red")
     return verdicts
-
-
-def _describe_uncertainty(results):
-    protocol = results.config["protocol"]
-    if protocol["name"].endswith("holdout"):
-        return "value ± half the 95% stratified-bootstrap interval"
-    return "mean over splits ± half the 95% corrected-t interval"
-
-
-def _describe_protocol(protocol):
-    if protocol["name"].endswith("holdout"):
-        share = protocol["test_size"]
-        return f"{protocol['name']}, {1 - share:.0%} train / {share:.0%} test, seed {protocol['random_state']}"
-    return (f"{protocol['name']}, {protocol['folds']} folds × {protocol['repeats']} repeats, "
-            f"seed {protocol['random_state']}")
 
 
 def _counts(counts):

@@ -1,0 +1,169 @@
+"""Everything a report says, collected once into plain data; HTML and Markdown render it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..evaluation.metrics import LOWER_IS_BETTER
+
+#: The comparison table's columns: metric, heading.
+TABLE_COLUMNS = [
+    ("precision_1", "Precision (1)"),
+    ("recall_1", "Recall (1)"),
+    ("f1_1", "F1 (1)"),
+    ("accuracy", "Accuracy"),
+    ("balanced_accuracy", "Balanced acc."),
+    ("roc_auc", "ROC-AUC"),
+    ("average_precision", "PR-AUC (AP)"),
+]
+
+#: Okabe & Ito's colour-blind-safe palette; a strategy keeps its colour on every chart.
+PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
+LINESTYLES = ["-", "--", ":", "-."]
+
+
+def strategy_styles(strategies):
+    """``{strategy: (colour, linestyle)}``, stable across every chart of a run."""
+    return {name: (PALETTE[i % len(PALETTE)], LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)])
+            for i, name in enumerate(strategies)}
+
+
+def collect(results):
+    """The report's facts as one dictionary of plain values."""
+    ds = results.dataset
+    counts = ds["class_counts"]
+    styles = strategy_styles(results.strategies)
+    return {
+        "title": f"imblab report: {ds['name']}",
+        "dataset": {
+            **{k: ds[k] for k in ("name", "rows", "features", "numeric_features", "categorical_features",
+                                  "missing_values", "negative_label", "positive_label", "sha256")},
+            "columns": ds.get("columns", []),
+            "counts": counts,
+            "minority_share": ds["minority_share"],
+            "imbalance_ratio": counts[0] / counts[1] if counts[1] else float("inf"),
+            "majority_accuracy": ds["majority_accuracy"],
+            "source": ds["provenance"].get("path") or ds["provenance"].get("generator", ""),
+        },
+        "protocol": describe_protocol(results.config["protocol"]),
+        "uncertainty": describe_uncertainty(results.config["protocol"]),
+        "metric": results.metric,
+        "train_counts": results.train_counts,
+        "training": _training(results),
+        "columns": [{"metric": m, "heading": h} for m, h in TABLE_COLUMNS],
+        "rows": _rows(results),
+        "verdict": verdict(results),
+        "strategies": [_strategy(results, name, styles[name][0]) for name in results.strategies],
+        "calibration": _records(results.calibration),
+        "config": {
+            "random_state": results.config["random_state"],
+            "keras_backend": results.config["keras_backend"],
+            "python": results.config["python"],
+            "versions": results.config["versions"],
+            "protocol": results.config["protocol"],
+            "strategies": results.strategies,
+            "metric": results.metric,
+            "sha256": ds["sha256"],
+        },
+    }
+
+
+def describe_protocol(protocol):
+    if protocol["name"].endswith("holdout"):
+        share = protocol["test_size"]
+        return f"{protocol['name']}, {1 - share:.0%} train / {share:.0%} test, seed {protocol['random_state']}"
+    return (f"{protocol['name']}, {protocol['folds']} folds × {protocol['repeats']} repeats, "
+            f"seed {protocol['random_state']}")
+
+
+def describe_uncertainty(protocol):
+    if protocol["name"].endswith("holdout"):
+        return "value ± half the 95% stratified-bootstrap interval"
+    return "mean over splits ± half the 95% corrected-t interval"
+
+
+def verdict(results):
+    """One or two sentences: the best strategy by the chosen metric, and who is tied with it."""
+    comparison = results.comparison
+    if comparison.empty:
+        return "No strategy produced predictions."
+    best = comparison.iloc[0]
+    tied = [s for s, t in zip(comparison["strategy"][1:], comparison["tied_with_best"][1:]) if t]
+    worse = [s for s, t in zip(comparison["strategy"][1:], comparison["tied_with_best"][1:]) if not t]
+    row = results.summary.set_index("strategy").loc[best["strategy"]]
+    half = (row[f"{results.metric}_ci_high"] - row[f"{results.metric}_ci_low"]) / 2
+    text = f"By {results.metric}, {best['strategy']} is best ({best['mean']:.3f}"
+    text += f" ± {half:.3f})." if half == half else ")."
+    if tied:
+        text += f" Not significantly worse (Holm-adjusted p ≥ 0.05): {', '.join(tied)}."
+    if worse:
+        text += f" Significantly worse: {', '.join(worse)}."
+    return text
+
+
+def _training(results):
+    rows = []
+    for name in results.strategies:
+        facts = results.fit_facts(name)
+        rows.append({
+            "strategy": name,
+            "counts_seen": facts.get("class_counts_seen"),
+            "class_weight": facts.get("class_weight"),
+            "threshold": facts.get("threshold"),
+            "samplers": facts.get("samplers", []),
+            "trained_prior": facts.get("trained_prior"),
+        })
+    return rows
+
+
+def _rows(results):
+    summary, comparison = results.summary, results.comparison.set_index("strategy")
+    best = {}
+    for metric, _ in TABLE_COLUMNS:
+        column = summary[metric].dropna()
+        if len(column):
+            best[metric] = column.min() if metric in LOWER_IS_BETTER else column.max()
+    rows = []
+    for _, row in summary.iterrows():
+        cells = []
+        for metric, _ in TABLE_COLUMNS:
+            value = row[metric]
+            half = (row[f"{metric}_ci_high"] - row[f"{metric}_ci_low"]) / 2
+            cells.append({"value": None if value != value else float(value),
+                          "half": None if half != half else float(half),
+                          "best": metric in best and value == best[metric]})
+        status = "failed"
+        if row["strategy"] in comparison.index:
+            c = comparison.loc[row["strategy"]]
+            status = "best" if c["rank"] == 1 else ("tied" if c["tied_with_best"] else "worse")
+            p = c["p_adjusted"]
+        else:
+            p = np.nan
+        rows.append({"strategy": row["strategy"], "cells": cells, "status": status,
+                     "p": None if p != p else float(p), "error": row["error"] or None})
+    return rows
+
+
+def _strategy(results, name, colour):
+    notes = results.strategy_notes.get(name, {})
+    report = results.classification_report(name, output_dict=True)
+    folds = results.folds[results.folds["strategy"] == name]
+    confusion = {k: int(folds[k].sum()) for k in ("tn", "fp", "fn", "tp")} if len(folds) else None
+    labels = [str(results.dataset["negative_label"]), str(results.dataset["positive_label"])]
+    return {
+        "name": name,
+        "colour": colour,
+        "family": notes.get("family", ""),
+        "how": notes.get("how", ""),
+        "report": [{"label": k, **{m: v for m, v in values.items()}}
+                   for k, values in report.items() if isinstance(values, dict)],
+        "accuracy": report.get("accuracy"),
+        "confusion": confusion,
+        "labels": labels,
+        "error": results.errors().get(name),
+    }
+
+
+def _records(frame):
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")]

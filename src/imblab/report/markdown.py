@@ -1,0 +1,47 @@
+"""summary.md: the comparison table and the verdict, for a ticket or a notebook."""
+
+from __future__ import annotations
+
+from .collect import collect
+
+
+def _escape(text):
+    """Keep user-supplied text from breaking the Markdown table or being read as HTML."""
+    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", " "))
+
+
+def render_markdown(results, facts=None):
+    facts = collect(results) if facts is None else facts
+    d = facts["dataset"]
+    lines = [
+        f"# {_escape(facts['title'])}",
+        "",
+        f"**{_escape(facts['verdict'])}**",
+        "",
+        f"{_escape(d['name'])}: {d['rows']} rows, {d['features']} features; positive class "
+        f"`{_escape(d['positive_label'])}` is {d['counts'][1]} rows ({d['minority_share']:.1%}). "
+        f"Always predicting the majority class would score {d['majority_accuracy']:.1%} accuracy.",
+        "",
+        f"{_escape(facts['protocol'])}; {facts['uncertainty']}.",
+        "",
+        "| Strategy | " + " | ".join(c["heading"] for c in facts["columns"]) + " | vs best |",
+        "|---|" + "---:|" * len(facts["columns"]) + "---|",
+    ]
+    for row in facts["rows"]:
+        cells = []
+        for cell in row["cells"]:
+            if cell["value"] is None:
+                cells.append("—")
+                continue
+            text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
+            cells.append(f"**{text}**" if cell["best"] else text)
+        status = {"best": "★ best", "tied": "≈ tied", "worse": "worse", "failed": "failed"}[row["status"]]
+        p = row["p"]
+        if p is not None and row["status"] in ("tied", "worse"):
+            status += " (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})"
+        lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {status} |")
+    lines += ["", f"Ranked by `{facts['metric']}`; tied = not significantly worse than the best "
+                  "(Holm-adjusted p ≥ 0.05). Seed "
+                  f"{facts['config']['random_state']}, Keras backend {facts['config']['keras_backend']}.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""The HTML report, opened in a real headless Chromium, and its Markdown twin."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import imblab
+from imblab.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SECTIONS = ["verdict", "dataset", "paradox", "handling", "comparison-table", "charts", "calibration",
+            "strategies", "configuration"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine: install Debian's 'chromium' package (make test does so as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def open_report(browser, path):
+    """Load the page and record what a reader's browser would do with it."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    seen = {"console_errors": [], "page_errors": [], "requests": [], "dialogs": []}
+    page.on("console", lambda m: m.type == "error" and seen["console_errors"].append(m.text))
+    page.on("pageerror", lambda e: seen["page_errors"].append(str(e)))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    url = path.resolve().as_uri()
+    page.goto(url)
+    page.wait_for_load_state("load")
+    seen["outside"] = [u for u in seen["requests"] if u != url and not u.startswith("data:")]
+    return page, seen
+
+
+def test_practical_report_in_chromium(browser, practical, tmp_path):
+    folder = practical.save(tmp_path / "run")
+    page, seen = open_report(browser, folder / "report.html")
+    assert seen["console_errors"] == [] and seen["page_errors"] == []
+    assert seen["outside"] == []  # nothing leaves the page
+    for section in SECTIONS:
+        assert page.locator(f"#{section}").count() == 1, section
+    rows = page.locator("#comparison-table tbody tr")
+    assert [rows.nth(i).get_attribute("data-strategy") for i in range(rows.count())] == practical.strategies
+    assert "94.6% accuracy" in page.locator("#paradox").inner_text()
+    assert "7576 : 7576" in page.locator("#training").inner_text()
+    assert "0.528 / 9.434" in page.locator("#training").inner_text()
+    images = page.locator("img")
+    assert images.count() == 5
+    for i in range(images.count()):
+        width, height = images.nth(i).evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        assert width > 200 and height > 150
+        assert images.nth(i).get_attribute("src").startswith("data:image/png;base64,")
+    assert page.locator(".classification-report").count() == 4
+    assert page.locator(".confusion").count() == 4
+    assert page.locator("script").count() == 0
+    assert "★ best" in page.locator("#comparison-table").inner_text()
+    page.close()
+
+
+def test_hostile_names_stay_text(browser, table, tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    evil_column = "<img src=x onerror=alert(1)>"
+    evil_label = "<script>alert(2)</script>"
+    frame = pd.DataFrame({evil_column: rng.normal(size=300), "b": rng.normal(size=300),
+                          "y": [evil_label] * 40 + ["ok"] * 260})
+    frame.loc[:39, evil_column] += 2
+    path = table(frame, name="<b>evil.csv")
+    out = tmp_path / "run"
+    assert main(["run", "--data", str(path), "--target", "y", "--holdout", "--strategies", "naive,brf",
+                 "--quiet", "--out", str(out)]) == 0
+    capsys.readouterr()
+    page, seen = open_report(browser, out / "report.html")
+    assert seen["dialogs"] == []
+    assert seen["console_errors"] == [] and seen["outside"] == []
+    assert page.locator("script").count() == 0
+    assert page.locator("img").count() == 5  # only the charts: the column name made no element
+    assert page.locator("b", has_text="evil").count() == 0
+    text = page.locator("body").text_content()  # the column list sits in a closed <details>
+    assert evil_label in text and "<b>evil" in text and evil_column in text
+    page.close()
+    markdown = (out / "summary.md").read_text()
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+
+
+def test_report_command_rerenders_without_refitting(practical, tmp_path, capsys):
+    folder = practical.save(tmp_path / "run")
+    before = {name: (folder / name).read_bytes() for name in ["report.html", "summary.md"]}
+    for name in before:
+        (folder / name).unlink()
+    assert main(["report", str(folder)]) == 0
+    for name, content in before.items():
+        assert (folder / name).read_bytes() == content, name
+
+
+def test_summary_markdown_and_notebook_view(practical):
+    from imblab.report.markdown import render_markdown
+
+    markdown = render_markdown(practical)
+    assert markdown.startswith("# imblab report: synthetic")
+    assert "By f1_1, brf is best" in markdown
+    assert markdown.count("\n| ") == 1 + 4  # header and one row per strategy
+    html = practical._repr_html_()
+    assert html.count("<tr data-strategy=") == 4 and "★ best" in html
+
+
+def test_no_report_flag_and_missing_run_folder(tmp_path, capsys):
+    assert main(["run", "--strategies", "naive", "--samples", "300", "--no-report", "--quiet",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert not (tmp_path / "r" / "report.html").exists()
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
