@@ -31,6 +31,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	# byte-compile imblab now: with PYTHONDONTWRITEBYTECODE set, every run would compile it again
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@
 
 # The course practical as written needs TensorFlow; it lives in its own

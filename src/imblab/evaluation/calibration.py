@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
 N_BINS = 10
@@ -74,6 +73,8 @@ def reliability_table(predictions, n_bins=N_BINS):
 
     One row per strategy, variant (``raw`` or ``prior_corrected``) and non-empty bin.
     """
+    from sklearn.calibration import calibration_curve  # imported here: only reports need it
+
     rows = []
     edges = np.linspace(0, 1, n_bins + 1)
     for strategy, part in predictions.groupby("strategy", sort=False):
