@@ -6,6 +6,7 @@ on how it handles imbalance (for reports), and a factory.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -20,11 +21,15 @@ class Part:
     weightings: tuple = field(default=())  # for learners: the weightings they accept
 
 
+def _load(cls_path):
+    """The class at a dotted path, imported when a strategy is first built, not at start-up."""
+    module, name = cls_path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
 def _sampler(cls_path):
     def make(random_state, options):
-        module, name = cls_path.rsplit(".", 1)
-        cls = getattr(__import__(module, fromlist=[name]), name)
-        return cls(random_state=random_state, **options)
+        return _load(cls_path)(random_state=random_state, **options)
     return make
 
 
@@ -32,8 +37,7 @@ def _smote_combination(cls_path):
     def make(random_state, options):
         from imblearn.over_sampling import SMOTE
 
-        module, name = cls_path.rsplit(".", 1)
-        cls = getattr(__import__(module, fromlist=[name]), name)
+        cls = _load(cls_path)
         k = options.pop("k_neighbors", 5)
         return cls(smote=SMOTE(k_neighbors=k, random_state=random_state), random_state=random_state, **options)
     return make
@@ -83,8 +87,7 @@ def _ann(random_state, weighting):
 
 def _weighted(cls_path, **fixed):
     def make(random_state, weighting):
-        module, name = cls_path.rsplit(".", 1)
-        cls = getattr(__import__(module, fromlist=[name]), name)
+        cls = _load(cls_path)
         params = dict(fixed)
         if "random_state" in cls().get_params():
             params["random_state"] = random_state
