@@ -9,7 +9,7 @@ from typing import Callable
 from ..errors import ImblabError
 from .catalogue import LEARNERS, POLICIES, SAMPLERS, WEIGHTINGS
 from .preprocessing import make_preprocessor
-from .spec import Spec, build_estimator, minority_rows_factor, parse_spec
+from .spec import INNER_FOLDS, Spec, build_estimator, parse_spec
 
 ENSEMBLES = {"brf", "easy", "rusboost", "bbag"}
 
@@ -141,9 +141,10 @@ def minority_rows_needed(estimator):
     ``k_neighbors``; imbalanced-learn does not shrink ``k`` by itself. Threshold
     tuning's internal cross-validation leaves the sampler a fifth fewer rows.
     """
-    factor = 1.0
-    if hasattr(estimator, "best_threshold_") or type(estimator).__name__ == "TunedThresholdClassifierCV":
-        factor = minority_rows_factor(Spec("naive", policy="f1"))
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    tuned = isinstance(estimator, TunedThresholdClassifierCV)
+    factor = INNER_FOLDS / (INNER_FOLDS - 1) if tuned else 1.0
     inner = getattr(estimator, "estimator", estimator)
     steps = inner.steps if hasattr(inner, "steps") else [("model", inner)]
     needed, reason = 1, None

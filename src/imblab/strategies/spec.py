@@ -211,9 +211,4 @@ def expected_cost(y_true, y_pred, *, fn_cost, fp_cost):
     return (fn_cost * fn + fp_cost * fp) / len(y_true)
 
 
-def minority_rows_factor(spec):
-    """How much larger the training part must be than what the sampler sees (inner CV folds)."""
-    return INNER_FOLDS / (INNER_FOLDS - 1) if spec.policy in ("f1", "recall", "cost") else 1.0
-
-
 __all__ = ["Spec", "build_estimator", "parse_spec"]
