@@ -49,3 +49,16 @@ def test_stratified_counts_keep_class_totals_and_are_seeded():
     np.testing.assert_array_equal(W[:, t == 0].sum(axis=1), 90)
     np.testing.assert_array_equal(W, stratified_counts(t, 50, random_state=3))
     assert not np.array_equal(W, stratified_counts(t, 50, random_state=4))
+
+
+def test_large_test_sets_are_resampled_in_chunks():
+    from imblab.evaluation.bootstrap import stratified_count_chunks
+
+    t = np.array([0] * 90 + [1] * 10)
+    chunks = list(stratified_count_chunks(t, 50, random_state=3, max_cells=700))  # 7 resamples a chunk
+    assert [len(c) for c in chunks] == [7] * 7 + [1]
+    for c in chunks:
+        np.testing.assert_array_equal(c[:, t == 1].sum(axis=1), 10)
+        np.testing.assert_array_equal(c[:, t == 0].sum(axis=1), 90)
+    again = np.concatenate(list(stratified_count_chunks(t, 50, random_state=3, max_cells=700)))
+    np.testing.assert_array_equal(np.concatenate(chunks), again)

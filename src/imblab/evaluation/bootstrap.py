@@ -13,24 +13,37 @@ import numpy as np
 EPS = 1e-15  # log loss clips probabilities as imblab's point estimate does
 
 
+MAX_CELLS = 20_000_000  # resamples × rows held at once: 80 MB of float32 counts
+
+
 def stratified_counts(y_true, n_boot, random_state):
     """``(n_boot, n)`` counts of stratified bootstrap resamples of the rows of ``y_true``.
 
     Each resample draws, with replacement, as many rows of each class as the
     test set has, so every resample has the test set's class counts.
     """
+    return np.concatenate(list(stratified_count_chunks(y_true, n_boot, random_state)))
+
+
+def stratified_count_chunks(y_true, n_boot, random_state, max_cells=MAX_CELLS):
+    """Stratified resamples in chunks of at most ``max_cells`` counts, so that a large test set
+    does not need ``n_boot × n`` counts in memory at once. The draws depend only on the seed,
+    ``n`` and ``max_cells``: the same inputs give the same resamples."""
     rng = np.random.RandomState(random_state)
     y_true = np.asarray(y_true)
     n = len(y_true)
-    counts = np.zeros(n_boot * n, dtype=np.int64)
-    offsets = (np.arange(n_boot) * n)[:, None]
-    for label in (0, 1):
-        rows = np.flatnonzero(y_true == label)
-        if len(rows):
-            drawn = rows[rng.randint(0, len(rows), size=(n_boot, len(rows)))]
-            counts += np.bincount((drawn + offsets).ravel(), minlength=n_boot * n)
-    # float32 holds counts exactly and halves the memory traffic of the products below
-    return counts.reshape(n_boot, n).astype(np.float32)
+    per_chunk = max(1, min(n_boot, max_cells // max(n, 1)))
+    for start in range(0, n_boot, per_chunk):
+        size = min(per_chunk, n_boot - start)
+        counts = np.zeros(size * n, dtype=np.int64)
+        offsets = (np.arange(size) * n)[:, None]
+        for label in (0, 1):
+            rows = np.flatnonzero(y_true == label)
+            if len(rows):
+                drawn = rows[rng.randint(0, len(rows), size=(size, len(rows)))]
+                counts += np.bincount((drawn + offsets).ravel(), minlength=size * n)
+        # float32 holds counts exactly and halves the memory traffic of the products below
+        yield counts.reshape(size, n).astype(np.float32)
 
 
 def _ratio(numerator, denominator):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .bootstrap import stratified_counts, weighted_metrics
+from .bootstrap import stratified_count_chunks, weighted_metrics
 from .metrics import LOWER_IS_BETTER, METRICS
 
 CONFIDENCE = 0.95
@@ -162,15 +162,16 @@ def _cv_intervals(folds, strategies, ratio):
 
 
 def _bootstrap_samples(predictions, strategies, random_state):
-    samples, counts = {}, None
-    for name in strategies:
-        part = predictions[predictions["strategy"] == name].sort_values("row_id")
-        if counts is None:  # every strategy is scored on the same test rows: pair the resamples
-            counts = stratified_counts(part["y_true"].to_numpy(), N_BOOT, random_state)
-        samples[name] = weighted_metrics(
-            counts, part["y_true"].to_numpy(), part["y_score"].to_numpy(), part["y_pred"].to_numpy()
-        )
-    return samples
+    """Every metric of every strategy on the same stratified bootstrap resamples of the test rows."""
+    parts = {name: predictions[predictions["strategy"] == name].sort_values("row_id") for name in strategies}
+    y_true = parts[strategies[0]]["y_true"].to_numpy()  # every strategy is scored on the same rows
+    chunks = {name: [] for name in strategies}
+    for counts in stratified_count_chunks(y_true, N_BOOT, random_state):
+        for name, part in parts.items():
+            chunks[name].append(weighted_metrics(
+                counts, part["y_true"].to_numpy(), part["y_score"].to_numpy(), part["y_pred"].to_numpy()))
+    return {name: {m: np.concatenate([c[m] for c in chunks[name]]) for m in chunks[name][0]}
+            for name in strategies}
 
 
 def _bootstrap_intervals(samples, strategies, folds):
