@@ -26,7 +26,8 @@ class Results:
     Attributes
     ----------
     predictions : DataFrame
-        ``strategy, split_id, row_id, y_true, y_score, y_pred``.
+        ``strategy, split_id, row_id, y_true, y_score, y_pred, y_score_prior``
+        (the last is the prior-shift-corrected score, NaN where no shift applies).
     fits : list of dict
         Per (strategy, split): class counts, timings, what the fit learned
         about the imbalance (resampled counts, class weights), any error.

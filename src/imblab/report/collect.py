@@ -51,7 +51,7 @@ def collect(results):
         "train_counts": results.train_counts,
         "training": _training(results),
         "columns": [{"metric": m, "heading": h} for m, h in TABLE_COLUMNS],
-        "rows": _rows(results),
+        "rows": comparison_rows(results),
         "verdict": verdict(results),
         "strategies": [_strategy(results, name, styles[name][0]) for name in results.strategies],
         "calibration": _records(results.calibration),
@@ -116,7 +116,20 @@ def _training(results):
     return rows
 
 
-def _rows(results):
+def verdict_label(status, p):
+    """How a row of the comparison reads: ★ best, ≈ tied (p = …), worse (p …) or failed."""
+    if status == "best":
+        return "★ best"
+    if status == "tied":
+        return f"≈ tied (p = {p:.2f})"
+    if status == "worse":
+        return "worse (p < 0.001)" if p < 0.001 else f"worse (p = {p:.3f})"
+    return "failed"
+
+
+def comparison_rows(results):
+    """The comparison table's rows: each cell's value, interval half-width and whether it is the
+    best of its column, and the row's standing against the best strategy."""
     summary, comparison = results.summary, results.comparison.set_index("strategy")
     best = {}
     for metric, _ in TABLE_COLUMNS:
@@ -139,8 +152,9 @@ def _rows(results):
             p = c["p_adjusted"]
         else:
             p = np.nan
-        rows.append({"strategy": row["strategy"], "cells": cells, "status": status,
-                     "p": None if p != p else float(p), "error": row["error"] or None})
+        p = None if p != p else float(p)
+        rows.append({"strategy": row["strategy"], "cells": cells, "status": status, "p": p,
+                     "label": verdict_label(status, p), "error": row["error"] or None})
     return rows
 
 

@@ -36,11 +36,7 @@ def render_markdown(results, facts=None):
                 continue
             text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
             cells.append(f"**{text}**" if cell["best"] else text)
-        status = {"best": "★ best", "tied": "≈ tied", "worse": "worse", "failed": "failed"}[row["status"]]
-        p = row["p"]
-        if p is not None and row["status"] in ("tied", "worse"):
-            status += " (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})"
-        lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {status} |")
+        lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {row['label']} |")
     lines += ["", f"Ranked by `{facts['metric']}`; tied = not significantly worse than the best "
                   "(Holm-adjusted p ≥ 0.05). Seed "
                   f"{facts['config']['random_state']}, Keras backend {facts['config']['keras_backend']}.", ""]

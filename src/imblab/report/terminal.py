@@ -7,8 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..evaluation.metrics import LOWER_IS_BETTER
-from .collect import TABLE_COLUMNS, describe_protocol, describe_uncertainty
+from .collect import TABLE_COLUMNS, comparison_rows, describe_protocol, describe_uncertainty
 
 
 def render_run(results, console, *, reports=True):
@@ -63,8 +62,6 @@ def training_lines(results):
 
 
 def comparison_table(results):
-    summary = results.summary
-    verdicts = _verdicts(results)
     table = Table(
         title=f"Side by side (class 1 = positive): {describe_uncertainty(results.config['protocol'])}",
         title_justify="left",
@@ -76,23 +73,19 @@ def comparison_table(results):
     for _, heading in TABLE_COLUMNS:
         table.add_column(heading, justify="right")
     table.add_column("vs best", no_wrap=True)
-    best = {}
-    for metric, _ in TABLE_COLUMNS:
-        column = summary[metric].dropna()
-        if len(column):
-            best[metric] = column.min() if metric in LOWER_IS_BETTER else column.max()
-    for _, row in summary.iterrows():
+    for row in comparison_rows(results):
         cells = []
-        for metric, _ in TABLE_COLUMNS:
-            value = row[metric]
-            if value != value:  # NaN: undefined or failed
+        for cell in row["cells"]:
+            if cell["value"] is None:  # undefined or failed
                 cells.append(Text("—", style="dim"))
                 continue
-            style = "bold green" if metric in best and value == best[metric] else ""
-            half = (row[f"{metric}_ci_high"] - row[f"{metric}_ci_low"]) / 2
-            cells.append(Text(f"{value:.3f}" + (f" ± {half:.3f}" if half == half else ""), style=style))
-        table.add_row(row["strategy"], *cells, verdicts.get(row["strategy"], Text("")))
+            text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
+            cells.append(Text(text, style="bold green" if cell["best"] else ""))
+        table.add_row(row["strategy"], *cells, Text(row["label"], style=VERDICT_STYLES[row["status"]]))
     return table
+
+
+VERDICT_STYLES = {"best": "bold green", "tied": "green", "worse": "red", "failed": "bold red"}
 
 
 def calibration_table(results):
@@ -107,19 +100,6 @@ def calibration_table(results):
                  row["mean_score_prior_corrected"], row["positive_rate"]]
         table.add_row(row["strategy"], *(("—" if v != v else f"{v:.3f}") for v in cells))
     return table
-
-
-def _verdicts(results):
-    verdicts = {}
-    for _, row in results.comparison.iterrows():
-        if row["strategy"] == row["best"]:
-            verdicts[row["strategy"]] = Text("★ best", style="bold green")
-        elif row["tied_with_best"]:
-            verdicts[row["strategy"]] = Text(f"≈ tied (p={row['p_adjusted']:.2f})", style="green")
-        else:
-            p = row["p_adjusted"]
-            verdicts[row["strategy"]] = Text(f"worse (p{'<0.001' if p < 0.001 else f'={p:.3f}'})", style="red")
-    return verdicts
 
 
 def _counts(counts):

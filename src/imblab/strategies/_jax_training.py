@@ -22,7 +22,8 @@ import numpy as np
 
 BATCH_BUCKET = 16  # batches per epoch are rounded up to a multiple of this
 
-_compiled_runs = {}
+_compiled_runs = {}  # cache key -> (jitted training run, fresh optimizer state)
+_compiled_forward = {}  # cache key -> jitted forward pass
 
 
 def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_size, rng, cache_key):
@@ -78,9 +79,6 @@ def predict(model, X, *, cache_key):
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
     return np.asarray(forward(trainable, non_trainable, jnp.asarray(X, dtype=jnp.float32)))
-
-
-_compiled_forward = {}
 
 
 def _make_forward(model):
