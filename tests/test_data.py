@@ -53,6 +53,9 @@ def test_load_csv_defaults_positive_to_minority(table, mixed_frame):
     assert ds.categorical_columns == ["city"]
     assert ds.n_missing == 50
     assert ds.kind == "file"
+    assert ds.provenance["sep"] == "," and ds.provenance["encoding"] == "utf-8"
+    assert [r["role"] for r in ds.column_roles] == ["numeric", "numeric", "categorical", "numeric"]
+    assert ds.notes == ()
 
 
 def test_load_parquet_and_explicit_positive(table, mixed_frame):
@@ -66,19 +69,28 @@ def test_positive_given_as_text_finds_integer_label():
     assert dataset_from_frame(frame, "t", positive="0").labels == (1, 0)
 
 
-@pytest.mark.parametrize("make, target, positive, fragment", [
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [1, 1, 1]}), "t", None, "only one class"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 2]}), "t", None, "has 3 classes"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "label", None, "columns are: a, t"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", "yes", "positive label 'yes' does not occur"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, None]}), "t", None, "1 missing values"),
-    (lambda: pd.DataFrame({"a": [1.0, np.inf, 3], "t": [0, 1, 0]}), "t", None, "1 infinite values"),
-    (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", None, "no values at all"),
-    (lambda: pd.DataFrame({"t": [0, 1, 0]}), "t", None, "no feature columns"),
+@pytest.mark.parametrize("make, target, options, fragment", [
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [1, 1, 1]}), "t", {}, "only one class"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 2]}), "t", {}, "has 3 classes"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "label", {}, "columns are: a, t"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"positive": "yes"},
+     "positive label 'yes' does not occur"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, None]}), "t", {"strict": True}, "1 missing values"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [None] * 3}), "t", {}, "3 missing values"),
+    (lambda: pd.DataFrame({"a": [1.0, np.inf, 3], "t": [0, 1, 0]}), "t", {}, "1 infinite values"),
+    (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", {}, "no feature columns left: 'a' .constant"),
+    (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", {"keep": ["a"]}, "no values at all"),
+    (lambda: pd.DataFrame({"t": [0, 1, 0]}), "t", {}, "no feature columns"),
+    (lambda: pd.DataFrame([[1, 2, 0], [3, 4, 1]], columns=["a", "a", "t"]), "t", {}, "'a' appears more than once"),
+    (lambda: pd.DataFrame([[1, 0], [3, 1]], columns=[1, "1"]), "1", {}, "'1' appears more than once"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"drop": ["b"]}, "drop= names column 'b'"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"drop": "a", "keep": "a"}, "both in drop="),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"date_features": "keep"}, "date_features="),
+    (lambda: [[1, 0]], "t", {}, "expected a pandas DataFrame, got list"),
 ])
-def test_bad_frames_give_one_line_errors(make, target, positive, fragment):
+def test_bad_frames_give_one_line_errors(make, target, options, fragment):
     with pytest.raises(ImblabError, match=fragment) as info:
-        dataset_from_frame(make(), target, positive=positive)
+        dataset_from_frame(make(), target, **options)
     assert "\n" not in str(info.value)
 
 
@@ -94,6 +106,9 @@ def test_file_errors(tmp_path):
     (tmp_path / "bad.parquet").write_bytes(b"this is not parquet")
     with pytest.raises(ImblabError, match="cannot read .* as PARQUET"):
         load_table(tmp_path / "bad.parquet", "t")
-    (tmp_path / "data.xlsx").write_text("x")
-    with pytest.raises(ImblabError, match="expected a .csv or .parquet"):
-        load_table(tmp_path / "data.xlsx", "t")
+    (tmp_path / "data.json").write_text("x")
+    with pytest.raises(ImblabError, match=r"expected a \.csv .*\.xlsx or \.parquet file"):
+        load_table(tmp_path / "data.json", "t")
+    (tmp_path / "old.xls").write_text("x")
+    with pytest.raises(ImblabError, match="save old .xls workbooks as .xlsx"):
+        load_table(tmp_path / "old.xls", "t")
