@@ -27,8 +27,10 @@ DATE_FEATURES = ("drop", "expand")
 MIN_ROWS_TO_JUDGE = 20
 #: Share of distinct values (among non-missing ones) that makes a column "nearly unique".
 NEARLY_UNIQUE = 0.95
-#: A text column with more distinct values than this (and than half its rows) is high-cardinality.
+#: A text column with more distinct values than this, and on average fewer than MIN_ROWS_PER_LEVEL
+#: rows per value, is high-cardinality: one-hot encoded, its rare levels would only be memorised.
 MAX_LEVELS = 100
+MIN_ROWS_PER_LEVEL = 10
 #: Share of values that must parse as dates for a text column to count as one.
 DATE_SHARE = 0.95
 
@@ -142,8 +144,8 @@ def guess_role(series, name=""):
             if id_name or _code_like(text):
                 return "identifier", f"{share:.0%} distinct", None
             return "text", f"free text, {share:.0%} distinct", None
-        if distinct > max(MAX_LEVELS, n / 2):
-            return "text", f"{distinct} distinct values", None
+        if distinct > MAX_LEVELS and n / distinct < MIN_ROWS_PER_LEVEL:
+            return "text", f"{distinct} distinct values, {n / distinct:.1f} rows each", None
     return "categorical", "", None
 
 
@@ -162,7 +164,7 @@ def expand_dates(dates, column, *, taken=()):
     """
     dates = pd.Series(dates).reset_index(drop=True)
     parts = {"year": dates.dt.year, "month": dates.dt.month, "day": dates.dt.day,
-             "weekday": dates.dt.weekday}
+             "weekday": dates.dt.day_of_week}
     hours = dates.dt.hour
     if hours.nunique(dropna=True) > 1:
         parts["hour"] = hours
