@@ -147,9 +147,8 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
     X, roles, role_notes = assign_roles(candidates, drop=drop, keep=keep, date_features=date_features)
     if X.shape[1] == 0:
         left = ", ".join(f"'{r['column']}' ({r['role']})" for r in roles)
-        raise ImblabError(
-            f"no feature columns left: {left}; name the ones to use with keep= (or date_features='expand')"
-        )
+        dates = " (or date_features='expand')" if any(r["role"] == "date" for r in roles) else ""
+        raise ImblabError(f"no feature columns left: {left}; name the ones to use with keep=[...]{dates}")
     _check_finite(X)
     y = (y_raw.to_numpy() == pos_label).astype(np.int64)
     return Dataset(

@@ -196,7 +196,7 @@ def _check_encoding(encoding):
 def _read_excel(path, info):
     with pd.ExcelFile(path, engine="openpyxl") as book:
         sheets = book.sheet_names
-        frame = book.parse(sheets[0])
+        frame = pd.read_excel(book, sheet_name=sheets[0])
     info["sheet"] = sheets[0]
     if len(sheets) > 1:
         info["notes"].append(f"'{path.name}' has {len(sheets)} sheets; read the first, '{sheets[0]}'")
