@@ -182,5 +182,5 @@ def test_library_errors_name_parameters():
     frame = churn_frame(100)
     with pytest.raises(ImblabError, match=r"^keep= names column 'x'"):
         dataset_from_frame(frame, "churn", keep=["x"])
-    with pytest.raises(ImblabError, match=r"name the ones to use with keep= \(or date_features='expand'\)"):
+    with pytest.raises(ImblabError, match=r"name the ones to use with keep=\[...\] \(or date_features='expand'\)"):
         dataset_from_frame(frame, "churn", drop=["tenure", "monthly_charges", "plan"])

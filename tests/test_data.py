@@ -112,3 +112,22 @@ def test_file_errors(tmp_path):
     (tmp_path / "old.xls").write_text("x")
     with pytest.raises(ImblabError, match="save old .xls workbooks as .xlsx"):
         load_table(tmp_path / "old.xls", "t")
+
+
+def test_a_dataframe_is_a_users_dataset(mixed_frame):
+    from sklearn.preprocessing import StandardScaler
+
+    from imblab import RepeatedKFold, compare
+    from imblab.experiment import default_protocol
+    from imblab.strategies.preprocessing import make_preprocessor
+
+    ds = dataset_from_frame(mixed_frame.drop(columns="city").fillna(0.0), "churn")
+    assert ds.kind == "frame" and ds.provenance == {"kind": "frame", "target": "churn"}
+    assert default_protocol(ds, random_state=3) == RepeatedKFold(folds=5, repeats=2, random_state=3)
+    # scaled even with only numeric columns and nothing missing (the practical's data is not)
+    numeric = make_preprocessor(ds).transformers[0][1]
+    assert isinstance(numeric.steps[-1][1], StandardScaler)
+    assert make_preprocessor(make_synthetic(n_samples=100)) is None
+    results = compare(ds, "naive")
+    assert results.config["protocol"]["name"] == "repeated stratified k-fold"
+    assert results.folds["split_id"].nunique() == 10

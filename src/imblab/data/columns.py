@@ -87,7 +87,7 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
     drop, keep = _names(X, drop, "drop"), _names(X, keep, "keep")
     both = [c for c in drop if c in keep]
     if both:
-        raise ImblabError(f"column '{both[0]}' is both in drop= and in keep=: give it to one of them")
+        raise ImblabError(f"column {quoted(both[0])} is both in drop= and in keep=: give it to one of them")
 
     roles, parts = [], []
     for column in X.columns:
@@ -174,6 +174,21 @@ def expand_dates(dates, column, *, taken=()):
     return frame
 
 
+def printable(text):
+    """``text`` with control characters escaped, so a message naming a column stays one line.
+
+    >>> printable("a\\nb ü")
+    'a\\\\nb ü'
+    """
+    text = str(text)
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def quoted(text):
+    """``'text'``, made printable (see :func:`printable`)."""
+    return f"'{printable(text)}'"
+
+
 def _free_name(name, taken):
     while name in taken:
         name = f"{name}_"
@@ -188,9 +203,9 @@ def _names(X, names, parameter):
     names = [str(n) for n in names]
     for name in names:
         if name not in X.columns:
-            shown = ", ".join(map(str, X.columns))
+            shown = ", ".join(map(printable, X.columns))
             raise ImblabError(
-                f"{parameter}= names column '{name}', which is not a feature column; the features are: {shown}"
+                f"{parameter}= names column {quoted(name)}, which is not a feature column; the features are: {shown}"
             )
     return names
 
@@ -237,7 +252,7 @@ def _notes(roles, dropped):
     left_out = [r for r in roles if not r["used"] and r["column"] not in dropped]
     if not left_out:
         return []
-    named = "; ".join(f"{r['role']} '{r['column']}'" for r in left_out)
+    named = "; ".join(f"{r['role']} {quoted(r['column'])}" for r in left_out)
     hint = "use one anyway with keep=[...]"
     if any(r["role"] == "date" for r in left_out):
         hint += "; use dates' calendar parts with date_features='expand'"

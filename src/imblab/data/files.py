@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ImblabError
-from .columns import assign_roles
+from .columns import assign_roles, printable, quoted
 from .dataset import Dataset
 from .readers import read_frame
 
@@ -112,8 +112,8 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
     frame = _unique_names(frame)
     target = str(target)
     if target not in frame.columns:
-        columns = ", ".join(map(str, frame.columns))
-        raise ImblabError(f"target column '{target}' is not in the data; its columns are: {columns}")
+        columns = ", ".join(map(printable, frame.columns))
+        raise ImblabError(f"target column {quoted(target)} is not in the data; its columns are: {columns}")
     y_raw = frame[target]
     if y_raw.dtype == object or pd.api.types.is_string_dtype(y_raw):
         y_raw = y_raw.where(~y_raw.astype(str).str.strip().eq(""), None)  # a blank label is a missing one
@@ -121,21 +121,21 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
     if missing.any():
         if strict or missing.all():
             raise ImblabError(
-                f"target column '{target}' has {int(missing.sum())} missing values: "
+                f"target column {quoted(target)} has {int(missing.sum())} missing values: "
                 "drop those rows or fill in their labels"
             )
-        notes.append(f"dropped {int(missing.sum())} of {len(missing)} rows whose target '{target}' is missing")
+        notes.append(f"dropped {int(missing.sum())} of {len(missing)} rows whose target {quoted(target)} is missing")
         frame, y_raw = frame.loc[~missing], y_raw[~missing]
     counts = y_raw.value_counts(sort=False)
     if len(counts) < 2:
         raise ImblabError(
-            f"target column '{target}' has only one class ({_show(counts.index[0])}): "
+            f"target column {quoted(target)} has only one class ({_show(counts.index[0])}): "
             "a binary problem needs rows of two classes"
         )
     if len(counts) > 2:
         shown = ", ".join(_show(v) for v in sorted(counts.index, key=str)[:10])
         raise ImblabError(
-            f"target column '{target}' has {len(counts)} classes ({shown}{', …' if len(counts) > 10 else ''}): "
+            f"target column {quoted(target)} has {len(counts)} classes ({shown}{', …' if len(counts) > 10 else ''}): "
             "imblab compares binary problems; map the classes to two first"
         )
     pos_label = _find_positive(counts, positive, target)
@@ -143,10 +143,10 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
 
     candidates = _normalise_columns(frame.drop(columns=[target]).reset_index(drop=True))
     if candidates.shape[1] == 0:
-        raise ImblabError(f"the data has no feature columns besides the target '{target}'")
+        raise ImblabError(f"the data has no feature columns besides the target {quoted(target)}")
     X, roles, role_notes = assign_roles(candidates, drop=drop, keep=keep, date_features=date_features)
     if X.shape[1] == 0:
-        left = ", ".join(f"'{r['column']}' ({r['role']})" for r in roles)
+        left = ", ".join(f"{quoted(r['column'])} ({r['role']})" for r in roles)
         dates = " (or date_features='expand')" if any(r["role"] == "date" for r in roles) else ""
         raise ImblabError(f"no feature columns left: {left}; name the ones to use with keep=[...]{dates}")
     _check_finite(X)
@@ -168,7 +168,7 @@ def _unique_names(frame):
     for column in names:
         if column in seen:
             raise ImblabError(
-                f"column name '{column}' appears more than once: give every column a distinct name"
+                f"column name {quoted(column)} appears more than once: give every column a distinct name"
             )
         seen.add(column)
     if list(frame.columns) != names:
@@ -190,7 +190,7 @@ def _find_positive(counts, positive, target):
                 return value
     shown = ", ".join(_show(v) for v in counts.index)
     raise ImblabError(
-        f"positive label {_show(positive)} does not occur in target column '{target}'; "
+        f"positive label {_show(positive)} does not occur in target column {quoted(target)}; "
         f"its labels are: {shown}"
     )
 
@@ -226,12 +226,12 @@ def _check_finite(X):
             n_inf = int(np.isinf(values).sum())
             if n_inf:
                 raise ImblabError(
-                    f"feature column '{column}' has {n_inf} infinite values, which cannot be imputed: "
+                    f"feature column {quoted(column)} has {n_inf} infinite values, which cannot be imputed: "
                     "replace them with a number or leave those cells empty"
                 )
             if np.isnan(values).all():
                 raise ImblabError(
-                    f"feature column '{column}' has no values at all: drop it or fill it in"
+                    f"feature column {quoted(column)} has no values at all: drop it or fill it in"
                 )
 
 
