@@ -64,6 +64,13 @@ def test_keep_drop_and_expanded_dates(churn_csv):
     assert ds.notes == ()  # nothing was left out that the user did not ask for
 
 
+def test_keeping_a_date_expands_it(churn_csv):
+    ds = load_table(churn_csv, "churn", keep=["signup_date"])
+    assert list(ds.X.columns)[:4] == ["signup_date_year", "signup_date_month", "signup_date_day",
+                                      "signup_date_weekday"]
+    assert ds.notes == ("left out of the features: identifier 'customer_id' (use one anyway with keep=[...])",)
+
+
 def test_expanded_dates_keep_hours_only_when_they_vary():
     times = pd.Series(pd.to_datetime(["2024-05-01 08:30", "2024-05-02 17:00", None] * 10))
     X = pd.DataFrame({"at": times, "x": np.arange(30) % 4})

@@ -213,3 +213,27 @@ def test_cli_sep_and_encoding_flags(tmp_path, frame, capsys):
     assert "warning" not in captured.err and "60 rows × 3 features" in captured.out
     assert main(["run", "--data", str(path), "--target", "y", "--sep", ";;"]) == 2
     assert capsys.readouterr().err == "imblab: error: --sep must be one character (or 'tab'), got ';;'\n"
+
+
+def test_decimal_commas_beside_semicolons_are_numbers(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("betrag;anzahl;stadt;y\n" + "".join(
+        f"{i},{i % 10};{i};{'Köln' if i % 2 else 'Bonn'};{int(i % 5 == 0)}\n" for i in range(30)) + "-3;4;Bonn;0\n",
+        encoding="utf-8")
+    ds = load_table(path, "y")
+    assert ds.numeric_columns == ["betrag", "anzahl"] and ds.categorical_columns == ["stadt"]
+    assert ds.X["betrag"].tolist()[:3] == [0.0, 1.1, 2.2] and ds.X["betrag"].iloc[-1] == -3.0
+    assert ds.provenance["decimal"] == ","
+    assert ds.notes == ("'eu.csv' writes numbers with a decimal comma (1,5); read them as numbers",)
+
+
+def test_commas_in_text_are_not_decimal_marks(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("name;y\n" + "".join(f"Smith, J{i};{i % 2}\n" for i in range(10)), encoding="utf-8")
+    frame, info = read_frame(path)
+    assert "decimal" not in info and frame["name"][0] == "Smith, J0"
+
+
+def test_boolean_target_and_positive_one():
+    ds = dataset_from_frame(pd.DataFrame({"a": range(6), "y": [False] * 4 + [True] * 2}), "y", positive="1")
+    assert ds.labels == (False, True) and ds.y.tolist() == [0, 0, 0, 0, 1, 1]

@@ -53,7 +53,7 @@ def load_table(path, target, *, positive=None, drop=None, keep=None, date_featur
     path = Path(path)
     frame, info = read_frame(path, sep=sep, encoding=encoding)
     notes = info.pop("notes")
-    name = path.name.split(".")[0] or path.stem
+    name = (path.with_suffix("") if info.get("compression") else path).stem
     provenance = {"kind": "file", "path": str(path), **{k: v for k, v in info.items() if v is not None}}
     return dataset_from_frame(frame, target, positive=positive, name=name, provenance=provenance, drop=drop,
                               keep=keep, date_features=date_features, strict=strict, notes=notes)
@@ -197,7 +197,7 @@ def _find_positive(counts, positive, target):
 
 def _number(value):
     if isinstance(value, (bool, np.bool_)):
-        return None
+        return float(value)  # "1" finds True
     try:
         number = float(str(value).strip())
     except ValueError:

@@ -128,6 +128,11 @@ def _read_csv(path, compression, sep, encoding, info):
                     f"{encoding or candidate}; give its encoding (e.g. latin-1)"
                 ) from None
             continue
+        if chosen_sep != "," and _decimal_commas(frame):
+            with _open(path, compression) as fh:
+                frame = pd.read_csv(fh, sep=chosen_sep, encoding=candidate, decimal=",")
+            info["decimal"] = ","
+            info["notes"].append(f"'{path.name}' writes numbers with a decimal comma (1,5); read them as numbers")
         info.update(sep=chosen_sep, encoding="utf-8" if candidate == "utf-8-sig" else candidate)
         if not encoding and candidate != "utf-8-sig":
             info["notes"].append(
@@ -135,6 +140,26 @@ def _read_csv(path, compression, sep, encoding, info):
             )
         return frame
     raise AssertionError("unreachable: the last encoding either reads or raises")
+
+
+_DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+\s*$"
+_PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
+
+
+def _decimal_commas(frame):
+    """Whether some text column holds only numbers written with a decimal comma (``1,5``), as
+    spreadsheets in much of Europe save them, next to their semicolon delimiter."""
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        text = series.dropna().astype(str)
+        if len(text) == 0:
+            continue
+        comma = text.str.match(_DECIMAL_COMMA)
+        if comma.any() and (comma | text.str.match(_PLAIN_NUMBER)).all():
+            return True
+    return False
 
 
 def _candidate_encodings(head):
