@@ -76,8 +76,11 @@ def test_expanded_dates_keep_hours_only_when_they_vary():
     X = pd.DataFrame({"at": times, "x": np.arange(30) % 4})
     features, roles, _ = assign_roles(X, date_features="expand")
     assert list(features.columns) == ["at_year", "at_month", "at_day", "at_weekday", "at_hour", "x"]
-    assert features["at_hour"].tolist()[:3] == [8, 17, None] or np.isnan(features["at_hour"][2])
-    assert features["at_hour"][:2].tolist() == [8.0, 17.0]
+    assert features["at_hour"][:2].tolist() == [8.0, 17.0] and np.isnan(features["at_hour"][2])
+    assert features.loc[1, ["at_year", "at_month", "at_day", "at_weekday"]].tolist() == [2024, 5, 2, 3]
+    same_day, _, _ = assign_roles(pd.DataFrame({"at": pd.to_datetime(["2024-05-01", "2024-06-01"] * 15)}),
+                                  date_features="expand")
+    assert "at_hour" not in same_day.columns
     assert roles[0]["missing"] == 10
 
 
@@ -115,7 +118,7 @@ def test_columns_table_renders_roles(churn_csv, tmp_path):
     assert "Columns: 5 besides the target 'churn' → 3 features" in text
     assert [line.split()[:2] for line in text.splitlines() if line.strip().startswith(("customer_id", "plan"))] \
         == [["customer_id", "identifier"], ["plan", "categorical"]]
-    assert "left out: 100% distinct" in text
+    assert "left out: 100% distinct, such as C-" in text and "left out: dates such as 2019-01-01" in text
 
 
 def test_columns_table_folds_plain_features_past_twelve_columns():

@@ -137,12 +137,12 @@ def guess_role(series, name=""):
     text = values.astype(str)
     dates = _as_dates(series, text)
     if dates is not None:
-        return "date", "date/time text", dates
+        return "date", f"dates such as {_example(text)}", dates
     if n >= MIN_ROWS_TO_JUDGE:
         share = distinct / n
         if share >= NEARLY_UNIQUE:
             if id_name or _code_like(text):
-                return "identifier", f"{share:.0%} distinct", None
+                return "identifier", f"{share:.0%} distinct, such as {_example(text)}", None
             return "text", f"free text, {share:.0%} distinct", None
         if distinct > MAX_LEVELS and n / distinct < MIN_ROWS_PER_LEVEL:
             return "text", f"{distinct} distinct values, {n / distinct:.1f} rows each", None
@@ -187,6 +187,11 @@ def printable(text):
 def quoted(text):
     """``'text'``, made printable (see :func:`printable`)."""
     return f"'{printable(text)}'"
+
+
+def _example(text):
+    example = printable(text.iloc[0]).strip()
+    return example if len(example) <= 24 else example[:23] + "…"
 
 
 def _free_name(name, taken):
