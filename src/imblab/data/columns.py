@@ -97,7 +97,7 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
         if column in drop:
             used, why = False, "dropped on request"
         elif column in keep and not used:
-            used, why = True, f"kept on request ({why})"
+            used, why = True, f"kept on request; {why}" if why else "kept on request"
         if not used:
             produced = []
         elif as_dates is not None:
