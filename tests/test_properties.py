@@ -48,10 +48,10 @@ KINDS = ["int", "float", "key", "bool", "date", "constant", "category", "mixed"]
 
 
 @st.composite
-def tables(draw):
+def tables(draw, *, min_rows=1, classes=(1, 2, 2, 2, 3)):
     """A table with a target 'y' of 1–3 classes (often a tiny minority) and up to four feature columns."""
-    n = draw(st.integers(1, 40))
-    n_classes = draw(st.sampled_from([1, 2, 2, 2, 3]))
+    n = draw(st.integers(min_rows, 40))
+    n_classes = draw(st.sampled_from(classes))
     labels = draw(st.sampled_from([[0, 1, 2], [0.0, 1.0, 2.0], ["no", "yes", "maybe"], ["0", "1", "2"],
                                    [False, True, None]]))[:n_classes]
     y = [labels[0]] * n
@@ -120,9 +120,9 @@ def test_loader_returns_a_dataset_or_one_line(tmp_path, frame, suffix):
     event("loaded")
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+@settings(max_examples=10, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(frame=tables())
+@given(frame=tables(min_rows=8, classes=(1, 2, 2, 2, 2, 3)))
 def test_cli_completes_or_exits_2_with_one_line(tmp_path_factory, capsys, frame):
     folder = tmp_path_factory.mktemp("prop")
     path = write(frame, folder / "t.csv")
@@ -133,6 +133,7 @@ def test_cli_completes_or_exits_2_with_one_line(tmp_path_factory, capsys, frame)
                    "--quiet", "--no-report", "--folds", "2", "--repeats", "1"])
     err = capsys.readouterr().err
     assert status in (0, 1, 2)
+    event(f"exit {status}")
     if status == 2:
         lines = err.splitlines()
         errors = [line for line in lines if not line.startswith("imblab: warning: ")]
