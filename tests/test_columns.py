@@ -194,3 +194,11 @@ def test_library_errors_name_parameters():
         dataset_from_frame(frame, "churn", keep=["x"])
     with pytest.raises(ImblabError, match=r"name the ones to use with keep=\[...\] \(or date_features='expand'\)"):
         dataset_from_frame(frame, "churn", drop=["tenure", "monthly_charges", "plan"])
+
+
+def test_a_kept_constant_date_is_expanded_too():
+    frame = pd.DataFrame({"day": pd.to_datetime(["2024-02-29"] * 30), "x": np.arange(30) % 3,
+                          "y": [0, 1] * 15})
+    ds = dataset_from_frame(frame, "y", keep=["day"])
+    assert list(ds.X.columns) == ["day_year", "day_month", "day_day", "day_weekday", "x"]
+    assert ds.X.loc[0, "day_weekday"] == 3  # a Thursday

@@ -33,6 +33,9 @@ def cells(draw, kind, n):
     elif kind == "date":
         days = draw(st.lists(st.one_of(st.integers(0, 20000), st.none()), min_size=n, max_size=n))
         values = [None if d is None else str(np.datetime64("1990-01-01") + d) for d in days]
+    elif kind == "datetime":  # real timestamps (Parquet keeps them; CSV turns them into text)
+        stamps = draw(st.lists(st.one_of(st.datetimes(), st.none()), min_size=n, max_size=n))
+        values = pd.to_datetime(pd.Series(stamps, dtype=object))
     elif kind == "constant":
         values = [draw(TEXT)] * n
     elif kind == "category":
@@ -44,7 +47,7 @@ def cells(draw, kind, n):
     return values
 
 
-KINDS = ["int", "float", "key", "bool", "date", "constant", "category", "mixed"]
+KINDS = ["int", "float", "key", "bool", "date", "datetime", "constant", "category", "mixed"]
 
 
 @st.composite

@@ -100,8 +100,9 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
             used, why = True, f"kept on request; {why}" if why else "kept on request"
         if not used:
             produced = []
-        elif as_dates is not None:
-            expanded = expand_dates(as_dates, column, taken=set(X.columns))
+        elif as_dates is not None or pd.api.types.is_datetime64_any_dtype(series):
+            # a kept constant date too: models take numbers, not timestamps
+            expanded = expand_dates(series if as_dates is None else as_dates, column, taken=set(X.columns))
             produced = list(expanded.columns)
             parts.append(expanded)
         else:
