@@ -10,14 +10,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from rich.console import Console
-
-from . import compare, get_strategies, load_table, make_synthetic
 from .errors import ImblabError
-from .evaluation import Holdout, RepeatedKFold
-from .experiment import check_metric, default_protocol, prepare
-from .report.terminal import render_run
-from .strategies import STRATEGIES
+from .strategies import STRATEGIES, get_strategies
+
+# Everything else (rich, pandas, scikit-learn, Keras) is imported once there is work for it, so that
+# --help and errors in the arguments answer at once.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,6 +138,11 @@ def main(argv=None):
     0: done; 1: done, but some fits failed (their strategies are reported);
     2: bad input, nothing written; 70: a bug in imblab; 130: interrupted.
     """
+    # OpenMP threads that spin while they wait steal the core another pool needs; set before
+    # scikit-learn loads OpenMP, and only for the command line (the library changes no process state).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from rich.console import Console
+
     console = Console()
     if not console.is_terminal:  # piped or captured: don't squeeze the table into 80 columns
         console = Console(width=max(console.width, 150))
@@ -188,6 +190,11 @@ def _flagged(exc):
 
 
 def _run(args, console, errors, *, resume_from=None):
+    from . import compare, load_table, make_synthetic
+    from .evaluation import Holdout, RepeatedKFold
+    from .experiment import check_metric, default_protocol, prepare
+    from .report.terminal import render_run
+
     if args.data is None and (args.target or args.positive):
         raise ImblabError("--target and --positive describe a file: pass --data FILE as well")
     if args.holdout and (args.folds or args.repeats):
@@ -279,6 +286,7 @@ def _report(args, console):
 
 
 def _rescore(args, console):
+    from .report.terminal import render_run
     from .results import Results
     from .store import RunStore, atomic_write
 

@@ -7,11 +7,7 @@ the others carry on.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,6 +16,7 @@ import pandas as pd
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
 from .calibration import prior_shift, trained_prior
+from .engines import cores_per_fit, limited_threads, parallel_map, use_cores, workers_for
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -63,7 +60,8 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
     """Fit each strategy on each split; return (predictions DataFrame, list of FitRecord).
 
     ``on_done(record)`` is called in this process as each fit finishes, in
-    task order. See :func:`parallel_map` for how ``n_jobs`` runs them.
+    task order. See :mod:`.engines` for how ``n_jobs`` runs them, and how each
+    fit's thread pools are sized to the cores it is given.
 
     With a ``store`` (a :class:`~imblab.store.RunStore`), every fit is kept
     there as soon as it finishes, and a fit already kept under the same key
@@ -71,8 +69,10 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
     split's rows) is reused instead of refitted. Results come back in task
     order either way, so a resumed run's tables equal an uninterrupted one's.
     """
-    tasks = [(dataset, strategy, split, random_state) for strategy in strategies for split in splits]
-    keys = [fit_key(key or {}, strategy, split) for _, strategy, split, _ in tasks]
+    n_workers = workers_for(n_jobs, len(strategies) * len(splits))
+    cores = cores_per_fit(n_workers)
+    tasks = [(dataset, strategy, split, random_state, cores) for strategy in strategies for split in splits]
+    keys = [fit_key(key or {}, strategy, split) for _, strategy, split, _, _ in tasks]
     done = {}
     if store is not None:
         for index, task_key in enumerate(keys):
@@ -82,13 +82,14 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
                 if on_done is not None:
                     on_done(done[index][1])
     pending = [index for index in range(len(tasks)) if index not in done]
-    results = parallel_map(_fit_task, [tasks[index] for index in pending], n_jobs=n_jobs)
-    for index, (part, record) in zip(pending, results):
-        if store is not None:
-            store.keep_fit(keys[index], part, asdict(record))
-        done[index] = (part, record)
-        if on_done is not None:
-            on_done(record)
+    with limited_threads(cores):  # also for worker threads, which share this process's pools
+        results = parallel_map(_fit_task, [tasks[index] for index in pending], n_workers=n_workers)
+        for index, (part, record) in zip(pending, results):
+            if store is not None:
+                store.keep_fit(keys[index], part, asdict(record))
+            done[index] = (part, record)
+            if on_done is not None:
+                on_done(record)
     parts = [done[index][0] for index in range(len(tasks)) if done[index][0] is not None]
     records = [done[index][1] for index in range(len(tasks))]
     predictions = (
@@ -123,57 +124,11 @@ def int_keys(mapping):
     return {int(k): v for k, v in mapping.items()}
 
 
-def parallel_map(func, tasks, *, n_jobs=1):
-    """``map(func, tasks)`` over ``n_jobs`` workers, results in task order, as a generator.
-
-    Workers are forked processes that inherit this process's imports, so they
-    start in milliseconds; spawned workers (joblib's loky) would each spend
-    ~2.5 s importing Keras and scikit-learn, about as long as the 5 × 2
-    practical's fits they take over. Forking is only safe before JAX has
-    started its runtime in this process (its threads do not survive a fork):
-    after that, and where fork does not exist, the workers are threads, which
-    give less because the fits' Python-side work holds the GIL.
-
-    Tasks are handed to workers through the fork itself, not pickled, so any
-    strategy works; only results travel back.
-    """
-    n_jobs = os.cpu_count() or 1 if n_jobs == -1 else n_jobs
-    n_jobs = min(n_jobs, len(tasks))
-    if n_jobs <= 1:
-        yield from map(func, tasks)
-    elif _can_fork():
-        global _FORKED_TASKS
-        _FORKED_TASKS = (func, tasks)
-        try:
-            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
-                yield from pool.imap(_run_forked_task, range(len(tasks)))
-        finally:
-            _FORKED_TASKS = None
-    else:
-        with ThreadPoolExecutor(n_jobs) as pool:
-            yield from pool.map(func, tasks)
-
-
-_FORKED_TASKS = None
-
-
-def _run_forked_task(index):
-    func, tasks = _FORKED_TASKS
-    return func(tasks[index])
-
-
-def _can_fork():
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    xla_bridge = sys.modules.get("jax._src.xla_bridge")
-    return not getattr(xla_bridge, "_backends", None)
-
-
 def _fit_task(task):
     return _fit_and_predict(*task)
 
 
-def _fit_and_predict(dataset, strategy, split, random_state):
+def _fit_and_predict(dataset, strategy, split, random_state, cores=1):
     record = FitRecord(
         strategy=strategy.name,
         split_id=split.split_id,
@@ -181,14 +136,16 @@ def _fit_and_predict(dataset, strategy, split, random_state):
         test_counts=dataset.class_counts(split.test),
     )
     try:
-        estimator = strategy.build(dataset, random_state=random_state)
+        estimator = use_cores(strategy.build(dataset, random_state=random_state), cores)
         start = time.perf_counter()
-        estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
+        with limited_threads(cores):
+            estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
         record.fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         X_test = dataset.X.iloc[split.test]
-        y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
-        y_pred = estimator.predict(X_test)
+        with limited_threads(cores):
+            y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
+            y_pred = estimator.predict(X_test)
         record.predict_seconds = time.perf_counter() - start
         if not np.all(np.isfinite(y_score)):
             raise FloatingPointError("the model predicted non-finite probabilities")
