@@ -169,6 +169,7 @@ class Results:
                 for name in self.strategies
             },
             "comparison": self.comparison.to_dict(orient="records"),
+            "failures": self.failures().to_dict(orient="records"),
             "calibration": self.calibration.to_dict(orient="records"),
             "fits": self.fits,
         }
