@@ -77,6 +77,9 @@ def build_parser():
                     help=f"comma-separated names ({', '.join(STRATEGIES)}), presets (practical, all-basic) "
                          "or specs such as smote+ann, brf@f1 (see 'imblab strategies'; default: the practical's four)")
     ev.add_argument("--seed", type=_whole(0), default=42, help="seeds data, splits and models (default 42)")
+    ev.add_argument("--seeds", type=_whole(1), default=1, metavar="K",
+                    help="fit every strategy on every split with K seeds derived from --seed, so that "
+                         "seed-to-seed variation (networks, forests) enters intervals and tests (default 1)")
     ev.add_argument("--metric", default="f1_1",
                     help="rank and test strategies by this metric (default f1_1, minority F1)")
     ev.add_argument("--folds", type=_whole(2),
@@ -129,7 +132,7 @@ def build_parser():
 #: Library parameters as the command line spells them, for error messages.
 FLAGS = {"test_size": "--test-size", "folds": "--folds", "repeats": "--repeats", "n_samples": "--samples",
          "n_features": "--features", "minority_share": "--minority-share", "n_jobs": "--jobs",
-         "random_state": "--seed"}
+         "random_state": "--seed", "n_seeds": "--seeds"}
 
 
 def main(argv=None):
@@ -224,7 +227,7 @@ def _run(args, console, errors, *, resume_from=None):
     from .report.progress import fit_progress
     from .store import RunStore
 
-    total = len(plan.strategies) * len(plan.splits)
+    total = len(plan.strategies) * len(plan.splits) * args.seeds
     if resume_from is None:
         request = {"args": {k: v for k, v in vars(args).items() if k not in ("command", "out", "overwrite")},
                    "cwd": os.getcwd(), "data_sha256": dataset.content_hash}
@@ -239,7 +242,8 @@ def _run(args, console, errors, *, resume_from=None):
     try:
         with fit_progress(errors, total=total) as on_done:
             results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
-                              metric=args.metric, random_state=args.seed, n_jobs=args.jobs, on_done=on_done,
+                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
+                              on_done=on_done,
                               store=store)
     except KeyboardInterrupt:
         _error(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "

@@ -20,8 +20,8 @@ from .strategies import get_strategies
 VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "keras", "jax", "scipy"]
 
 
-def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
-            on_done=None, store=None):
+def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_seeds=1,
+            n_jobs=1, on_done=None, store=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -38,6 +38,11 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         The metric strategies are ranked and tested by (minority-class F1).
     random_state : int, default=42
         Seeds every strategy; the same seed gives the same numbers.
+    n_seeds : int, default=1
+        Fit every (strategy, split) this many times with seeds derived from
+        ``random_state``, so that a network's or forest's seed-to-seed
+        variation enters the estimates and tests (a split's metric is averaged
+        over its seeds).
     n_jobs : int, default=1
         Fits to run at once (joblib processes); -1 uses every core.
     on_done : callable, optional
@@ -64,8 +69,10 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     versions = _versions()
     key = {"data": dataset.content_hash, "random_state": int(random_state), "versions": versions,
            "keras_backend": backend_name() if any(s.needs_keras for s in chosen) else None}
+    if not isinstance(n_seeds, (int, np.integer)) or isinstance(n_seeds, bool) or n_seeds < 1:
+        raise ImblabError(f"n_seeds must be a whole number of at least 1, got {n_seeds!r}", param="n_seeds")
     predictions, fits = run_tasks(
-        dataset, chosen, splits, random_state=random_state, n_jobs=n_jobs, on_done=on_done,
+        dataset, chosen, splits, random_state=random_state, n_seeds=n_seeds, n_jobs=n_jobs, on_done=on_done,
         store=store, key=key,
     )
     config = {
@@ -73,6 +80,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "protocol": protocol.describe(),
         "metric": metric,
         "random_state": random_state,
+        "n_seeds": n_seeds,
         "n_jobs": n_jobs,
         "keras_backend": backend_name(),
         "python": platform.python_version(),

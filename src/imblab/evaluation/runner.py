@@ -33,6 +33,7 @@ class FitRecord:
     predict_seconds: float = 0.0
     facts: dict = field(default_factory=dict)
     error: str | None = None
+    seed: int | None = None  # which of the run's seeds, when each split is fitted with several
 
 
 def check_feasible(dataset, strategies, splits, *, random_state):
@@ -56,23 +57,60 @@ def check_feasible(dataset, strategies, splits, *, random_state):
                 )
 
 
-def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=None, store=None, key=None):
-    """Fit each strategy on each split; return (predictions DataFrame, list of FitRecord).
+@dataclass(frozen=True)
+class Task:
+    """One fit: a strategy on a split's training rows, with the ``random_state`` it is built with.
+
+    ``seed`` numbers the fit among the seeds of its (strategy, split) when a run
+    fits each several times (``n_seeds``); it is ``None`` when there is one.
+    """
+
+    dataset: object
+    strategy: object
+    split: object
+    random_state: int
+    seed: int | None = None
+    cores: int = 1
+
+
+def seed_states(random_state, n_seeds):
+    """The ``random_state`` of each of ``n_seeds`` fits of one (strategy, split): the run's own
+    first, then ones derived from it (NumPy's SeedSequence), so one seed gives the usual run.
+
+    Examples
+    --------
+    >>> seed_states(42, 1)
+    [42]
+    >>> seed_states(42, 3)[0], len(set(seed_states(42, 3)))
+    (42, 3)
+    """
+    derived = np.random.SeedSequence(random_state).generate_state(max(n_seeds - 1, 0))
+    return [int(random_state), *(int(s) % 2**31 for s in derived)]
+
+
+def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1, on_done=None, store=None,
+              key=None):
+    """Fit each strategy on each split (``n_seeds`` times, with different seeds); return
+    (predictions DataFrame, list of FitRecord).
 
     ``on_done(record)`` is called in this process as each fit finishes, in
     task order. See :mod:`.engines` for how ``n_jobs`` runs them, and how each
-    fit's thread pools are sized to the cores it is given.
+    fit's thread pools are sized to the cores it is given. With ``n_seeds > 1``
+    the predictions have a ``seed`` column numbering the seeds.
 
     With a ``store`` (a :class:`~imblab.store.RunStore`), every fit is kept
     there as soon as it finishes, and a fit already kept under the same key
-    (``key`` — data hash, seed, versions — plus the strategy's spec and the
-    split's rows) is reused instead of refitted. Results come back in task
-    order either way, so a resumed run's tables equal an uninterrupted one's.
+    (``key`` — data hash, seed, versions — plus the strategy's spec, the
+    split's rows and the fit's seed) is reused instead of refitted. Results
+    come back in task order either way, so a resumed run's tables equal an
+    uninterrupted one's.
     """
-    n_workers = workers_for(n_jobs, len(strategies) * len(splits))
+    states = seed_states(random_state, n_seeds)
+    n_workers = workers_for(n_jobs, len(strategies) * len(splits) * n_seeds)
     cores = cores_per_fit(n_workers)
-    tasks = [(dataset, strategy, split, random_state, cores) for strategy in strategies for split in splits]
-    keys = [fit_key(key or {}, strategy, split) for _, strategy, split, _, _ in tasks]
+    tasks = [Task(dataset, strategy, split, state, seed if n_seeds > 1 else None, cores)
+             for strategy in strategies for split in splits for seed, state in enumerate(states)]
+    keys = [fit_key(key or {}, task) for task in tasks]
     done = {}
     if store is not None:
         for index, task_key in enumerate(keys):
@@ -83,7 +121,7 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
                     on_done(done[index][1])
     pending = [index for index in range(len(tasks)) if index not in done]
     with limited_threads(cores):  # also for worker threads, which share this process's pools
-        results = parallel_map(_fit_task, [tasks[index] for index in pending], n_workers=n_workers)
+        results = parallel_map(fit_and_predict, [tasks[index] for index in pending], n_workers=n_workers)
         for index, (part, record) in zip(pending, results):
             if store is not None:
                 store.keep_fit(keys[index], part, asdict(record))
@@ -92,20 +130,23 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
                 on_done(record)
     parts = [done[index][0] for index in range(len(tasks)) if done[index][0] is not None]
     records = [done[index][1] for index in range(len(tasks))]
-    predictions = (
-        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PREDICTION_COLUMNS)
-    )
+    columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
+    predictions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return predictions, records
 
 
-def fit_key(base, strategy, split):
+def fit_key(base, task):
     """What must match for a kept fit to be reused: the run's data, seed and versions (``base``),
-    the strategy's spec and the split's rows."""
+    the strategy's spec, the split's rows and the fit's own seed."""
     from ..store import rows_hash
 
+    strategy, split = task.strategy, task.split
     spec = strategy.spec.text if strategy.spec is not None else None
-    return {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
-            "train": rows_hash(split.train), "test": rows_hash(split.test)}
+    key = {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
+           "train": rows_hash(split.train), "test": rows_hash(split.test)}
+    if task.seed is not None:
+        key["fit_random_state"] = task.random_state
+    return key
 
 
 def restore_record(saved):
@@ -124,19 +165,19 @@ def int_keys(mapping):
     return {int(k): v for k, v in mapping.items()}
 
 
-def _fit_task(task):
-    return _fit_and_predict(*task)
-
-
-def _fit_and_predict(dataset, strategy, split, random_state, cores=1):
+def fit_and_predict(task):
+    """Fit one task's strategy on its training rows and predict its test rows, in isolation: an
+    exception becomes the record's ``error`` and no predictions."""
+    dataset, strategy, split, cores = task.dataset, task.strategy, task.split, task.cores
     record = FitRecord(
         strategy=strategy.name,
         split_id=split.split_id,
         train_counts=dataset.class_counts(split.train),
         test_counts=dataset.class_counts(split.test),
+        seed=task.seed,
     )
     try:
-        estimator = use_cores(strategy.build(dataset, random_state=random_state), cores)
+        estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores)
         start = time.perf_counter()
         with limited_threads(cores):
             estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
@@ -166,6 +207,8 @@ def _fit_and_predict(dataset, strategy, split, random_state, cores=1):
         "y_pred": np.asarray(y_pred).astype(np.int8),
         "y_score_prior": prior_shift(y_score, true_prior, prior) if prior is not None else np.nan,
     })
+    if task.seed is not None:
+        part["seed"] = np.int64(task.seed)
     return part, record
 
 
