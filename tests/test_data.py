@@ -31,9 +31,9 @@ def test_synthetic_options():
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"n_samples": 5}, "--samples"),
-    ({"n_features": 2}, "--features"),
-    ({"minority_share": 0.7}, "--minority-share"),
+    ({"n_samples": 5}, "^n_samples must be"),
+    ({"n_features": 2}, "^n_features must be"),
+    ({"minority_share": 0.7}, "^minority_share must be"),
 ])
 def test_synthetic_rejects_bad_options(kwargs, fragment):
     with pytest.raises(ImblabError, match=fragment):

@@ -83,11 +83,13 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
     ["left out of the features: identifier 'customer_id'; constant 'source' (use one anyway with keep=[...])"]
     """
     if date_features not in DATE_FEATURES:
-        raise ImblabError(f"date_features= must be 'expand' or 'drop', got {date_features!r}")
+        raise ImblabError(f"date_features= must be 'expand' or 'drop', got {date_features!r}",
+                          param="date_features")
     drop, keep = _names(X, drop, "drop"), _names(X, keep, "keep")
     both = [c for c in drop if c in keep]
     if both:
-        raise ImblabError(f"column {quoted(both[0])} is both in drop= and in keep=: give it to one of them")
+        raise ImblabError(f"column {quoted(both[0])} is both in drop= and in keep=: give it to one of them",
+                          param="drop")
 
     roles, parts = [], []
     for column in X.columns:
@@ -211,7 +213,8 @@ def _names(X, names, parameter):
         if name not in X.columns:
             shown = ", ".join(map(printable, X.columns))
             raise ImblabError(
-                f"{parameter}= names column {quoted(name)}, which is not a feature column; the features are: {shown}"
+                f"{parameter}= names column {quoted(name)}, which is not a feature column; the features are: {shown}",
+                param=parameter,
             )
     return names
 

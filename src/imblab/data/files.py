@@ -108,12 +108,13 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
     if not isinstance(frame, pd.DataFrame):
         raise ImblabError(f"expected a pandas DataFrame, got {type(frame).__name__}: build one with pd.DataFrame(...)")
     if target is None:
-        raise ImblabError("no target column given: pass target= with the name of the label column")
+        raise ImblabError("no target column given: pass target= with the name of the label column", param="target")
     frame = _unique_names(frame)
     target = str(target)
     if target not in frame.columns:
         columns = ", ".join(map(printable, frame.columns))
-        raise ImblabError(f"target column {quoted(target)} is not in the data; its columns are: {columns}")
+        raise ImblabError(f"target column {quoted(target)} is not in the data; its columns are: {columns}",
+                          param="target")
     y_raw = frame[target]
     if y_raw.dtype == object or pd.api.types.is_string_dtype(y_raw):
         y_raw = y_raw.where(~y_raw.astype(str).str.strip().eq(""), None)  # a blank label is a missing one
@@ -191,7 +192,7 @@ def _find_positive(counts, positive, target):
     shown = ", ".join(_show(v) for v in counts.index)
     raise ImblabError(
         f"positive label {_show(positive)} does not occur in target column {quoted(target)}; "
-        f"its labels are: {shown}"
+        f"its labels are: {shown}", param="positive",
     )
 
 

@@ -206,7 +206,7 @@ def sniff_delimiter(text, *, truncated=False):
 def _check_sep(sep):
     sep = SEP_NAMES.get(sep.lower(), sep)
     if len(sep) != 1:
-        raise ImblabError(f"sep= must be one character (or 'tab'), got {sep!r}")
+        raise ImblabError(f"sep= must be one character (or 'tab'), got {sep!r}", param="sep")
     return sep
 
 
@@ -214,7 +214,8 @@ def _check_encoding(encoding):
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise ImblabError(f"unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or cp1252") from None
+        raise ImblabError(f"unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or cp1252",
+                          param="encoding") from None
     return "utf-8-sig" if name == "utf-8" else name  # a byte-order mark is not part of the first column's name
 
 
