@@ -131,3 +131,14 @@ def test_a_dataframe_is_a_users_dataset(mixed_frame):
     results = compare(ds, "naive")
     assert results.config["protocol"]["name"] == "repeated stratified k-fold"
     assert results.folds["split_id"].nunique() == 10
+
+
+def test_a_column_of_mixed_types_becomes_text_and_fits():
+    from imblab import RepeatedKFold, compare
+
+    frame = pd.DataFrame({"m": pd.Series([1, "a", 2.5, None] * 10, dtype=object),
+                          "x": np.random.RandomState(0).normal(size=40), "y": [0] * 30 + [1] * 10})
+    ds = dataset_from_frame(frame, "y")
+    assert ds.X["m"].tolist()[:4] == ["1", "a", "2.5", None]
+    assert ds.categorical_columns == ["m"]
+    assert compare(ds, "lr", RepeatedKFold(2, 1)).errors() == {}

@@ -215,7 +215,9 @@ def _normalise_columns(X):
         elif pd.api.types.is_datetime64_any_dtype(series):
             continue
         elif not pd.api.types.is_numeric_dtype(series):
-            X[column] = series.astype("object").where(series.notna(), None)
+            # one type per column: scikit-learn's encoders refuse a mix such as 1, "a" and 2.5
+            text = series.map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
+            X[column] = text.astype("object").where(series.notna(), None)
     return X
 
 
