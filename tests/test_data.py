@@ -79,6 +79,7 @@ def test_positive_given_as_text_finds_integer_label():
     (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [None] * 3}), "t", {}, "3 missing values"),
     (lambda: pd.DataFrame({"a": [1.0, np.inf, 3], "t": [0, 1, 0]}), "t", {}, "1 infinite values"),
     (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", {}, "no feature columns left: 'a' .constant"),
+    (lambda: pd.DataFrame({"a": [1.0, -4.2e281, 3], "t": [0, 1, 0]}), "t", {}, "values as large as 4.2e\\+281"),
     (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", {"keep": ["a"]}, "no values at all"),
     (lambda: pd.DataFrame({"t": [0, 1, 0]}), "t", {}, "no feature columns"),
     (lambda: pd.DataFrame([[1, 2, 0], [3, 4, 1]], columns=["a", "a", "t"]), "t", {}, "'a' appears more than once"),

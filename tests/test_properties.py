@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from imblab import Dataset, ImblabError, load_table
 from imblab.cli import main
+from imblab.data import dataset_from_frame
+from imblab.strategies.preprocessing import make_preprocessor
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)  # any character a file can hold
 NAMES = st.one_of(TEXT, st.sampled_from(["a", "a", "id", "y", "Y", "date", "ünï", "x y", "", "1"]))
@@ -104,6 +106,8 @@ def check_dataset(ds):
     assert all("\n" not in note for note in ds.notes)
     assert len(ds.content_hash) == 64
     json.dumps(ds.describe(), default=str, allow_nan=True)
+    encoded = make_preprocessor(ds).fit_transform(ds.X)  # what every strategy does first
+    assert encoded.shape[0] == ds.n_rows and np.isfinite(encoded).all()
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -121,6 +125,20 @@ def test_loader_returns_a_dataset_or_one_line(tmp_path, frame, suffix):
         return
     check_dataset(ds)
     event("loaded")
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(frame=tables())
+def test_dataframes_give_a_dataset_or_one_line(frame):
+    """In memory a column may mix numbers, text and None, which no file format keeps."""
+    try:
+        ds = dataset_from_frame(frame, "y")
+    except ImblabError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    check_dataset(ds)
+    event("built")
 
 
 @settings(max_examples=10, deadline=None, derandomize=True, database=None,

@@ -221,6 +221,10 @@ def _normalise_columns(X):
     return X
 
 
+#: Scaling squares values (a variance); beyond this their squares overflow float64.
+MAX_MAGNITUDE = 1e150
+
+
 def _check_finite(X):
     for column in X.columns:
         series = X[column]
@@ -235,6 +239,12 @@ def _check_finite(X):
             if np.isnan(values).all():
                 raise ImblabError(
                     f"feature column {quoted(column)} has no values at all: drop it or fill it in"
+                )
+            largest = float(np.nanmax(np.abs(values)))
+            if largest > MAX_MAGNITUDE:
+                raise ImblabError(
+                    f"feature column {quoted(column)} has values as large as {largest:.3g}, beyond the "
+                    f"{MAX_MAGNITUDE:.0e} that scaling can square without overflow: rescale or drop it"
                 )
 
 
