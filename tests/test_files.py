@@ -237,3 +237,10 @@ def test_commas_in_text_are_not_decimal_marks(tmp_path):
 def test_boolean_target_and_positive_one():
     ds = dataset_from_frame(pd.DataFrame({"a": range(6), "y": [False] * 4 + [True] * 2}), "y", positive="1")
     assert ds.labels == (False, True) and ds.y.tolist() == [0, 0, 0, 0, 1, 1]
+
+
+def test_a_broken_workbook_is_one_line(tmp_path):
+    (tmp_path / "book.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ImblabError, match=r"^cannot read '.*book.xlsx' as EXCEL: ") as info:
+        load_table(tmp_path / "book.xlsx", "y")
+    assert "\n" not in str(info.value)

@@ -97,14 +97,14 @@ def _open(path, compression):
     if compression == "xz":
         return lzma.open(path, "rb")
     if compression == "zip":
-        archive = zipfile.ZipFile(path)
-        members = [m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX/")]
-        if len(members) != 1:
-            archive.close()
-            raise ImblabError(
-                f"'{path}' holds {len(members)} files: expected a zip of exactly one CSV; unzip it and pass the CSV"
-            )
-        return archive.open(members[0])
+        with zipfile.ZipFile(path) as archive:  # read whole, so that no archive is left open
+            members = [m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX/")]
+            if len(members) != 1:
+                raise ImblabError(
+                    f"'{path}' holds {len(members)} files: expected a zip of exactly one CSV; "
+                    "unzip it and pass the CSV"
+                )
+            return io.BytesIO(archive.read(members[0]))
     return open(path, "rb")
 
 
