@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .bootstrap import weighted_metrics
 from .metrics import METRICS, REGISTRY, compute_metrics
 
 CONFIDENCE = 0.95
@@ -97,7 +98,7 @@ def correlated_bayes(differences, test_train_ratio, rope, *, center=None):
     >>> correlated_bayes([0.1, 0.1, 0.1], 0.25, 0.01)
     (0.0, 0.0, 1.0)
     >>> [round(p, 3) for p in correlated_bayes([-0.01, 0.0, 0.01, 0.0], 0.25, 0.05)]
-    [0.003, 0.994, 0.003]
+    [0.002, 0.997, 0.002]
     """
     d = np.asarray(differences, dtype=float)
     d = d[~np.isnan(d)]
@@ -126,25 +127,54 @@ def pooled_and_pseudo(predictions, folds, metrics=METRICS):
     metric on that repeat's pooled rows; ``pseudo`` one row per split with each
     metric's pseudo-value, averaged over seeds. A repeat with a single usable
     fold gives no pseudo-values.
+
+    The pooled and leave-one-fold-out metrics are weighted metrics (weight 0 for
+    the rows left out), computed together by :func:`.bootstrap.weighted_metrics`.
+
+    Examples
+    --------
+    For accuracy (a mean over rows) with equal folds, pseudo-values are the fold accuracies:
+
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"split_id": [0, 0, 1, 1], "y_true": [0, 1, 0, 1],
+    ...                   "y_score": [.2, .7, .6, .4], "y_pred": [0, 1, 1, 0]})
+    >>> pooled, pseudo = pooled_and_pseudo(p, 2, ["accuracy"])
+    >>> pooled["accuracy"].tolist(), pseudo["accuracy"].tolist()
+    ([0.5], [1.0, 0.0])
     """
     seeds = predictions["seed"] if "seed" in predictions else pd.Series(0, index=predictions.index)
     frame = predictions.assign(_repeat=repeat_of(predictions["split_id"], folds), _seed=seeds)
     pooled_rows, pseudo_rows = [], []
     for (repeat, seed), part in frame.groupby(["_repeat", "_seed"], sort=True):
-        whole = _metrics(part, metrics)
-        pooled_rows.append({"repeat": repeat, "seed": seed, **whole})
-        split_ids = np.unique(part["split_id"])
+        split_of_row = part["split_id"].to_numpy()
+        split_ids = np.unique(split_of_row)
+        weights = np.ones((len(split_ids) + 1, len(part)))
+        for i, split_id in enumerate(split_ids):
+            weights[i + 1, split_of_row == split_id] = 0.0
+        values = _weighted(weights, part, metrics)
+        pooled_rows.append({"repeat": repeat, "seed": seed, **{m: values[m][0] for m in metrics}})
         k = len(split_ids)
         if k < 2:
             continue
-        for split_id in split_ids:
-            without = _metrics(part[part["split_id"] != split_id], metrics)
+        for i, split_id in enumerate(split_ids):
             pseudo_rows.append({"split_id": int(split_id), "seed": seed,
-                                **{m: k * whole[m] - (k - 1) * without[m] for m in metrics}})
+                                **{m: k * values[m][0] - (k - 1) * values[m][i + 1] for m in metrics}})
     pooled = pd.DataFrame(pooled_rows, columns=["repeat", "seed", *metrics])
     pseudo = pd.DataFrame(pseudo_rows, columns=["split_id", "seed", *metrics])
     pseudo = pseudo.groupby("split_id", sort=True)[list(metrics)].mean()
     return pooled, pseudo
+
+
+def _weighted(weights, part, metrics):
+    """Each metric for each row of ``weights``; NaN where a metric needs both classes and a row lacks one."""
+    y_true = part["y_true"].to_numpy().astype(int)
+    values = weighted_metrics(weights, y_true, part["y_score"].to_numpy(dtype=float),
+                              part["y_pred"].to_numpy().astype(int), names=metrics)
+    has_both = (weights @ (y_true == 1) > 0) & (weights @ (y_true == 0) > 0)
+    for m in metrics:
+        if REGISTRY[m].needs_both_classes:
+            values[m] = np.where(has_both, values[m], np.nan)
+    return values
 
 
 def pooled_estimate(pooled, metric):
@@ -156,8 +186,5 @@ def pooled_estimate(pooled, metric):
 
 def _metrics(part, metrics):
     y_true, y_score, y_pred = part["y_true"].to_numpy(), part["y_score"].to_numpy(), part["y_pred"].to_numpy()
-    if set(metrics) == set(METRICS):
-        return compute_metrics(y_true, y_score, y_pred)
-    both = len(np.unique(y_true)) == 2
-    return {m: float(REGISTRY[m].score(y_true, y_score, y_pred)) if both or not REGISTRY[m].needs_both_classes
-            else np.nan for m in metrics}
+    values = compute_metrics(y_true, y_score, y_pred)
+    return {m: values[m] for m in metrics}

@@ -76,9 +76,9 @@ def evaluate(folds, predictions, fits, *, protocol, metric, random_state, strate
     """
     strategies = list(dict.fromkeys(folds["strategy"])) if strategies is None else list(strategies)
     if is_holdout(protocol):
-        evidence = _HoldoutEvidence(predictions, strategies, random_state)
+        evidence = HoldoutEvidence(predictions, strategies, random_state)
     else:
-        evidence = _CVEvidence(predictions, strategies, protocol, fits)
+        evidence = CVEvidence(predictions, strategies, protocol, fits)
     intervals = pd.DataFrame([{"strategy": name, **evidence.interval_columns(name)} for name in strategies])
     comparison = compare_strategies(evidence, strategies, metric, rope=rope)
     return intervals, comparison
@@ -157,11 +157,11 @@ def _stat_columns(metric):
     return [f"{metric}_mean", f"{metric}_std", f"{metric}_ci_low", f"{metric}_ci_high", f"{metric}_ci_clipped"]
 
 
-class _HoldoutEvidence:
+class HoldoutEvidence:
     """Bootstrap resamples of the one test set."""
 
-    def __init__(self, predictions, strategies, random_state):
-        self.samples = holdout.bootstrap_samples(predictions, strategies, random_state)
+    def __init__(self, predictions, strategies, random_state, metrics=None):
+        self.samples = holdout.bootstrap_samples(predictions, strategies, random_state, metrics=metrics)
         self.points = {}
         for name in self.samples:
             part = predictions[predictions["strategy"] == name]
@@ -198,28 +198,39 @@ class _HoldoutEvidence:
         return holdout.bootstrap_shares(self._differences(a, b, metric), rope)
 
 
-class _CVEvidence:
+class CVEvidence:
     """Pooled estimates and per-fold pseudo-values of repeated k-fold cross-validation."""
 
-    def __init__(self, predictions, strategies, protocol, fits):
+    def __init__(self, predictions, strategies, protocol, fits, metrics=METRICS):
         self.ratio = _test_train_ratio(fits)
         k = protocol.get("folds") or max(1, int(predictions["split_id"].max()) + 1 if len(predictions) else 1)
-        self.pooled, self.pseudo = {}, {}
+        self.points, self.pseudo = {}, {}
         for name in strategies:
             part = predictions[predictions["strategy"] == name]
             if len(part):
-                self.pooled[name], self.pseudo[name] = cv.pooled_and_pseudo(part, k)
+                pooled, self.pseudo[name] = cv.pooled_and_pseudo(part, k, metrics)
+                self.points[name] = {m: cv.pooled_estimate(pooled, m) for m in metrics}
+
+    @classmethod
+    def from_scores(cls, scores, test_train_ratio, metric):
+        """Evidence from per-split scores (a split × strategy table) taken as the pseudo-values
+        themselves, their mean as the point estimate: for simulations of the comparison rule."""
+        evidence = cls.__new__(cls)
+        evidence.ratio = test_train_ratio
+        evidence.pseudo = {name: scores[[name]].rename(columns={name: metric}) for name in scores}
+        evidence.points = {name: {metric: float(scores[name].mean())} for name in scores}
+        return evidence
 
     def has_predictions(self, name):
-        return name in self.pooled
+        return name in self.points
 
     def point(self, name, metric):
-        return cv.pooled_estimate(self.pooled[name], metric) if name in self.pooled else np.nan
+        return self.points[name][metric] if name in self.points else np.nan
 
     def interval_columns(self, name):
         row = {}
         for m in METRICS:
-            if name not in self.pooled:
+            if name not in self.points:
                 row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
                 continue
             point = self.point(name, m)
