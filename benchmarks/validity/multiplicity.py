@@ -39,7 +39,7 @@ def _old_rule_cv(predictions, names, metric, ratio):
 
 def family_wise_error(k, protocol, reps, *, n=2000, seed=3, data=None):
     """``{(rule, metric): [claimed any 'worse', …]}`` over ``reps`` replications."""
-    pool_X, pool_y, _, _ = data or population()
+    pool_X, pool_y, _, _ = population() if data is None else data
     rng = np.random.RandomState(seed + k)
     learners = _learners(k)
     names = list(learners)
@@ -63,7 +63,7 @@ def family_wise_error(k, protocol, reps, *, n=2000, seed=3, data=None):
 
 
 def report(reps_small, reps_large, *, data=None):
-    data = data or population()
+    data = population() if data is None else data
     lines = []
     for k, reps in ((4, reps_small), (15, reps_large)):
         for protocol in ("holdout", "cv"):

@@ -57,7 +57,7 @@ def thresholds(curve, gaps=(0.05, 0.10), null_gap=0.02):
 
 
 def power(reps, *, n=2000, seed=5, truth_sets=100, data=None):
-    pool_X, pool_y, held_X, held_y = data or population()
+    pool_X, pool_y, held_X, held_y = population() if data is None else data
     curve = f1_curve(pool_X, pool_y, held_X, held_y, n * (FOLDS - 1) // FOLDS, n_sets=truth_sets, seed=seed + 1)
     chosen = thresholds(curve)
     pairs = {f"ΔF1 = {chosen['A'][1] - chosen[b][1]:.3f}": ("A", b) for b in chosen if b.startswith("A-")}

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
-import coverage  # noqa: E402
+import intervals  # noqa: E402
 import multiplicity  # noqa: E402
 import power  # noqa: E402
 
@@ -31,7 +31,7 @@ def main(argv=None):
     n = {k: max(2, int(round(v * args.scale))) for k, v in COUNTS.items()}
     data = common.population()
     blocks = {
-        "coverage": lambda: coverage.report(n["coverage_cv"], n["coverage_holdout"], data=data),
+        "coverage": lambda: intervals.report(n["coverage_cv"], n["coverage_holdout"], data=data),
         "multiplicity": lambda: multiplicity.report(n["fwer_4"], n["fwer_15"], data=data),
         "power": lambda: power.report(n["power"], data=data),
     }

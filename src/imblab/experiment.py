@@ -18,7 +18,7 @@ VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "k
 
 
 def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
-            on_done=None):
+            on_done=None, rope=0.01):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -39,6 +39,10 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         Fits to run at once (joblib processes); -1 uses every core.
     on_done : callable, optional
         Called with each :class:`FitRecord` as its fit finishes.
+    rope : float, default=0.01
+        Region of practical equivalence, in the metric's units: a strategy is
+        called equivalent to the best only if their difference lies within
+        ±rope with probability ≥ 95%.
 
     Returns
     -------
@@ -54,6 +58,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     dataset = make_synthetic(random_state=random_state) if dataset is None else dataset
     chosen = get_strategies(strategies)
     check_metric(metric)
+    check_rope(rope)
     if protocol is None:
         protocol = default_protocol(dataset, random_state=random_state)
     splits = list(protocol.splits(dataset.y))
@@ -65,6 +70,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "strategies": [s.name for s in chosen],
         "protocol": protocol.describe(),
         "metric": metric,
+        "rope": float(rope),
         "random_state": random_state,
         "n_jobs": n_jobs,
         "keras_backend": backend_name(),
@@ -90,6 +96,11 @@ def default_protocol(dataset, *, random_state=42):
 def check_metric(metric):
     if metric not in METRICS:
         raise ImblabError(f"unknown metric {metric!r}: choose from {', '.join(METRICS)}")
+
+
+def check_rope(rope):
+    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 1:
+        raise ImblabError(f"rope must be a number from 0 to below 1 in the metric's units (e.g. 0.01), got {rope!r}")
 
 
 def _versions():

@@ -56,7 +56,7 @@ def cv_intervals(predictions, ratio):
 
 
 def cv_coverage(n, reps, *, seed=1, truth_sets=100, data=None):
-    pool_X, pool_y, held_X, held_y = data or population()
+    pool_X, pool_y, held_X, held_y = population() if data is None else data
     truth = expected_performance(pool_X, pool_y, held_X, held_y, n * (FOLDS - 1) // FOLDS,
                                  n_sets=truth_sets, seed=seed + 10_000)
     rng = np.random.RandomState(seed)
@@ -72,7 +72,7 @@ def cv_coverage(n, reps, *, seed=1, truth_sets=100, data=None):
 
 
 def holdout_coverage(n, reps, *, seed=2, data=None):
-    pool_X, pool_y, held_X, held_y = data or population()
+    pool_X, pool_y, held_X, held_y = population() if data is None else data
     rng = np.random.RandomState(seed)
     hits, widths = {m: [] for m in METRICS_STUDIED}, {m: [] for m in METRICS_STUDIED}
     for rep in range(reps):
@@ -88,8 +88,8 @@ def holdout_coverage(n, reps, *, seed=2, data=None):
     return hits, widths
 
 
-def report(reps_cv, reps_holdout, sizes=(2000, 500)):
-    data = population()
+def report(reps_cv, reps_holdout, sizes=(2000, 500), *, data=None):
+    data = population() if data is None else data
     lines = []
     for n in sizes:
         truth, hits, widths = cv_coverage(n, reps_cv, data=data)
