@@ -51,6 +51,10 @@ def cv_intervals(predictions, ratio):
         out[("fold mean, corrected t", m)] = cv.corrected_interval(scores, ratio)[2:]
         out[("pooled, fold-score s.e.", m)] = cv.corrected_interval(scores, ratio, center=point)[2:]
         out[("pooled, pseudo-value s.e.", m)] = cv.corrected_interval(pseudo[m], ratio, center=point)[2:]
+        out[("pooled, pseudo-value s.e., 1/k + ratio", m)] = cv.corrected_interval(
+            pseudo[m], ratio, center=point, n_independent=FOLDS)[2:]
+        out[("pooled, pseudo-value s.e., 1/k + ratio, k-1 df", m)] = cv.corrected_interval(
+            pseudo[m], ratio, center=point, n_independent=FOLDS, df=FOLDS - 1)[2:]
         out[("pooled, pseudo-value naive s.e.", m)] = cv.corrected_interval(pseudo[m], 0.0, center=point)[2:]
     return out
 

@@ -30,11 +30,17 @@ from .metrics import METRICS, REGISTRY, compute_metrics
 CONFIDENCE = 0.95
 
 
-def corrected_interval(values, test_train_ratio, confidence=CONFIDENCE, *, center=None):
+def corrected_interval(values, test_train_ratio, confidence=CONFIDENCE, *, center=None, n_independent=None,
+                       df=None):
     """Mean, standard deviation and corrected t-interval of J split scores.
 
+    The variance of the mean is ``s² · (1/J + n_test/n_train)`` (Nadeau & Bengio).
+    ``n_independent`` replaces J in the first term: with repeated k-fold, the
+    repeats re-test the same rows, so their test-row noise does not average out
+    over the J = k · repeats splits, only over the k folds of a repeat.
     ``center`` replaces the mean as the interval's centre (e.g. the pooled
-    estimate when ``values`` are pseudo-values).
+    estimate when ``values`` are pseudo-values); ``df`` the t quantile's
+    degrees of freedom (J − 1 by default).
 
     Examples
     --------
@@ -53,8 +59,10 @@ def corrected_interval(values, test_train_ratio, confidence=CONFIDENCE, *, cente
     if len(values) == 1:
         return mean, np.nan, np.nan, np.nan
     std = values.std(ddof=1)
-    se = np.sqrt((1 / len(values) + test_train_ratio) * std**2)
-    half = stats.t.ppf(0.5 + confidence / 2, df=len(values) - 1) * se
+    n_independent = len(values) if n_independent is None else min(n_independent, len(values))
+    se = np.sqrt((1 / n_independent + test_train_ratio) * std**2)
+    df = len(values) - 1 if df is None else max(1, min(df, len(values) - 1))
+    half = stats.t.ppf(0.5 + confidence / 2, df=df) * se
     return mean, float(std), float(mean - half), float(mean + half)
 
 

@@ -203,7 +203,9 @@ class CVEvidence:
 
     def __init__(self, predictions, strategies, protocol, fits, metrics=METRICS):
         self.ratio = _test_train_ratio(fits)
+        self.metrics = list(metrics)
         k = protocol.get("folds") or max(1, int(predictions["split_id"].max()) + 1 if len(predictions) else 1)
+        self.folds = k
         self.points, self.pseudo = {}, {}
         for name in strategies:
             part = predictions[predictions["strategy"] == name]
@@ -217,6 +219,7 @@ class CVEvidence:
         themselves, their mean as the point estimate: for simulations of the comparison rule."""
         evidence = cls.__new__(cls)
         evidence.ratio = test_train_ratio
+        evidence.metrics, evidence.folds = [metric], len(scores)
         evidence.pseudo = {name: scores[[name]].rename(columns={name: metric}) for name in scores}
         evidence.points = {name: {metric: float(scores[name].mean())} for name in scores}
         return evidence
@@ -229,18 +232,20 @@ class CVEvidence:
 
     def interval_columns(self, name):
         row = {}
-        for m in METRICS:
+        for m in self.metrics:
             if name not in self.points:
                 row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
                 continue
             point = self.point(name, m)
-            _, std, low, high = corrected_interval(self.pseudo[name][m], self.ratio, center=point)
+            # the repeats re-test the same rows: their test noise averages over k folds, not k × repeats splits
+            _, std, low, high = corrected_interval(self.pseudo[name][m], self.ratio, center=point,
+                                                   n_independent=self.folds)
             row.update(zip(_stat_columns(m), (point, std, *bounded(low, high, m))))
         return row
 
     def _differences(self, a, b, metric):
-        joined = pd.concat([self.pseudo[a][metric], self.pseudo[b][metric]], axis=1, join="inner")
-        return (joined.iloc[:, 0] - joined.iloc[:, 1]).to_numpy()
+        # pseudo-values share the split index; subtraction aligns them and leaves NaN where one is missing
+        return (self.pseudo[a][metric] - self.pseudo[b][metric]).to_numpy()
 
     def pvalue(self, a, b, metric):
         return corrected_ttest(self._differences(a, b, metric), self.ratio)[1]
