@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from . import compare, get_strategies, load_table, make_synthetic
+from ._backend import enable_compilation_cache
 from .errors import ImblabError
 from .evaluation import Holdout, RepeatedKFold
 from .experiment import check_metric, default_protocol
@@ -149,6 +150,8 @@ def _run(args, console, errors):
     if args.test_size is not None and (args.folds or args.repeats):
         raise ImblabError("--test-size sets a holdout's test share: drop it when using --folds")
     strategies = get_strategies(args.strategies)  # fail fast, before reading any data
+    if any(s.needs_keras for s in strategies):
+        enable_compilation_cache()
     check_metric(args.metric)
 
     if args.data is not None:

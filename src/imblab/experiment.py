@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
-from ._backend import backend_name
+from ._backend import backend_name, check_backend
 from .data import make_synthetic
 from .errors import ImblabError
 from .evaluation.metrics import METRICS
@@ -56,6 +56,8 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     check_metric(metric)
     if protocol is None:
         protocol = default_protocol(dataset, random_state=random_state)
+    if any(s.needs_keras for s in chosen):
+        check_backend()  # a backend that cannot start is one line now, not a failure in every fit
     splits = list(protocol.splits(dataset.y))
     check_feasible(dataset, chosen, splits, random_state=random_state)
     predictions, fits = run_tasks(
@@ -67,7 +69,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "metric": metric,
         "random_state": random_state,
         "n_jobs": n_jobs,
-        "keras_backend": backend_name(),
+        # the backend Keras actually trained with, as each network recorded it
+        "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
+                              backend_name()),
         "python": platform.python_version(),
         "versions": _versions(),
     }
