@@ -219,7 +219,7 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         state = self.__dict__.copy()
         model = state.pop("model_", None)
         if model is not None:
-            state["_weights"] = [np.asarray(v.value) for v in model.weights]
+            state["_weights"] = model.get_weights()
         return state
 
     def __setstate__(self, state):
