@@ -94,6 +94,10 @@ def build_parser():
                          "seed-to-seed variation (networks, forests) enters intervals and tests (default 1)")
     ev.add_argument("--metric", default="f1_1",
                     help="rank and test strategies by this metric (default f1_1, minority F1)")
+    ev.add_argument("--rope", type=float, default=0.01, metavar="R",
+                    help="region of practical equivalence in the metric's units: a strategy is called "
+                         "equivalent to the best only if their difference is within ±R with probability "
+                         "≥ 95%% (default 0.01)")
     ev.add_argument("--folds", type=_whole(2),
                     help="repeated stratified k-fold with K folds (default for --data: 5)")
     ev.add_argument("--repeats", type=_whole(1), help="repeats of --folds (default 2)")
@@ -144,7 +148,7 @@ def build_parser():
 #: Library parameters as the command line spells them, for error messages.
 FLAGS = {"test_size": "--test-size", "folds": "--folds", "repeats": "--repeats", "n_samples": "--samples",
          "n_features": "--features", "minority_share": "--minority-share", "n_jobs": "--jobs",
-         "random_state": "--seed", "n_seeds": "--seeds"}
+         "random_state": "--seed", "n_seeds": "--seeds", "rope": "--rope"}
 
 
 def main(argv=None):
@@ -207,6 +211,7 @@ def _flagged(exc):
 def _run(args, console, errors, *, resume_from=None):
     from . import compare, load_table, make_synthetic
     from .evaluation import Holdout, RepeatedKFold
+    from ._backend import enable_compilation_cache
     from .experiment import check_metric, default_protocol, prepare
     from .report.terminal import render_run
 
@@ -243,7 +248,9 @@ def _run(args, console, errors, *, resume_from=None):
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
     plan = prepare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
-                   random_state=args.seed, n_jobs=args.jobs)  # every check before the folder is made
+                   random_state=args.seed, n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
+    if any(s.needs_keras for s in plan.strategies):
+        enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
 
     from .report.progress import fit_progress
     from .store import RunStore
@@ -267,7 +274,7 @@ def _run(args, console, errors, *, resume_from=None):
         with fit_progress(errors, total=total) as on_done:
             results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
-                              on_done=on_done,
+                              rope=args.rope, on_done=on_done,
                               store=store)
     except KeyboardInterrupt:
         _error(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "

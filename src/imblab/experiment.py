@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
-from ._backend import backend_name
+from ._backend import backend_name, check_backend
 from .data import Dataset, make_synthetic
 from .errors import ImblabError
 from .evaluation.metrics import METRICS
@@ -21,7 +21,7 @@ VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "k
 
 
 def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_seeds=1,
-            n_jobs=1, on_done=None, store=None):
+            n_jobs=1, rope=0.01, on_done=None, store=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -47,6 +47,10 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         Fits to run at once (joblib processes); -1 uses every core.
     on_done : callable, optional
         Called with each :class:`FitRecord` as its fit finishes.
+    rope : float, default=0.01
+        Region of practical equivalence, in the metric's units: a strategy is
+        called equivalent to the best only if their difference lies within
+        ±rope with probability ≥ 95%.
     store : RunStore, optional
         Keep every fit in this run folder as soon as it finishes, and reuse the
         fits already kept there whose strategy spec, split, data, seed and
@@ -64,7 +68,8 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     >>> list(results.summary["strategy"])
     ['naive', 'brf']
     """
-    plan = prepare(dataset, strategies, protocol, metric=metric, random_state=random_state, n_jobs=n_jobs)
+    plan = prepare(dataset, strategies, protocol, metric=metric, random_state=random_state, n_jobs=n_jobs,
+                   rope=rope)
     dataset, chosen, protocol, splits = plan.dataset, plan.strategies, plan.protocol, plan.splits
     versions = _versions()
     key = {"data": dataset.content_hash, "random_state": int(random_state), "versions": versions,
@@ -79,10 +84,13 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "strategies": [s.name for s in chosen],
         "protocol": protocol.describe(),
         "metric": metric,
+        "rope": float(rope),
         "random_state": random_state,
         "n_seeds": n_seeds,
         "n_jobs": n_jobs,
-        "keras_backend": backend_name(),
+        # the backend Keras actually trained with, as each network recorded it
+        "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
+                              backend_name()),
         "python": platform.python_version(),
         "versions": versions,
     }
@@ -105,7 +113,8 @@ class Plan:
     splits: list
 
 
-def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1):
+def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
+            rope=0.01):
     """Check every argument of :func:`compare` and split the data, fitting nothing.
 
     Raises ImblabError for anything that would stop the comparison, so that a
@@ -121,6 +130,9 @@ def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     chosen = get_strategies(strategies)
     check_metric(metric)
     check_n_jobs(n_jobs)
+    check_rope(rope)
+    if any(s.needs_keras for s in chosen):
+        check_backend()  # a backend that cannot start is one line now, not a failure in every fit
     if protocol is None:
         protocol = default_protocol(dataset, random_state=random_state)
     splits = list(protocol.splits(dataset.y))
@@ -144,6 +156,12 @@ def check_n_jobs(n_jobs):
     if not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
         raise ImblabError(f"n_jobs must be a positive whole number, or -1 for every core; got {n_jobs!r}",
                           param="n_jobs")
+
+
+def check_rope(rope):
+    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 1:
+        raise ImblabError(f"rope must be a number from 0 to below 1 in the metric's units (e.g. 0.01), got {rope!r}",
+                          param="rope")
 
 
 def _versions():

@@ -35,9 +35,9 @@ def render_markdown(results, facts=None):
                 cells.append("—")
                 continue
             text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
+            text += "\\*" if cell.get("clipped") else ""
             cells.append(f"**{text}**" if cell["best"] else text)
         lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {row['label']} |")
-    lines += ["", f"Ranked by `{facts['metric']}`; tied = not significantly worse than the best "
-                  "(Holm-adjusted p ≥ 0.05). Seed "
+    lines += ["", f"{_escape(facts['rule'])}. Seed "
                   f"{facts['config']['random_state']}, Keras backend {facts['config']['keras_backend']}.", ""]
     return "\n".join(lines)

@@ -7,8 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .collect import TABLE_COLUMNS, comparison_rows, describe_protocol, describe_rule, describe_uncertainty
 from .columns import columns_table
-from .collect import TABLE_COLUMNS, comparison_rows, describe_protocol, describe_uncertainty
 
 
 def render_run(results, console, *, reports=True):
@@ -67,8 +67,7 @@ def comparison_table(results):
     table = Table(
         title=f"Side by side (class 1 = positive): {describe_uncertainty(results.config['protocol'])}",
         title_justify="left",
-        caption=f"vs best: by {results.metric}; 'tied' = not significantly worse than the best "
-                "(Holm-adjusted p ≥ 0.05)",
+        caption=describe_rule(results.metric, results.config.get("rope", 0.01)),
         caption_justify="left",
     )
     table.add_column("Strategy", style="bold", no_wrap=True)
@@ -82,12 +81,14 @@ def comparison_table(results):
                 cells.append(Text("—", style="dim"))
                 continue
             text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
+            text += "*" if cell.get("clipped") else ""
             cells.append(Text(text, style="bold green" if cell["best"] else ""))
         table.add_row(row["strategy"], *cells, Text(row["label"], style=VERDICT_STYLES[row["status"]]))
     return table
 
 
-VERDICT_STYLES = {"best": "bold green", "tied": "green", "worse": "red", "failed": "bold red"}
+VERDICT_STYLES = {"best": "bold green", "equivalent": "green", "not separated": "", "worse": "red",
+                  "n/a": "dim", "failed": "bold red"}
 
 
 def calibration_table(results):
