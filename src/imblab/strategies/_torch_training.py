@@ -59,7 +59,7 @@ def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_siz
         torch.set_num_threads(1)
         try:
             _check_forward(model, layers, X_t[:8])
-            adam = _KerasAdam(params, settings)
+            adam = _KerasAdam(params, settings, n_steps=epochs * -(-len(X) // batch_size))
             curve = []
             for order in orders:
                 perm = torch.from_numpy(order)
@@ -83,21 +83,21 @@ class _KerasAdam:
     without the Keras optimizer's per-step bookkeeping around them.
     """
 
-    def __init__(self, params, settings):
+    def __init__(self, params, settings, n_steps):
         self.params = params
         self.beta_1, self.beta_2, self.epsilon = settings["beta_1"], settings["beta_2"], settings["epsilon"]
-        self.lr = torch.tensor(settings["learning_rate"], dtype=torch.float32)
         self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
-        self.iterations = 0
+        # Keras' step size for steps 1, 2, …, computed at once (the same float32 operations, elementwise)
+        local_step = torch.arange(1, n_steps + 1, dtype=torch.float32)
+        beta_1_power = torch.pow(torch.tensor(self.beta_1, dtype=torch.float32), local_step)
+        beta_2_power = torch.pow(torch.tensor(self.beta_2, dtype=torch.float32), local_step)
+        lr = torch.tensor(settings["learning_rate"], dtype=torch.float32)
+        self.alphas = iter(lr * torch.sqrt(1 - beta_2_power) / (1 - beta_1_power))
 
     @torch.no_grad()
     def step(self, grads):
-        self.iterations += 1
-        local_step = torch.tensor(self.iterations, dtype=torch.float32)
-        beta_1_power = torch.pow(torch.tensor(self.beta_1, dtype=torch.float32), local_step)
-        beta_2_power = torch.pow(torch.tensor(self.beta_2, dtype=torch.float32), local_step)
-        alpha = self.lr * torch.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        alpha = next(self.alphas)
         torch._foreach_mul_(self.m, self.beta_1)
         torch._foreach_add_(self.m, grads, alpha=1 - self.beta_1)
         torch._foreach_mul_(self.v, self.beta_2)
