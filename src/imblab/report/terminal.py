@@ -8,11 +8,13 @@ from rich.table import Table
 from rich.text import Text
 
 from .collect import TABLE_COLUMNS, comparison_rows, describe_protocol, describe_rule, describe_uncertainty
+from .columns import columns_table
 
 
 def render_run(results, console, *, reports=True):
     """Print the dataset, the imbalance handling, the reports and the comparison table."""
     console.print(dataset_overview(results))
+    console.print(columns_table(results))
     for line in training_lines(results):
         console.print(line)
     if reports:
