@@ -200,12 +200,13 @@ def _error(errors, line):
 
 
 def _flagged(exc):
-    """The error's message with the parameter at fault named as its flag."""
+    """The error's message in the command line's terms: the parameter at fault named as its flag
+    (``test_size`` → ``--test-size``), and the loader's options as flags (``keep=[...]`` → ``--keep``)."""
     message = str(exc)
     flag = FLAGS.get(getattr(exc, "param", None))
     if flag:
         message = re.sub(rf"(?<![\w-]){re.escape(exc.param)}(?= must|=)", flag, message)
-    return message
+    return _as_flags(message)
 
 
 def _run(args, console, errors, *, resume_from=None):
@@ -231,12 +232,9 @@ def _run(args, console, errors, *, resume_from=None):
     if args.data is not None:
         if args.target is None:
             raise ImblabError("--data needs --target COLUMN: the name of the label column")
-        try:
-            dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
-                                 date_features=args.date_features, sep=args.sep, encoding=args.encoding,
-                                 strict=args.strict)
-        except ImblabError as exc:
-            raise ImblabError(_as_flags(str(exc)), param=exc.param) from None
+        dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
+                             date_features=args.date_features, sep=args.sep, encoding=args.encoding,
+                             strict=args.strict)
     else:
         dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
 
