@@ -90,7 +90,10 @@ def build_parser():
     out = run.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
     out.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
-    out.add_argument("--quiet", action="store_true", help="print only the comparison table")
+    out.add_argument("--quiet", action="store_true",
+                     help="print the comparison table and nothing else (warnings and errors still go to stderr)")
+    out.add_argument("--verbose", action="store_true",
+                     help="also print every strategy's classification report (printed anyway for up to 4)")
     out.add_argument("--no-report", action="store_true",
                      help="skip report.html and summary.md (about 1.3 s); 'imblab report' can write them later")
 
@@ -101,7 +104,10 @@ def build_parser():
     )
     rescore.add_argument("folder", metavar="RUN_DIR")
     rescore.add_argument("--metric", help="rank and test strategies by this metric instead")
-    rescore.add_argument("--quiet", action="store_true", help="print only the comparison table")
+    rescore.add_argument("--quiet", action="store_true",
+                         help="print the comparison table and nothing else (warnings and errors still go to stderr)")
+    rescore.add_argument("--verbose", action="store_true",
+                         help="also print every strategy's classification report (printed anyway for up to 4)")
 
     report = commands.add_parser(
         "report", help="re-render report.html and summary.md of a run folder",
@@ -173,13 +179,24 @@ def _run(args, console, errors):
     out = check_run_folder(args.out or _default_run_folder(dataset.name), overwrite=args.overwrite)
     from .report.terminal import render_run
 
-    with fit_progress(errors, total=len(strategies) * protocol.n_splits) as on_done:
+    with fit_progress(errors, strategies=strategies, n_splits=protocol.n_splits, lines=not args.quiet) as on_done:
         results = compare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
                           random_state=args.seed, n_jobs=args.jobs, on_done=on_done)
     folder = results.save(out, overwrite=args.overwrite, report=not args.no_report)  # the record first
-    render_run(results, console, reports=not args.quiet)
-    console.print(f"Run folder: {folder} (open {folder / 'report.html'})")
+    render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+    _warn_failures(results, errors)
+    if not args.quiet:
+        report = "" if args.no_report else f" (open {folder / 'report.html'})"
+        console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
     return 1 if results.errors() else 0
+
+
+def _warn_failures(results, errors):
+    """One line on standard error for each strategy that failed on some split."""
+    for name, error in results.errors().items():
+        error = " ".join(str(error).split())  # an exception's message may span lines
+        errors.print(f"imblab: warning: {name} {error}", style="red", markup=False, highlight=False,
+                     soft_wrap=True)
 
 
 def _report(args, console):
@@ -200,8 +217,9 @@ def _rescore(args, console):
         check_metric(args.metric)
         results = results.with_metric(args.metric)
     results.save(args.folder, overwrite=True)
-    render_run(results, console, reports=not args.quiet)
-    console.print(f"Rescored: {args.folder}")
+    render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+    if not args.quiet:
+        console.print(f"Rescored: {args.folder}", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -131,6 +131,31 @@ class Results:
             zero_division=0, output_dict=output_dict,
         )
 
+    def __repr__(self):
+        """Strategies, protocol, metric and the best strategy, on one line.
+
+        Examples
+        --------
+        >>> import imblab
+        >>> imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")  # doctest: +ELLIPSIS
+        <Results: 2 strategies (lr, lr:balanced) on synthetic; holdout, 80% train / 20% test, seed 42; ranked by f1_1: best lr 0.857 ..., 0 not significantly worse, 1 significantly worse>
+        """
+        from .report.collect import describe_protocol
+
+        names = self.strategies
+        shown = ", ".join(names[:4]) + (f", … {len(names) - 4} more" if len(names) > 4 else "")
+        text = (f"<Results: {len(names)} strateg{'y' if len(names) == 1 else 'ies'} ({shown}) on "
+                f"{self.dataset['name']}; {describe_protocol(self.config['protocol'])}; ranked by {self.metric}")
+        comparison = self.comparison
+        if comparison.empty:
+            return text + ": no strategy produced predictions>"
+        best = comparison.iloc[0]
+        row = self.summary.set_index("strategy").loc[best["strategy"]]
+        half = (row[f"{self.metric}_ci_high"] - row[f"{self.metric}_ci_low"]) / 2
+        tied = int(comparison["tied_with_best"].sum()) - 1
+        text += f": best {best['strategy']} {best['mean']:.3f}" + (f" ± {half:.3f}" if half == half else "")
+        return text + f", {tied} not significantly worse, {len(comparison) - 1 - tied} significantly worse>"
+
     def _repr_html_(self):
         """The comparison table and verdict, when a notebook displays the results."""
         from .report.html import render_table_html
