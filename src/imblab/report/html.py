@@ -31,13 +31,13 @@ def render_html(results, facts=None, plots=None):
 
     facts = collect(results) if facts is None else facts
     plots = all_plots(results) if plots is None else plots
-    colours = {name: colour for name, (colour, _) in strategy_styles(results.strategies).items()}
+    colours = {name: style.colour for name, style in strategy_styles(results.strategies).items()}
     return _environment().get_template("report.html.j2").render(r=facts, plots=plots, colours=colours)
 
 
 def render_table_html(results):
     """The comparison table alone, for notebooks (``Results._repr_html_``)."""
     facts = collect(results)
-    colours = {name: colour for name, (colour, _) in strategy_styles(results.strategies).items()}
+    colours = {name: style.colour for name, style in strategy_styles(results.strategies).items()}
     template = _environment().get_template("notebook.html.j2")
     return template.render(r=facts, colours=colours)

@@ -45,12 +45,12 @@ def render_run(results, console, *, quiet=False, verbose=False):
     for line in training_lines(results):
         console.print(line)
     if verbose or len(results.strategies) <= REPORTS_UP_TO:
-        pooling = describe_pooling(results)
+        console.print(Text(f"Classification reports: {describe_pooling(results)}.", style="italic"))
         for name in results.strategies:
             report = results.classification_report(name)
             if report:
                 console.print(Panel(Text(report.rstrip()), title=f"{name} — classification report",
-                                    subtitle=pooling, subtitle_align="left", title_align="left", expand=False))
+                                    title_align="left", expand=False))
     console.print(comparison_table(results, width=console.width))
     if results.calibration["brier_prior_corrected"].notna().any():
         console.print(calibration_table(results))
