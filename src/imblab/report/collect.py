@@ -134,6 +134,7 @@ def _training(results):
             "class_weight": facts.get("class_weight"),
             "threshold": facts.get("threshold"),
             "thresholds": split_thresholds(results, name),
+            "threshold_text": describe_threshold(split_thresholds(results, name)),
             "samplers": facts.get("samplers", []),
             "trained_prior": facts.get("trained_prior"),
         })
