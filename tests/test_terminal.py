@@ -31,7 +31,7 @@ def rendered(renderable_or_results, width, **kwargs):
         render_run(renderable_or_results, console, **kwargs)
     else:
         console.print(renderable_or_results)
-    return console.export_text()
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())  # rich pads titles
 
 
 def table_lines(results, width):
@@ -77,14 +77,15 @@ def test_rows_are_sorted_by_the_ranking_metric(fifteen):
 
 def test_layout_degrades_from_wide_to_narrow(fifteen):
     wide = rendered(comparison_table(fifteen, width=250), 250)
-    header = wide.splitlines()[0]
+    header = wide.splitlines()[1]
     assert "Precision (1)" in header and "Balanced acc." in header and "PR-AUC (AP)" in header
     assert all(line.count("±") == 7 for line in wide.splitlines() if line.startswith("naive "))
     at_120 = rendered(comparison_table(fifteen, width=120), 120).splitlines()
-    assert "ROC-AUC" in at_120[0] and "AP" in at_120[0]  # every metric still there, intervals on F1 only
+    assert at_120[0] == "Side by side, ranked by f1_1"
+    assert "ROC-AUC" in at_120[1] and "AP" in at_120[1]  # every metric still there, intervals on F1 only
     assert all(line.count("±") == 1 for line in at_120 if line.startswith("naive "))
     at_80 = rendered(comparison_table(fifteen, width=80), 80).splitlines()
-    assert "ROC-AUC" not in at_80[0] and "F1 ▼" in at_80[0]
+    assert "ROC-AUC" not in at_80[1] and "F1 ▼" in at_80[1]
 
 
 def test_failed_strategies_come_last():
@@ -97,11 +98,11 @@ def test_failed_strategies_come_last():
 
 def test_ranking_metric_outside_the_table_is_shown_first_and_lower_is_better_sorts_up():
     results = fabricated_results(6, metric="mcc")
-    header = rendered(comparison_table(results, width=200), 200).splitlines()[0]
+    header = rendered(comparison_table(results, width=200), 200).splitlines()[1]
     assert header.split()[1:3] == ["mcc", "▼"]
     results = fabricated_results(6, metric="brier")
     rows, lines = table_lines(results, 200)
-    assert "brier ▲" in lines[0]
+    assert "brier ▲" in lines[1]
     order = [row["strategy"] for row in ranked_rows(results)]
     briers = results.summary.set_index("strategy").loc[order, "brier"].tolist()
     assert briers == sorted(briers)
@@ -126,7 +127,8 @@ def test_thresholds_are_summarised_over_splits(fifteen):
 
 def test_quiet_prints_only_the_table(fifteen):
     text = rendered(fifteen, 120, quiet=True)
-    assert text.splitlines()[0].startswith("Strategy")
+    assert text.splitlines()[0] == "Side by side, ranked by f1_1"
+    assert text.splitlines()[1].startswith("Strategy")
     assert "Dataset" not in text and "Probabilities" not in text and "class weights" not in text
 
 
@@ -150,10 +152,11 @@ def test_quiet_run_prints_the_table_and_nothing_else(tmp_path, capsys):
     assert main(["run", *SMALL, "--quiet", "--out", str(tmp_path / "r")]) == 0
     out, err = capsys.readouterr()
     assert err == ""
-    lines = out.splitlines()
-    assert lines[0].split()[0] == "Strategy"
-    assert {line.split()[0] for line in lines[2:4]} == {"lr", "lr:balanced"}
-    assert lines[4].strip() == "" and lines[5].startswith("f1_1: ± half the 95% stratified-bootstrap interval")
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert lines[0] == "Side by side, ranked by f1_1" and lines[1].split()[0] == "Strategy"
+    assert {line.split()[0] for line in lines[3:5]} == {"lr", "lr:balanced"}
+    assert lines[5].startswith("f1_1: ± half the 95% stratified-bootstrap interval; class 1 = positive")
+    assert len(lines) <= 7  # the caption, on at most two lines, and nothing after it
     assert "Run folder" not in out and "Dataset" not in out
 
 
@@ -210,4 +213,4 @@ def test_a_failed_strategy_is_one_warning_line_on_stderr(monkeypatch, tmp_path, 
                    "RuntimeError: the solver diverged after 3 iterations\n")
     broken_line = [line for line in out.splitlines() if line.startswith("broken ")]
     assert len(broken_line) == 1 and "failed" in broken_line[0]
-    assert out.splitlines()[3].startswith("broken ")  # last of the two rows
+    assert out.splitlines()[4].startswith("broken ")  # last of the two rows

@@ -149,12 +149,13 @@ def _table(results, layout):
     if not layout.all_intervals:
         uncertainty = uncertainty.replace("value ± ", "").replace("mean over splits ± ", "")
         uncertainty = f"{metric}: ± {uncertainty}"
-    notes = [uncertainty, f"ranked by {metric}, best first", "class 1 = positive",
+    notes = [uncertainty, "class 1 = positive",
              "tied = not significantly worse than the best (Holm-adjusted p ≥ 0.05)"]
     if layout.fit_time:
         notes.append("Fit s = mean seconds per fit")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="; ".join(notes),
-                  caption_justify="left", caption_style="dim")
+                  caption_justify="left", caption_style="dim", title=f"Side by side, ranked by {metric}",
+                  title_justify="left", title_style="bold")
     table.add_column("Strategy", style="bold", no_wrap=True, overflow="ellipsis")
     for m in shown:
         heading = SHORT_HEADINGS.get(m, m) if layout.short_headings else headings.get(m, m)
