@@ -203,4 +203,5 @@ def test_charts_keep_styles_and_legends_cover_no_data(n, fifteen):
     assert [ax.get_title() for ax in panels] == results.strategies  # small multiples, one per strategy
     labels = [label.get_text() for label in figures["metrics"].axes[0].get_yticklabels()]
     ticks = figures["metrics"].axes[0].get_yticks()
-    assert [label for _, label in sorted(zip(ticks, labels), reverse=True)] == list(results.comparison["strategy"])  # best at the top
+    top_down = [label for _, label in sorted(zip(ticks, labels), reverse=True)]
+    assert top_down == list(results.comparison["strategy"])  # best at the top

@@ -179,7 +179,8 @@ def _run(args, console, errors):
     out = check_run_folder(args.out or _default_run_folder(dataset.name), overwrite=args.overwrite)
     from .report.terminal import render_run
 
-    with fit_progress(errors, strategies=strategies, n_splits=protocol.n_splits, lines=not args.quiet) as on_done:
+    progress = fit_progress(errors, strategies=strategies, n_splits=protocol.n_splits, lines=not args.quiet)
+    with progress as on_done:
         results = compare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
                           random_state=args.seed, n_jobs=args.jobs, on_done=on_done)
     folder = results.save(out, overwrite=args.overwrite, report=not args.no_report)  # the record first

@@ -137,8 +137,10 @@ class Results:
         Examples
         --------
         >>> import imblab
-        >>> imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")  # doctest: +ELLIPSIS
-        <Results: 2 strategies (lr, lr:balanced) on synthetic; holdout, 80% train / 20% test, seed 42; ranked by f1_1: best lr 0.857 ..., 0 not significantly worse, 1 significantly worse>
+        >>> results = imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")
+        >>> results  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        <Results: 2 strategies (lr, lr:balanced) on synthetic; holdout, 80% train / 20% test, seed 42;
+        ranked by f1_1: best lr 0.857 ..., 0 not significantly worse, 1 significantly worse>
         """
         from .report.collect import describe_protocol
 

@@ -146,9 +146,7 @@ def _table(results, layout):
     if metric not in shown:  # rank by a metric the table does not show by default: show it first
         shown.insert(0, metric)
     uncertainty = describe_uncertainty(results.config["protocol"])
-    if not layout.all_intervals:
-        uncertainty = uncertainty.replace("value ± ", "").replace("mean over splits ± ", "")
-        uncertainty = f"{metric}: ± {uncertainty}"
+    uncertainty = f"{'each cell' if layout.all_intervals else metric}: {uncertainty}"
     notes = [uncertainty, "class 1 = positive",
              "tied = not significantly worse than the best (Holm-adjusted p ≥ 0.05)"]
     if layout.fit_time:
