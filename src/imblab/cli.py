@@ -124,8 +124,8 @@ def build_parser():
 def main(argv=None):
     """Run the command line; return the exit status."""
     console = Console()
-    if not console.is_terminal:  # piped or captured: don't squeeze the table into 80 columns
-        console = Console(width=max(console.width, 150))
+    if not console.is_terminal:  # piped or captured: room for the table's every interval (about 152 columns)
+        console = Console(width=max(console.width, 160))
     errors = Console(stderr=True)
     try:
         args = build_parser().parse_args(argv)

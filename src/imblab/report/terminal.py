@@ -119,14 +119,19 @@ def comparison_table(results, *, width=None):
 
     Examples
     --------
+    >>> import io
     >>> from rich.console import Console
     >>> import imblab
-    >>> results = imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0),
-    ...                          ["naive", "lr:balanced"], imblab.Holdout(0.25, random_state=0))
-    >>> console = Console(width=80, record=True)
-    >>> _ = console.begin_capture(); console.print(comparison_table(results, width=80)); _ = console.end_capture()
-    >>> max(len(line) for line in console.export_text().splitlines()) <= 80
-    True
+    >>> results = imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")
+    >>> console = Console(width=80, record=True, file=io.StringIO())
+    >>> console.print(comparison_table(results, width=console.width))
+    >>> print(console.export_text().rstrip())  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    Side by side, ranked by f1_1
+    Strategy      Prec.   Recall            F1 ▼      AP   vs best         Fit s
+    ────────────...
+    lr            1.000    0.750   0.857 ± ...   0.895   ★ best ...
+    lr:balanced   0.389    0.875   0.538 ± ...   0.894   worse p=... ...
+    f1_1: value ± half the 95% stratified-bootstrap interval; ...
     """
     from rich.console import Console
 
