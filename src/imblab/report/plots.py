@@ -122,10 +122,9 @@ def _panels(names, *, panel_width=3.0, panel_height=2.5):
     return figure, axes
 
 
-def _legend_above(figure, ax, title):
+def _legend_above(figure, handles, title):
     """One legend for all panels, titled with the chart's title, above them (outside every axes)."""
-    handles, labels = ax.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False,
+    figure.legend(handles=handles, loc="outside upper center", ncols=len(handles), frameon=False,
                   fontsize="small", title=title, title_fontsize="medium")
 
 
@@ -145,7 +144,7 @@ def threshold_curves(parts, names, styles):
         ax.set(xlim=(0, 1), ylim=(0, 1.02))
         ax.grid(alpha=0.3)
     if names:
-        _legend_above(figure, axes[0], "Precision, recall and F1 of class 1 against the decision threshold")
+        _legend_above(figure, axes[0].get_lines(), "Precision, recall and F1 of class 1 against the decision threshold")
     figure.supxlabel("Decision threshold on P(class 1)")
     return figure
 
@@ -167,15 +166,18 @@ def reliability_chart(reliability, names, styles):
         ax.set(xlim=(0, 1), ylim=(0, 1.02))
         ax.grid(alpha=0.3)
     if names:
-        _legend_above(figure, _fullest(axes[:len(names)]), "Reliability (calibration), one panel per strategy")
+        # the legend explains the kinds of line, in grey: each panel's colour is its strategy's
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color="grey", linestyle=":", label="perfectly calibrated"),
+                   Line2D([], [], color="dimgrey", marker="o", markersize=4, label="as predicted")]
+        if any(line.get_label() == "prior-corrected" for ax in axes for line in ax.get_lines()):
+            handles.append(Line2D([], [], color="dimgrey", linestyle="--", marker="o", markersize=4,
+                                  markerfacecolor="white", label="prior-corrected"))
+        _legend_above(figure, handles, "Reliability (calibration), one panel per strategy")
     figure.supxlabel("Mean predicted P(class 1)")
     figure.supylabel("Observed share of class 1")
     return figure
-
-
-def _fullest(axes):
-    """The panel with the most labelled lines, so that the shared legend names every kind of line."""
-    return max(axes, key=lambda ax: len(ax.get_legend_handles_labels()[1]))
 
 
 def metric_chart(summary, names, styles, metric):
