@@ -215,3 +215,15 @@ def test_a_failed_strategy_is_one_warning_line_on_stderr(monkeypatch, tmp_path, 
     broken_line = [line for line in out.splitlines() if line.startswith("broken ")]
     assert len(broken_line) == 1 and "failed" in broken_line[0]
     assert out.splitlines()[4].startswith("broken ")  # last of the two rows
+
+
+def test_verbose_prints_every_classification_report(tmp_path, capsys):
+    five = ["--strategies", "lr,lr:balanced,smote+lr,rus+lr,lr@0.3", "--samples", "400", "--features", "6"]
+    assert main(["run", *five, "--out", str(tmp_path / "a")]) == 0
+    out, _ = capsys.readouterr()
+    assert "classification report" not in out  # five strategies: the table says enough
+    assert main(["run", *five, "--verbose", "--out", str(tmp_path / "b")]) == 0
+    out, _ = capsys.readouterr()
+    assert out.count("classification report") == 5
+    assert "Classification reports: on the test part: each test row once." in out
+    assert "lr@0.3: decision threshold 0.300" in out  # a holdout has one split: the threshold itself
