@@ -27,7 +27,7 @@ def test_practical_run_writes_the_run_folder(tmp_path, capsys):
     assert "Side by side" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "calibration.csv", "comparison.csv", "folds.csv", "predictions.parquet", "reliability.csv",
-        "report.html", "results.json", "summary.csv", "summary.md"]
+        "report.html", "results.json", "run.json", "summary.csv", "summary.md"]
 
     summary = pd.read_csv(out_dir / "summary.csv")
     assert list(summary["strategy"]) == ["naive", "smote_ann", "weighted_ann", "brf"]
@@ -175,15 +175,16 @@ def test_minority_too_small_for_smote(table, tmp_path, capsys):
 
 def test_existing_run_folder_is_not_overwritten_without_asking(tmp_path, capsys):
     out_dir = tmp_path / "run"
-    out_dir.mkdir()
-    (out_dir / "keep.txt").write_text("mine")
     status, _, err = run(capsys, "run", "--strategies", "naive", "--samples", "200", "--out", str(out_dir))
-    assert status == 2 and "already exists" in err
-    assert (out_dir / "keep.txt").read_text() == "mine"
-    status, _, _ = run(capsys, "run", "--strategies", "naive", "--samples", "200", "--out", str(out_dir),
+    assert status == 0, err
+    first = (out_dir / "predictions.parquet").read_bytes()
+    status, _, err = run(capsys, "run", "--strategies", "brf", "--samples", "200", "--out", str(out_dir))
+    assert status == 2 and "already exists" in err and "--overwrite" in err
+    assert (out_dir / "predictions.parquet").read_bytes() == first
+    status, _, _ = run(capsys, "run", "--strategies", "brf", "--samples", "200", "--out", str(out_dir),
                        "--overwrite")
     assert status == 0
-    assert not (out_dir / "keep.txt").exists() and (out_dir / "summary.csv").exists()
+    assert list(pd.read_csv(out_dir / "summary.csv")["strategy"]) == ["brf"]
 
 
 class _Exploding:

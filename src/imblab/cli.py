@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,8 @@ from rich.console import Console
 from . import compare, get_strategies, load_table, make_synthetic
 from .errors import ImblabError
 from .evaluation import Holdout, RepeatedKFold
-from .experiment import check_metric, default_protocol
+from .experiment import check_metric, default_protocol, prepare
+from .report.terminal import render_run
 from .strategies import STRATEGIES
 
 
@@ -89,7 +91,9 @@ def build_parser():
     ev.add_argument("--jobs", type=_jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
     out = run.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
-    out.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    out.add_argument("--overwrite", action="store_true",
+                     help="replace a run folder imblab wrote before (only the files imblab writes there; "
+                          "a folder imblab did not write is refused)")
     out.add_argument("--quiet", action="store_true",
                      help="print the comparison table and nothing else (warnings and errors still go to stderr)")
     out.add_argument("--verbose", action="store_true",
@@ -97,13 +101,23 @@ def build_parser():
     out.add_argument("--no-report", action="store_true",
                      help="skip report.html and summary.md (about 1.3 s); 'imblab report' can write them later")
 
+    resume = commands.add_parser(
+        "resume", help="finish a run that was interrupted",
+        description="Finish an interrupted run: reuse every fit its folder kept (same strategy, split, data, "
+                    "seed and library versions), fit only the missing ones, and write the run folder.",
+    )
+    resume.add_argument("folder", metavar="RUN_DIR")
+    resume.add_argument("--jobs", type=_jobs, help="fits to run at once (default: as the run was started)")
+
     rescore = commands.add_parser(
         "rescore", help="recompute a run folder's tables from its predictions",
-        description="Recompute summary.csv, folds.csv and comparison.csv of a run folder from its "
-                    "predictions.parquet, without refitting; optionally rank by another metric.",
+        description="Recompute summary.csv, folds.csv, comparison.csv, calibration.csv and reliability.csv of "
+                    "a run folder from its predictions.parquet, without refitting. With --metric M, rank and "
+                    "test by M instead: that writes comparison-M.csv beside the run's own comparison.csv and "
+                    "changes no other file.",
     )
     rescore.add_argument("folder", metavar="RUN_DIR")
-    rescore.add_argument("--metric", help="rank and test strategies by this metric instead")
+    rescore.add_argument("--metric", help="rank and test strategies by this metric (writes comparison-METRIC.csv)")
     rescore.add_argument("--quiet", action="store_true",
                          help="print the comparison table and nothing else (warnings and errors still go to stderr)")
     rescore.add_argument("--verbose", action="store_true",
@@ -112,7 +126,7 @@ def build_parser():
     report = commands.add_parser(
         "report", help="re-render report.html and summary.md of a run folder",
         description="Re-render report.html and summary.md of a run folder from its predictions and "
-                    "results.json, without refitting.",
+                    "results.json, without refitting. Only those two files are replaced.",
     )
     report.add_argument("folder", metavar="RUN_DIR")
 
@@ -121,8 +135,18 @@ def build_parser():
     return parser
 
 
+#: Library parameters as the command line spells them, for error messages.
+FLAGS = {"test_size": "--test-size", "folds": "--folds", "repeats": "--repeats", "n_samples": "--samples",
+         "n_features": "--features", "minority_share": "--minority-share", "n_jobs": "--jobs",
+         "random_state": "--seed"}
+
+
 def main(argv=None):
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    0: done; 1: done, but some fits failed (their strategies are reported);
+    2: bad input, nothing written; 70: a bug in imblab; 130: interrupted.
+    """
     console = Console()
     if not console.is_terminal:  # piped or captured: room for the table's every interval (about 152 columns)
         console = Console(width=max(console.width, 160))
@@ -131,6 +155,8 @@ def main(argv=None):
         args = build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args, console, errors)
+        if args.command == "resume":
+            return _resume(args, console, errors)
         if args.command == "report":
             return _report(args, console)
         if args.command == "rescore":
@@ -140,14 +166,34 @@ def main(argv=None):
         build_parser().print_help()
         return 2
     except ImblabError as exc:
-        errors.print(f"imblab: error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        _error(errors, f"imblab: error: {_flagged(exc)}")
         return 2
     except KeyboardInterrupt:
-        errors.print("imblab: interrupted", style="red")
+        _error(errors, "imblab: interrupted")
         return 130
+    except Exception:  # noqa: BLE001 - anything else is imblab's own fault: say so
+        import traceback
+
+        traceback.print_exc()
+        _error(errors, "imblab: internal error: this is a bug in imblab, not a problem with your input; "
+                       "please report it with the traceback above")
+        return 70
 
 
-def _run(args, console, errors):
+def _error(errors, line):
+    errors.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
+
+
+def _flagged(exc):
+    """The error's message with the parameter at fault named as its flag."""
+    message = str(exc)
+    flag = FLAGS.get(getattr(exc, "param", None))
+    if flag:
+        message = re.sub(rf"(?<![\w-]){re.escape(exc.param)}(?= must|=)", flag, message)
+    return message
+
+
+def _run(args, console, errors, *, resume_from=None):
     if args.data is None and (args.target or args.positive):
         raise ImblabError("--target and --positive describe a file: pass --data FILE as well")
     if args.holdout and (args.folds or args.repeats):
@@ -171,19 +217,36 @@ def _run(args, console, errors):
         protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
+    plan = prepare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
+                   random_state=args.seed, n_jobs=args.jobs)  # every check before the folder is made
 
-    from .report.files import check_run_folder
     from .report.progress import fit_progress
+    from .store import RunStore
 
-    # checked now as well as when writing, so that a bad --out fails before the fits, not after
-    out = check_run_folder(args.out or _default_run_folder(dataset.name), overwrite=args.overwrite)
-    from .report.terminal import render_run
-
-    progress = fit_progress(errors, strategies=strategies, n_splits=protocol.n_splits, lines=not args.quiet)
-    with progress as on_done:
-        results = compare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
-                          random_state=args.seed, n_jobs=args.jobs, on_done=on_done)
-    folder = results.save(out, overwrite=args.overwrite, report=not args.no_report)  # the record first
+    total = len(plan.strategies) * len(plan.splits)
+    if resume_from is None:
+        request = {"args": {k: v for k, v in vars(args).items() if k not in ("command", "out", "overwrite")},
+                   "cwd": os.getcwd(), "data_sha256": dataset.content_hash}
+        store = RunStore.create(args.out or _default_run_folder(dataset.name), overwrite=args.overwrite,
+                                request=request, total=total)
+    else:
+        store = resume_from
+        if store.request.get("data_sha256") not in (None, dataset.content_hash):
+            errors.print("imblab: warning: the data differ from when this run started: every fit is done again",
+                         style="yellow", markup=False, highlight=False)
+    folder = store.folder
+    try:
+        progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
+                                lines=not args.quiet)
+        with progress as on_done:
+            results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
+                              metric=args.metric, random_state=args.seed, n_jobs=args.jobs, on_done=on_done,
+                              store=store)
+    except KeyboardInterrupt:
+        _error(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
+                       f"finish the run with: imblab resume {folder}")
+        return 130
+    results.save(folder, report=not args.no_report)  # the record first
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
     _warn_failures(results, errors)
     if not args.quiet:
@@ -196,31 +259,61 @@ def _warn_failures(results, errors):
     """One line on standard error for each strategy that failed on some split."""
     for name, error in results.errors().items():
         error = " ".join(str(error).split())  # an exception's message may span lines
-        errors.print(f"imblab: warning: {name} {error}", style="red", markup=False, highlight=False,
-                     soft_wrap=True)
+        _error(errors, f"imblab: warning: {name} {error}")
+
+
+def _resume(args, console, errors):
+    from .store import RunStore
+
+    store = RunStore.open(args.folder)
+    if store.status == "complete":
+        console.print(f"Run folder {store.folder} is complete: nothing to resume")
+        return 0
+    saved = store.request.get("args")
+    if not saved:
+        raise ImblabError(f"run folder '{store.folder}' does not record how it was started, so it cannot be "
+                          "resumed: run 'imblab run' again with --out and --overwrite")
+    run_args = build_parser().parse_args(["run"])
+    for name, value in saved.items():
+        setattr(run_args, name, value)
+    if run_args.data is not None and not Path(run_args.data).is_absolute():
+        run_args.data = str(Path(store.request.get("cwd", ".")) / run_args.data)
+    if args.jobs is not None:
+        run_args.jobs = args.jobs
+    run_args.out, run_args.overwrite = str(store.folder), False
+    console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
+                  "only the missing ones are fitted", highlight=False)
+    return _run(run_args, console, errors, resume_from=store)
 
 
 def _report(args, console):
-    from .report.files import write_report
     from .results import Results
+    from .store import write_report
 
-    html_path, md_path = write_report(Results.load(args.folder), args.folder)
+    results = Results.load(args.folder)
+    html_path, md_path = write_report(results, Path(args.folder))
     console.print(f"Wrote {html_path} and {md_path}")
     return 0
 
 
 def _rescore(args, console):
-    from .report.terminal import render_run
     from .results import Results
+    from .store import RunStore, atomic_write
 
     results = Results.load(args.folder)
-    if args.metric is not None:
-        check_metric(args.metric)
+    folder = Path(args.folder)
+    if args.metric is not None and args.metric != results.metric:
+        original = results.metric
         results = results.with_metric(args.metric)
-    results.save(args.folder, overwrite=True)
+        path = folder / f"comparison-{args.metric}.csv"
+        atomic_write(path, lambda temporary: results.comparison.to_csv(temporary, index=False))
+        render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+        console.print(f"Ranked by {args.metric}: wrote {path}; the run's own ranking by {original}, "
+                      "its report and summary are unchanged", highlight=False)
+        return 0
+    RunStore.open(folder).rewrite_tables(results)
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
-    if not args.quiet:
-        console.print(f"Rescored: {args.folder}", highlight=False, soft_wrap=True)
+    console.print(f"Rescored: {folder}")
     return 0
 
 

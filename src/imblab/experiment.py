@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import platform
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
+
 from ._backend import backend_name
-from .data import make_synthetic
+from .data import Dataset, make_synthetic
 from .errors import ImblabError
 from .evaluation.metrics import METRICS
 from .evaluation.protocols import Holdout, RepeatedKFold
@@ -18,7 +21,7 @@ VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "k
 
 
 def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
-            on_done=None):
+            on_done=None, store=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -39,6 +42,11 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         Fits to run at once (joblib processes); -1 uses every core.
     on_done : callable, optional
         Called with each :class:`FitRecord` as its fit finishes.
+    store : RunStore, optional
+        Keep every fit in this run folder as soon as it finishes, and reuse the
+        fits already kept there whose strategy spec, split, data, seed and
+        library versions match (resuming an interrupted run). Finish the folder
+        with ``results.save(store.folder)``.
 
     Returns
     -------
@@ -51,15 +59,14 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     >>> list(results.summary["strategy"])
     ['naive', 'brf']
     """
-    dataset = make_synthetic(random_state=random_state) if dataset is None else dataset
-    chosen = get_strategies(strategies)
-    check_metric(metric)
-    if protocol is None:
-        protocol = default_protocol(dataset, random_state=random_state)
-    splits = list(protocol.splits(dataset.y))
-    check_feasible(dataset, chosen, splits, random_state=random_state)
+    plan = prepare(dataset, strategies, protocol, metric=metric, random_state=random_state, n_jobs=n_jobs)
+    dataset, chosen, protocol, splits = plan.dataset, plan.strategies, plan.protocol, plan.splits
+    versions = _versions()
+    key = {"data": dataset.content_hash, "random_state": int(random_state), "versions": versions,
+           "keras_backend": backend_name() if any(s.needs_keras for s in chosen) else None}
     predictions, fits = run_tasks(
-        dataset, chosen, splits, random_state=random_state, n_jobs=n_jobs, on_done=on_done
+        dataset, chosen, splits, random_state=random_state, n_jobs=n_jobs, on_done=on_done,
+        store=store, key=key,
     )
     config = {
         "strategies": [s.name for s in chosen],
@@ -69,7 +76,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "n_jobs": n_jobs,
         "keras_backend": backend_name(),
         "python": platform.python_version(),
-        "versions": _versions(),
+        "versions": versions,
     }
     return Results(
         predictions=predictions,
@@ -78,6 +85,39 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         dataset=dataset.describe(),
         strategy_notes={s.name: {"family": s.family, "summary": s.summary, "how": s.how} for s in chosen},
     )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A comparison checked and ready to run: the data, strategies, protocol and its splits."""
+
+    dataset: Dataset
+    strategies: list
+    protocol: object
+    splits: list
+
+
+def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1):
+    """Check every argument of :func:`compare` and split the data, fitting nothing.
+
+    Raises ImblabError for anything that would stop the comparison, so that a
+    caller can find out before it creates a run folder.
+    """
+    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool) or random_state < 0:
+        raise ImblabError(f"random_state must be a whole number of at least 0, got {random_state!r}",
+                          param="random_state")
+    dataset = make_synthetic(random_state=random_state) if dataset is None else dataset
+    if not isinstance(dataset, Dataset):
+        raise ImblabError(f"dataset must be an imblab Dataset (from make_synthetic, load_table or "
+                          f"dataset_from_frame), got {type(dataset).__name__}", param="dataset")
+    chosen = get_strategies(strategies)
+    check_metric(metric)
+    check_n_jobs(n_jobs)
+    if protocol is None:
+        protocol = default_protocol(dataset, random_state=random_state)
+    splits = list(protocol.splits(dataset.y))
+    check_feasible(dataset, chosen, splits, random_state=random_state)
+    return Plan(dataset, chosen, protocol, splits)
 
 
 def default_protocol(dataset, *, random_state=42):
@@ -89,7 +129,13 @@ def default_protocol(dataset, *, random_state=42):
 
 def check_metric(metric):
     if metric not in METRICS:
-        raise ImblabError(f"unknown metric {metric!r}: choose from {', '.join(METRICS)}")
+        raise ImblabError(f"unknown metric {metric!r}: choose from {', '.join(METRICS)}", param="metric")
+
+
+def check_n_jobs(n_jobs):
+    if not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise ImblabError(f"n_jobs must be a positive whole number, or -1 for every core; got {n_jobs!r}",
+                          param="n_jobs")
 
 
 def _versions():

@@ -14,6 +14,7 @@ from sklearn.metrics import classification_report
 from .errors import ImblabError
 from .evaluation.metrics import METRICS, score_predictions
 from .evaluation.calibration import calibration_summary, reliability_table
+from .evaluation.runner import PREDICTION_COLUMNS, int_keys, restore_record
 from .evaluation.statistics import evaluate
 
 
@@ -166,8 +167,17 @@ class Results:
 
     def with_metric(self, metric):
         """The same record, ranked and tested by another metric."""
+        from .experiment import check_metric
+
+        check_metric(metric)
         return Results(predictions=self.predictions, fits=self.fits, config={**self.config, "metric": metric},
                        dataset=self.dataset, strategy_notes=self.strategy_notes)
+
+    def failures(self):
+        """Every failed fit: ``strategy, split_id, error`` (the one-line reason)."""
+        rows = [{"strategy": f["strategy"], "split_id": f["split_id"], "error": f["error"]}
+                for f in self.fits if f["error"]]
+        return pd.DataFrame(rows, columns=["strategy", "split_id", "error"])
 
     def to_dict(self):
         """Everything but the predictions, as plain JSON-ready values."""
@@ -192,50 +202,56 @@ class Results:
 
     def save(self, folder, *, overwrite=False, report=True):
         """Write the run folder: predictions, tables, results.json and (``report=True``) the
-        HTML and Markdown reports. Returns its path."""
-        from .report.files import write_run_folder
+        HTML and Markdown reports. Returns its path.
 
-        return write_run_folder(self, folder, overwrite=overwrite, report=report)
+        ``folder`` may be new, empty, or the run folder whose fits this run kept
+        (``compare(..., store=RunStore.create(folder))``). With ``overwrite``, a
+        run folder imblab wrote before is replaced; any other non-empty folder is
+        refused, and files imblab did not write are never removed.
+        """
+        from .store import RunStore
+
+        store = RunStore(folder)
+        if store.status != "incomplete":  # not this run's own folder: start it afresh
+            store = RunStore.create(folder, overwrite=overwrite)
+        return store.finish(self, report=report)
 
     @classmethod
     def load(cls, folder):
         """Read a run folder written by :meth:`save`, recomputing every table from its predictions."""
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise ImblabError(f"run folder '{folder}' does not exist: give a folder written by 'imblab run'")
+        from .store import RunStore
+
+        store = RunStore.open(folder)
+        folder = store.folder
+        if store.status == "incomplete":
+            raise ImblabError(f"run folder '{folder}' is incomplete ({store.n_stored} fits kept): "
+                              f"finish it with 'imblab resume {folder}'")
         try:
             with open(folder / "results.json", encoding="utf-8") as fh:
                 saved = json.load(fh)
             predictions = pd.read_parquet(folder / "predictions.parquet")
             if "y_score_prior" not in predictions:
                 predictions["y_score_prior"] = np.nan
+            fits = [restore_record(f) for f in saved["fits"]]
+            saved["dataset"]["class_counts"] = int_keys(saved["dataset"]["class_counts"])
+            notes = {name: {k: v for k, v in s.items() if k in ("family", "summary", "how")}
+                     for name, s in saved["strategies"].items()}
+            missing = set(PREDICTION_COLUMNS) - set(predictions.columns)
+            if missing:
+                raise KeyError(", ".join(sorted(missing)))
+            config, dataset = saved["config"], saved["dataset"]
         except FileNotFoundError as exc:
             raise ImblabError(
                 f"'{folder}' is not a complete run folder: {Path(exc.filename).name} is missing"
             ) from None
-        fits = [_restore_fit(f) for f in saved["fits"]]
-        saved["dataset"]["class_counts"] = _int_keys(saved["dataset"]["class_counts"])
-        notes = {name: {k: v for k, v in s.items() if k in ("family", "summary", "how")}
-                 for name, s in saved["strategies"].items()}
-        return cls(predictions=predictions, fits=fits, config=saved["config"],
-                   dataset=saved["dataset"], strategy_notes=notes)
+        except Exception as exc:  # damaged JSON or Parquet, or fields missing from them
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise ImblabError(f"run folder '{folder}' is damaged ({type(exc).__name__}: {reason}); "
+                              "run 'imblab run' again to recreate it") from None
+        return cls(predictions=predictions, fits=fits, config=config, dataset=dataset, strategy_notes=notes)
 
 
 def _plain_row(frame, strategy):
     row = frame[frame["strategy"] == strategy].iloc[0].to_dict()
     return {k: (None if isinstance(v, float) and np.isnan(v) else (v.item() if isinstance(v, np.generic) else v))
             for k, v in row.items() if k != "strategy"}
-
-
-def _int_keys(mapping):
-    """JSON turns the class keys 0 and 1 into strings; turn them back."""
-    return {int(k): v for k, v in mapping.items()}
-
-
-def _restore_fit(fit):
-    facts = dict(fit["facts"])
-    for key in ("class_counts_seen", "class_weight"):
-        if key in facts:
-            facts[key] = _int_keys(facts[key])
-    return {**fit, "facts": facts, "train_counts": _int_keys(fit["train_counts"]),
-            "test_counts": _int_keys(fit["test_counts"])}

@@ -28,14 +28,15 @@ def make_synthetic(n_samples=10000, n_features=20, minority_share=0.05, *, rando
     (10000, 20, {0: 9460, 1: 540})
     """
     if not isinstance(n_samples, (int, np.integer)) or n_samples < 20:
-        raise ImblabError(f"--samples must be a whole number of at least 20, got {n_samples!r}")
+        raise ImblabError(f"n_samples must be a whole number of at least 20, got {n_samples!r}", param="n_samples")
     if not isinstance(n_features, (int, np.integer)) or n_features < MIN_FEATURES:
         raise ImblabError(
-            f"--features must be a whole number of at least {MIN_FEATURES}, got {n_features!r}"
+            f"n_features must be a whole number of at least {MIN_FEATURES}, got {n_features!r}", param="n_features"
         )
-    if not 0 < minority_share < 0.5:
+    if not isinstance(minority_share, (int, float)) or not 0 < minority_share < 0.5:
         raise ImblabError(
-            f"--minority-share must be between 0 and 0.5 (e.g. 0.05 for 95:5), got {minority_share!r}"
+            f"minority_share must be between 0 and 0.5 (e.g. 0.05 for 95:5), got {minority_share!r}",
+            param="minority_share",
         )
     X, y = make_classification(
         n_samples=n_samples,

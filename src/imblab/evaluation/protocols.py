@@ -30,8 +30,9 @@ class Holdout:
     random_state: int = 42
 
     def __post_init__(self):
-        if not 0 < self.test_size < 1:
-            raise ImblabError(f"--test-size must be between 0 and 1 (e.g. 0.2), got {self.test_size!r}")
+        if not isinstance(self.test_size, (int, float)) or not 0 < self.test_size < 1:
+            raise ImblabError(f"test_size must be between 0 and 1 (e.g. 0.2), got {self.test_size!r}",
+                              param="test_size")
 
     @property
     def n_splits(self):
@@ -60,9 +61,9 @@ class RepeatedKFold:
 
     def __post_init__(self):
         if not isinstance(self.folds, int) or self.folds < 2:
-            raise ImblabError(f"--folds must be a whole number of at least 2, got {self.folds!r}")
+            raise ImblabError(f"folds must be a whole number of at least 2, got {self.folds!r}", param="folds")
         if not isinstance(self.repeats, int) or self.repeats < 1:
-            raise ImblabError(f"--repeats must be a whole number of at least 1, got {self.repeats!r}")
+            raise ImblabError(f"repeats must be a whole number of at least 1, got {self.repeats!r}", param="repeats")
 
     @property
     def n_splits(self):
@@ -73,7 +74,7 @@ class RepeatedKFold:
         if minority < self.folds:
             raise ImblabError(
                 f"{self.folds} folds need at least {self.folds} rows of each class, but the minority "
-                f"class has {minority}: use --folds {max(minority, 2)} or fewer"
+                f"class has {minority}: use folds={max(minority, 2)} or fewer", param="folds"
             )
         cv = RepeatedStratifiedKFold(
             n_splits=self.folds, n_repeats=self.repeats, random_state=self.random_state

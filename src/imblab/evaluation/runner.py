@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,38 +39,88 @@ class FitRecord:
 
 
 def check_feasible(dataset, strategies, splits, *, random_state):
-    """Raise ImblabError before any fitting if a strategy cannot run on some training part."""
+    """Raise ImblabError before any fitting if a strategy cannot run on some training part.
+
+    Samplers over-sample the minority class of the rows they are given, which is
+    the positive class usually but not always (``--positive`` may name the
+    majority), so it is the smaller class that is counted.
+    """
     for strategy in strategies:
         needed, reason = minority_rows_needed(strategy.build(dataset, random_state=random_state))
         for split in splits:
-            have = int(dataset.y[split.train].sum())
+            counts = np.bincount(dataset.y[split.train], minlength=2)
+            minority = int(np.argmin(counts))
+            have = int(counts[minority])
             if have < needed:
                 raise ImblabError(
                     f"strategy '{strategy.name}' cannot run: {reason}, but the training part of "
-                    f"split {split.split_id} has {have} (class {dataset.pos_label!r}); add minority "
-                    f"rows, use fewer folds, or leave '{strategy.name}' out of --strategies"
+                    f"split {split.split_id} has {have} (class {dataset.labels[minority]!r}); add minority "
+                    f"rows, use fewer folds, or leave '{strategy.name}' out of the strategies"
                 )
 
 
-def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=None):
+def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=None, store=None, key=None):
     """Fit each strategy on each split; return (predictions DataFrame, list of FitRecord).
 
     ``on_done(record)`` is called in this process as each fit finishes, in
     task order. See :func:`parallel_map` for how ``n_jobs`` runs them.
+
+    With a ``store`` (a :class:`~imblab.store.RunStore`), every fit is kept
+    there as soon as it finishes, and a fit already kept under the same key
+    (``key`` — data hash, seed, versions — plus the strategy's spec and the
+    split's rows) is reused instead of refitted. Results come back in task
+    order either way, so a resumed run's tables equal an uninterrupted one's.
     """
     tasks = [(dataset, strategy, split, random_state) for strategy in strategies for split in splits]
-    parts, records = [], []
-    results = parallel_map(_fit_task, tasks, n_jobs=n_jobs)
-    for part, record in results:
-        records.append(record)
-        if part is not None:
-            parts.append(part)
+    keys = [fit_key(key or {}, strategy, split) for _, strategy, split, _ in tasks]
+    done = {}
+    if store is not None:
+        for index, task_key in enumerate(keys):
+            kept = store.load_fit(task_key)
+            if kept is not None:
+                done[index] = (kept[0], restore_record(kept[1]))
+                if on_done is not None:
+                    on_done(done[index][1])
+    pending = [index for index in range(len(tasks)) if index not in done]
+    results = parallel_map(_fit_task, [tasks[index] for index in pending], n_jobs=n_jobs)
+    for index, (part, record) in zip(pending, results):
+        if store is not None:
+            store.keep_fit(keys[index], part, asdict(record))
+        done[index] = (part, record)
         if on_done is not None:
             on_done(record)
+    parts = [done[index][0] for index in range(len(tasks)) if done[index][0] is not None]
+    records = [done[index][1] for index in range(len(tasks))]
     predictions = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PREDICTION_COLUMNS)
     )
     return predictions, records
+
+
+def fit_key(base, strategy, split):
+    """What must match for a kept fit to be reused: the run's data, seed and versions (``base``),
+    the strategy's spec and the split's rows."""
+    from ..store import rows_hash
+
+    spec = strategy.spec.text if strategy.spec is not None else None
+    return {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
+            "train": rows_hash(split.train), "test": rows_hash(split.test)}
+
+
+def restore_record(saved):
+    """A FitRecord from its JSON form (class keys back to integers)."""
+    record = FitRecord(**saved)
+    record.train_counts = int_keys(record.train_counts)
+    record.test_counts = int_keys(record.test_counts)
+    for name in ("class_counts_seen", "class_weight"):
+        if name in record.facts:
+            record.facts[name] = int_keys(record.facts[name])
+    return record
+
+
+def int_keys(mapping):
+    """JSON turns the class keys 0 and 1 into strings; turn them back."""
+    return {int(k): v for k, v in mapping.items()}
 
 
 def parallel_map(func, tasks, *, n_jobs=1):

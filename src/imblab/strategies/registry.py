@@ -106,8 +106,8 @@ def get_strategies(names=None):
     if names is None:
         names = PRACTICAL
     if isinstance(names, str):
-        names = [n.strip() for n in names.split(",")]
-    names = [n for n in names if n]
+        names = split_list(names)
+    names = [n.strip() for n in names if n.strip()]
     if not names:
         raise ImblabError(
             f"no strategy given: pass names such as {', '.join(STRATEGIES)}, a preset "
@@ -132,6 +132,26 @@ def get_strategies(names=None):
     if duplicates:
         raise ImblabError(f"strategy {', '.join(map(repr, duplicates))} is listed twice: name each once")
     return strategies
+
+
+def split_list(text):
+    """Split a comma-separated list of strategies on the commas outside parentheses.
+
+    Examples
+    --------
+    >>> split_list("brf, smote(k=3,ratio=0.5)+lr")
+    ['brf', 'smote(k=3,ratio=0.5)+lr']
+    """
+    items, depth, current = [], 0, []
+    for char in text:
+        if char == "," and depth == 0:
+            items.append("".join(current).strip())
+            current = []
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current.append(char)
+    items.append("".join(current).strip())
+    return [item for item in items if item]
 
 
 def minority_rows_needed(estimator):

@@ -1,0 +1,210 @@
+"""The run store: nothing lost, nothing deleted — kept fits, resume, safe overwrite."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import imblab
+from imblab.cli import main
+from imblab.store import FITS, INCOMPLETE, MARKER, RunStore
+
+TABLES = ["summary.csv", "folds.csv", "comparison.csv"]
+# 5 × 2 CV of three strategies on 3,000 rows: 30 fits, long enough to stop a run in the middle
+CV_RUN = ["run", "--samples", "3000", "--folds", "5", "--repeats", "2", "--strategies", "naive,lr,brf",
+          "--quiet", "--no-report"]
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def one_line(err):
+    return err.strip().count("\n") == 0 and "Traceback" not in err
+
+
+# -- safe overwrite ---------------------------------------------------------------------------
+
+def test_overwrite_refuses_a_folder_imblab_did_not_write(tmp_path, capsys):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "important.txt").write_text("keep me")
+    status, _, err = run(capsys, "run", "--strategies", "naive", "--samples", "200", "--out", str(folder),
+                         "--overwrite")
+    assert status == 2 and one_line(err)
+    assert "was not written by imblab" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["important.txt"]
+    assert (folder / "important.txt").read_text() == "keep me"
+
+
+def test_overwrite_of_the_working_directory_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("mine")
+    status, _, err = run(capsys, "run", "--strategies", "naive", "--samples", "200", "--out", ".", "--overwrite")
+    assert status == 2 and one_line(err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+def test_overwrite_replaces_only_the_files_imblab_wrote(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert run(capsys, "run", "--strategies", "naive", "--samples", "300", "--out", str(folder))[0] == 0
+    (folder / "my-notes.txt").write_text("mine")
+    (folder / "comparison-recall_1.csv").write_text("old rescore")
+    status, _, err = run(capsys, "run", "--strategies", "brf", "--samples", "300", "--out", str(folder),
+                         "--overwrite", "--no-report")
+    assert status == 0, err
+    assert (folder / "my-notes.txt").read_text() == "mine"
+    assert not (folder / "comparison-recall_1.csv").exists()
+    assert not (folder / "report.html").exists()  # the old run's report went with it
+    assert list(pd.read_csv(folder / "summary.csv")["strategy"]) == ["brf"]
+
+
+def test_out_below_a_file_is_one_clear_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    status, _, err = run(capsys, "run", "--strategies", "naive", "--samples", "200",
+                         "--out", str(tmp_path / "file" / "run"))
+    assert status == 2 and one_line(err)
+    assert "is a file, not a folder" in err
+
+
+# -- rescore and report replace only their own files ----------------------------------------
+
+def test_rescore_by_another_metric_keeps_the_original_ranking(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert run(capsys, "run", "--strategies", "naive,brf", "--samples", "600", "--out", str(folder))[0] == 0
+    (folder / "mine.txt").write_text("mine")
+    before = {name: (folder / name).read_bytes() for name in [*TABLES, "report.html", "summary.md", "results.json"]}
+    status, out, err = run(capsys, "rescore", str(folder), "--metric", "recall_1", "--quiet")
+    assert status == 0, err
+    assert "comparison-recall_1.csv" in out
+    assert {name: (folder / name).read_bytes() for name in before} == before
+    ranked = pd.read_csv(folder / "comparison-recall_1.csv")
+    assert set(ranked["metric"]) == {"recall_1"}
+    assert (folder / "mine.txt").read_text() == "mine"
+    # without --metric the tables are recomputed in place, byte for byte the same
+    assert run(capsys, "rescore", str(folder), "--quiet")[0] == 0
+    assert {name: (folder / name).read_bytes() for name in TABLES} == {n: before[n] for n in TABLES}
+    assert run(capsys, "report", str(folder))[0] == 0
+    assert (folder / "mine.txt").read_text() == "mine"
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_rescore_and_report_refuse_other_folders(tmp_path, capsys):
+    (tmp_path / "x.txt").write_text("x")
+    for command in ("rescore", "report", "resume"):
+        status, _, err = run(capsys, command, str(tmp_path))
+        assert status == 2 and one_line(err) and "not an imblab run folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]
+
+
+def test_load_of_a_damaged_run_folder_is_one_line(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert run(capsys, "run", "--strategies", "naive", "--samples", "300", "--out", str(folder),
+               "--no-report")[0] == 0
+    (folder / "predictions.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(imblab.ImblabError, match="is damaged"):
+        imblab.Results.load(folder)
+    status, _, err = run(capsys, "report", str(folder))
+    assert status == 2 and one_line(err) and "is damaged" in err
+    (folder / "results.json").write_text("{ truncated")
+    status, _, err = run(capsys, "rescore", str(folder))
+    assert status == 2 and one_line(err)
+
+
+# -- kept fits and resume -----------------------------------------------------------------------
+
+def test_kept_fits_are_reused_and_changed_ones_refitted(tmp_path):
+    ds = imblab.make_synthetic(600, 6, 0.1, random_state=1)
+    protocol = imblab.RepeatedKFold(2, 1, random_state=1)
+    store = RunStore.create(tmp_path / "run", total=4)
+    first = imblab.compare(ds, "naive,lr", protocol, store=store)
+    assert store.n_stored == 4 and store.status == "incomplete"
+    again = imblab.compare(ds, "naive,lr", protocol, store=store)
+    # reused, not refitted: the recorded fit times are the first run's, to the last digit
+    assert [f["fit_seconds"] for f in again.fits] == [f["fit_seconds"] for f in first.fits]
+    pd.testing.assert_frame_equal(again.predictions, first.predictions)
+    # a fit kept under other library versions is not reused
+    kept = sorted((tmp_path / "run" / FITS).glob("*.json"))[0]
+    saved = json.loads(kept.read_text())
+    saved["key"]["versions"]["scikit-learn"] = "0.0"
+    kept.write_text(json.dumps(saved))
+    third = imblab.compare(ds, "naive,lr", protocol, store=store)
+    changed = [a["fit_seconds"] != b["fit_seconds"] for a, b in zip(third.fits, first.fits)]
+    assert sum(changed) == 1
+    third.save(store.folder)
+    assert store.status == "complete" and not (tmp_path / "run" / FITS).exists()
+
+
+def _wait_for_fits(folder, n, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (folder / FITS).is_dir() and len(list((folder / FITS).glob("*.json"))) >= n:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended before {n} fits were kept: {proc.stderr.read()}")
+        time.sleep(0.02)
+    raise AssertionError("no fits were kept in time")
+
+
+def _start(argv, tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen([sys.executable, "-m", "imblab", *argv], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("whole") / "run"
+    assert main([*CV_RUN, "--out", str(folder)]) == 0
+    return folder
+
+
+def test_killed_run_keeps_its_fits_and_resumes_to_identical_tables(tmp_path, uninterrupted, capsys):
+    folder = tmp_path / "run"
+    proc = _start([*CV_RUN, "--out", str(folder)], tmp_path)
+    _wait_for_fits(folder, 4, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    marker = json.loads((folder / MARKER).read_text())
+    assert marker["status"] == "incomplete"
+    n_kept = len(list((folder / FITS).glob("*.json")))
+    # the marker is updated just after each fit's files, so a kill in between leaves it one behind
+    assert 4 <= n_kept < 30 and n_kept - 1 <= marker["fits_stored"] <= n_kept
+    assert marker["fits_total"] == 30
+    note = (folder / INCOMPLETE).read_text()
+    assert f"imblab resume {folder}" in note and "of 30 fits are kept" in note
+    with pytest.raises(imblab.ImblabError, match="is incomplete"):
+        imblab.Results.load(folder)
+
+    status, out, err = run(capsys, "resume", str(folder))
+    assert status == 0, err
+    assert "finished fits are kept and reused" in out
+    for name in TABLES:
+        assert (folder / name).read_bytes() == (uninterrupted / name).read_bytes(), name
+    assert json.loads((folder / MARKER).read_text())["status"] == "complete"
+    assert not (folder / INCOMPLETE).exists() and not (folder / FITS).exists()
+    assert run(capsys, "resume", str(folder))[1].startswith("Run folder")  # nothing left to do
+
+
+def test_ctrl_c_stops_with_130_and_resumes(tmp_path, uninterrupted, capsys):
+    folder = tmp_path / "run"
+    proc = _start([*CV_RUN, "--out", str(folder)], tmp_path)
+    _wait_for_fits(folder, 2, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().count("\n") == 0 and "Traceback" not in err, err
+    assert f"imblab resume {folder}" in err
+    assert json.loads((folder / MARKER).read_text())["status"] == "incomplete"
+    status, _, err = run(capsys, "resume", str(folder))
+    assert status == 0, err
+    for name in TABLES:
+        assert (folder / name).read_bytes() == (uninterrupted / name).read_bytes(), name
