@@ -138,8 +138,13 @@ def test_repr_is_readable(fifteen):
     assert text.startswith("<Results: 15 strategies (naive, smote_ann, weighted_ann, brf, … 11 more) on synthetic; ")
     assert "repeated stratified k-fold, 5 folds × 2 repeats, seed 0; ranked by f1_1: " in text
     assert f"best {best['strategy']} {best['mean']:.3f} ± " in text
-    tied = int(fifteen.comparison["tied_with_best"].sum()) - 1
-    assert text.endswith(f", {tied} not significantly worse, {14 - tied} significantly worse>")
+    others = fifteen.comparison.iloc[1:]
+    if "status" in others:  # each standing, counted
+        counts = others["status"].value_counts(sort=False)
+        assert text.endswith("".join(f", {n} {status}" for status, n in counts.items()) + ">")
+    else:
+        tied = int(others["tied_with_best"].sum())
+        assert text.endswith(f", {tied} not significantly worse, {14 - tied} significantly worse>")
     assert "\n" not in text
 
 

@@ -141,7 +141,7 @@ class Results:
         >>> results = imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")
         >>> results  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
         <Results: 2 strategies (lr, lr:balanced) on synthetic; holdout, 80% train / 20% test, seed 42;
-        ranked by f1_1: best lr 0.857 ..., 0 not significantly worse, 1 significantly worse>
+        ranked by f1_1: best lr 0.857 ± ..., 1 ...worse>
         """
         from .report.collect import describe_protocol
 
@@ -155,9 +155,8 @@ class Results:
         best = comparison.iloc[0]
         row = self.summary.set_index("strategy").loc[best["strategy"]]
         half = (row[f"{self.metric}_ci_high"] - row[f"{self.metric}_ci_low"]) / 2
-        tied = int(comparison["tied_with_best"].sum()) - 1
         text += f": best {best['strategy']} {best['mean']:.3f}" + (f" ± {half:.3f}" if half == half else "")
-        return text + f", {tied} not significantly worse, {len(comparison) - 1 - tied} significantly worse>"
+        return text + "".join(f", {n} {standing}" for standing, n in _standings(comparison).items()) + ">"
 
     def _repr_html_(self):
         """The comparison table and verdict, when a notebook displays the results."""
@@ -249,6 +248,14 @@ class Results:
             raise ImblabError(f"run folder '{folder}' is damaged ({type(exc).__name__}: {reason}); "
                               "run 'imblab run' again to recreate it") from None
         return cls(predictions=predictions, fits=fits, config=config, dataset=dataset, strategy_notes=notes)
+
+
+def _standings(comparison):
+    """``{standing: number of strategies}`` for every strategy but the best, in the ranking's order."""
+    if "status" in comparison:
+        return comparison["status"].iloc[1:].value_counts(sort=False).to_dict()
+    tied = comparison["tied_with_best"].iloc[1:]
+    return {"not significantly worse": int(tied.sum()), "significantly worse": int((~tied).sum())}
 
 
 def _plain_row(frame, strategy):

@@ -211,9 +211,14 @@ def _records(frame):
 def ranked_rows(results):
     """:func:`comparison_rows` best first, in the ranking's order, with each strategy's mean
     seconds per fit; strategies without a score (failed, or the metric undefined) come last."""
-    order = {name: i for i, name in enumerate(results.comparison["strategy"])}
+    comparison = results.comparison
+    order = {name: i for i, name in enumerate(comparison["strategy"])}
+    equivalent = {}  # the probability of practical equivalence, where the statistics give one
+    if "prob_equivalent" in comparison:
+        equivalent = {s: float(p) for s, p in zip(comparison["strategy"], comparison["prob_equivalent"]) if p == p}
     seconds = fit_seconds(results)
-    rows = [{**row, "fit_seconds": seconds.get(row["strategy"])} for row in comparison_rows(results)]
+    rows = [{**row, "fit_seconds": seconds.get(row["strategy"]), "prob_equivalent": equivalent.get(row["strategy"])}
+            for row in comparison_rows(results)]
     return sorted(rows, key=lambda row: order.get(row["strategy"], len(order)))  # stable: ties keep input order
 
 

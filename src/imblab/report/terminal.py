@@ -177,14 +177,15 @@ def _table(results, layout):
             cell = by_metric.get(m) or _summary_cell(summary, row["strategy"], m)
             cells.append(_cell_text(cell, interval=layout.all_intervals or m == metric))
         label = _short_label(row) if layout.short_verdicts else row["label"]
-        cells.append(Text(label, style=VERDICT_STYLES[row["status"]]))
+        cells.append(Text(label, style=VERDICT_STYLES.get(row["status"], "")))
         if layout.fit_time:
             cells.append(Text(_seconds(row["fit_seconds"]), style="dim"))
         table.add_row(row["strategy"], *cells)
     return table
 
 
-VERDICT_STYLES = {"best": "bold green", "tied": "green", "worse": "red", "failed": "bold red"}
+VERDICT_STYLES = {"best": "bold green", "tied": "green", "equivalent": "green", "not separated": "",
+                  "worse": "red", "n/a": "dim", "failed": "bold red"}
 
 
 def _cell_text(cell, *, interval):
@@ -193,6 +194,8 @@ def _cell_text(cell, *, interval):
     text = f"{cell['value']:.3f}"
     if interval and cell["half"] is not None:
         text += f" ± {cell['half']:.3f}"
+    if cell.get("clipped"):  # the interval reaches the metric's bound
+        text += "*"
     return Text(text, style="bold green" if cell["best"] else "")
 
 
@@ -207,14 +210,17 @@ def _summary_cell(summary, strategy, metric):
 
 
 def _short_label(row):
+    """The standing in at most 15 characters, for a narrow console."""
     status, p = row["status"], row["p"]
     if status == "best":
         return "★ best"
-    if status in ("tied", "worse") and p is not None:
-        if status == "tied":
-            return f"≈ tied p={p:.2f}"
+    if status == "worse" and p is not None:
         return "worse p<0.001" if p < 0.001 else f"worse p={p:.3f}"
-    return status
+    if status in ("tied", "not separated") and p is not None:
+        return f"{'≈ tied' if status == 'tied' else 'not sep.'} p={p:.2f}"
+    if status == "equivalent" and row.get("prob_equivalent") is not None:
+        return f"equiv. P={row['prob_equivalent']:.2f}"
+    return {"not separated": "not sep.", "equivalent": "equiv."}.get(status, status)
 
 
 def _seconds(seconds):
