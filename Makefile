@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 REF_VENV := .venv-ref
 REF_STAMP := $(REF_VENV)/.installed
 
-.PHONY: run test bench install clean browser
+.PHONY: run test bench validity install clean browser
 
 run: $(STAMP)
 	$(BIN)/imblab run
@@ -24,6 +24,11 @@ browser:
 
 bench: $(STAMP) $(REF_STAMP)
 	$(BIN)/python benchmarks/bench.py --reference-python $(REF_VENV)/bin/python
+
+# Error rates, coverage and power of the statistics, by Monte-Carlo simulation (SCALE=0.25 for a quick look).
+SCALE ?= 1
+validity: $(STAMP)
+	$(BIN)/python benchmarks/validity/run.py --scale $(SCALE)
 
 install: $(STAMP)
 

@@ -62,3 +62,36 @@ def test_large_test_sets_are_resampled_in_chunks():
         np.testing.assert_array_equal(c[:, t == 0].sum(axis=1), 90)
     again = np.concatenate(list(stratified_count_chunks(t, 50, random_state=3, max_cells=700)))
     np.testing.assert_array_equal(np.concatenate(chunks), again)
+
+
+def test_every_registered_vectorised_form_equals_its_scikit_learn_function():
+    from imblab.evaluation.metrics import REGISTRY
+
+    rng = np.random.RandomState(7)
+    t = (rng.rand(200) < 0.15).astype(int)
+    s = np.round(np.clip(rng.rand(200) * 0.6 + 0.4 * t, 0, 1), 2)
+    p = (s > 0.45).astype(int)
+    W = stratified_counts(t, 4, random_state=1)
+    ours = weighted_metrics(W, t, s, p)
+    assert set(ours) == set(REGISTRY)
+    for name, metric in REGISTRY.items():
+        assert metric.vectorised is not None, name  # every built-in metric has a vectorised form
+        for b in range(len(W)):
+            assert ours[name][b] == pytest.approx(metric.score(t, s, p, sample_weight=W[b]), abs=1e-6), name
+
+
+def test_a_metric_without_a_vectorised_form_falls_back_to_scikit_learn(monkeypatch):
+    from imblab.evaluation import metrics
+
+    f2 = metrics.Metric("f2_1", lambda t, s, p, sample_weight=None: skm.fbeta_score(
+        t, p, beta=2, sample_weight=sample_weight, zero_division=0))
+    monkeypatch.setitem(metrics.REGISTRY, "f2_1", f2)
+    t = np.array([0, 0, 0, 1, 1, 0, 1, 0])
+    p = np.array([0, 1, 0, 1, 0, 0, 1, 1])
+    s = p * 0.8 + 0.1
+    W = stratified_counts(t, 3, random_state=0)
+    values = weighted_metrics(W, t, s, p, names=["f2_1", "f1_1"])
+    for b in range(3):
+        assert values["f2_1"][b] == pytest.approx(skm.fbeta_score(t, p, beta=2, sample_weight=W[b]))
+    # and the point estimate of every registered metric comes from the registry too
+    assert metrics.compute_metrics(t, s, p)["f2_1"] == pytest.approx(skm.fbeta_score(t, p, beta=2))

@@ -213,3 +213,22 @@ def test_one_failing_strategy_keeps_the_others(monkeypatch, tmp_path, capsys):
     assert np.isnan(summary.set_index("strategy").loc["broken", "recall_1"])
     predictions = pd.read_parquet(tmp_path / "r" / "predictions.parquet")
     assert set(predictions["strategy"]) == {"naive", "brf"}
+
+
+def test_every_example_printed_by_strategies_runs(tmp_path, capsys):
+    status, out, _ = run(capsys, "strategies")
+    assert status == 0
+    text = " ".join(out.split("Examples:", 1)[1].split("Samplers", 1)[0].split())  # the line may wrap
+    examples = [e.strip(" '.") for e in registry.split_list(text)]
+    assert "smote(k=3,ratio=0.5)+lr@recall=0.9" in examples and len(examples) == 6
+    status, out, err = run(capsys, "run", "--strategies", ",".join(examples), "--samples", "1500",
+                           "--quiet", "--no-report", "--out", str(tmp_path / "r"))
+    assert status == 0, err
+    assert list(pd.read_csv(tmp_path / "r" / "summary.csv")["strategy"]) == examples
+
+
+def test_spec_with_commas_inside_parentheses_is_one_strategy(tmp_path, capsys):
+    status, _, err = run(capsys, "run", "--strategies", "naive, smote(k=3,ratio=0.5)+lr", "--samples", "1000",
+                         "--quiet", "--no-report", "--out", str(tmp_path / "r"))
+    assert status == 0, err
+    assert list(pd.read_csv(tmp_path / "r" / "summary.csv")["strategy"]) == ["naive", "smote(k=3,ratio=0.5)+lr"]

@@ -113,7 +113,7 @@ def test_summary_markdown_and_notebook_view(practical):
 
     markdown = render_markdown(practical)
     assert markdown.startswith("# imblab report: synthetic")
-    assert "By f1_1, brf is best" in markdown
+    assert "By f1_1, brf ranks first" in markdown
     assert markdown.count("\n| ") == 1 + 4  # header and one row per strategy
     html = practical._repr_html_()
     assert html.count("<tr data-strategy=") == 4 and "★ best" in html

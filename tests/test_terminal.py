@@ -161,8 +161,8 @@ def test_quiet_run_prints_the_table_and_nothing_else(tmp_path, capsys):
     assert lines[0] == "Side by side, ranked by f1_1" and lines[1].split()[0] == "Strategy"
     assert {line.split()[0] for line in lines[3:5]} == {"lr", "lr:balanced"}
     assert lines[3].count("±") == 7  # piped output is 160 columns wide: every interval fits
-    assert lines[5].startswith("each cell: value ± half the 95% stratified-bootstrap interval; class 1 = positive")
-    assert len(lines) <= 7  # the caption, on at most two lines, and nothing after it
+    assert lines[5].startswith("each cell: value ± half the 95% stratified-bootstrap interval")
+    assert "Run folder" not in out and " ".join(out.split()).endswith("Fit s = mean seconds per fit")  # caption last
     assert "Run folder" not in out and "Dataset" not in out
 
 

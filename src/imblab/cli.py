@@ -10,14 +10,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from rich.console import Console
-
-from . import compare, get_strategies, load_table, make_synthetic
 from .errors import ImblabError
-from .evaluation import Holdout, RepeatedKFold
-from .experiment import check_metric, default_protocol, prepare
-from .report.terminal import render_run
-from .strategies import STRATEGIES
+from .strategies import STRATEGIES, get_strategies
+
+# Everything else (rich, pandas, scikit-learn, Keras) is imported once there is work for it, so that
+# --help and errors in the arguments answer at once.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,8 +77,15 @@ def build_parser():
                     help=f"comma-separated names ({', '.join(STRATEGIES)}), presets (practical, all-basic) "
                          "or specs such as smote+ann, brf@f1 (see 'imblab strategies'; default: the practical's four)")
     ev.add_argument("--seed", type=_whole(0), default=42, help="seeds data, splits and models (default 42)")
+    ev.add_argument("--seeds", type=_whole(1), default=1, metavar="K",
+                    help="fit every strategy on every split with K seeds derived from --seed, so that "
+                         "seed-to-seed variation (networks, forests) enters intervals and tests (default 1)")
     ev.add_argument("--metric", default="f1_1",
                     help="rank and test strategies by this metric (default f1_1, minority F1)")
+    ev.add_argument("--rope", type=float, default=0.01, metavar="R",
+                    help="region of practical equivalence in the metric's units: a strategy is called "
+                         "equivalent to the best only if their difference is within ±R with probability "
+                         "≥ 95%% (default 0.01)")
     ev.add_argument("--folds", type=_whole(2),
                     help="repeated stratified k-fold with K folds (default for --data: 5)")
     ev.add_argument("--repeats", type=_whole(1), help="repeats of --folds (default 2)")
@@ -138,7 +142,7 @@ def build_parser():
 #: Library parameters as the command line spells them, for error messages.
 FLAGS = {"test_size": "--test-size", "folds": "--folds", "repeats": "--repeats", "n_samples": "--samples",
          "n_features": "--features", "minority_share": "--minority-share", "n_jobs": "--jobs",
-         "random_state": "--seed"}
+         "random_state": "--seed", "n_seeds": "--seeds", "rope": "--rope"}
 
 
 def main(argv=None):
@@ -147,6 +151,11 @@ def main(argv=None):
     0: done; 1: done, but some fits failed (their strategies are reported);
     2: bad input, nothing written; 70: a bug in imblab; 130: interrupted.
     """
+    # OpenMP threads that spin while they wait steal the core another pool needs; set before
+    # scikit-learn loads OpenMP, and only for the command line (the library changes no process state).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from rich.console import Console
+
     console = Console()
     if not console.is_terminal:  # piped or captured: room for the table's every interval (about 152 columns)
         console = Console(width=max(console.width, 160))
@@ -194,6 +203,11 @@ def _flagged(exc):
 
 
 def _run(args, console, errors, *, resume_from=None):
+    from . import compare, load_table, make_synthetic
+    from .evaluation import Holdout, RepeatedKFold
+    from .experiment import check_metric, default_protocol, prepare
+    from .report.terminal import render_run
+
     if args.data is None and (args.target or args.positive):
         raise ImblabError("--target and --positive describe a file: pass --data FILE as well")
     if args.holdout and (args.folds or args.repeats):
@@ -218,12 +232,12 @@ def _run(args, console, errors, *, resume_from=None):
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
     plan = prepare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
-                   random_state=args.seed, n_jobs=args.jobs)  # every check before the folder is made
+                   random_state=args.seed, n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
 
     from .report.progress import fit_progress
     from .store import RunStore
 
-    total = len(plan.strategies) * len(plan.splits)
+    total = len(plan.strategies) * len(plan.splits) * args.seeds
     if resume_from is None:
         request = {"args": {k: v for k, v in vars(args).items() if k not in ("command", "out", "overwrite")},
                    "cwd": os.getcwd(), "data_sha256": dataset.content_hash}
@@ -240,7 +254,8 @@ def _run(args, console, errors, *, resume_from=None):
                                 lines=not args.quiet)
         with progress as on_done:
             results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
-                              metric=args.metric, random_state=args.seed, n_jobs=args.jobs, on_done=on_done,
+                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
+                              rope=args.rope, on_done=on_done,
                               store=store)
     except KeyboardInterrupt:
         _error(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
@@ -297,6 +312,7 @@ def _report(args, console):
 
 
 def _rescore(args, console):
+    from .report.terminal import render_run
     from .results import Results
     from .store import RunStore, atomic_write
 

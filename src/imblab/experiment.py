@@ -20,8 +20,8 @@ from .strategies import get_strategies
 VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "keras", "jax", "scipy"]
 
 
-def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
-            on_done=None, store=None):
+def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_seeds=1,
+            n_jobs=1, rope=0.01, on_done=None, store=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -38,10 +38,19 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         The metric strategies are ranked and tested by (minority-class F1).
     random_state : int, default=42
         Seeds every strategy; the same seed gives the same numbers.
+    n_seeds : int, default=1
+        Fit every (strategy, split) this many times with seeds derived from
+        ``random_state``, so that a network's or forest's seed-to-seed
+        variation enters the estimates and tests (a split's metric is averaged
+        over its seeds).
     n_jobs : int, default=1
         Fits to run at once (joblib processes); -1 uses every core.
     on_done : callable, optional
         Called with each :class:`FitRecord` as its fit finishes.
+    rope : float, default=0.01
+        Region of practical equivalence, in the metric's units: a strategy is
+        called equivalent to the best only if their difference lies within
+        ±rope with probability ≥ 95%.
     store : RunStore, optional
         Keep every fit in this run folder as soon as it finishes, and reuse the
         fits already kept there whose strategy spec, split, data, seed and
@@ -59,20 +68,25 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     >>> list(results.summary["strategy"])
     ['naive', 'brf']
     """
-    plan = prepare(dataset, strategies, protocol, metric=metric, random_state=random_state, n_jobs=n_jobs)
+    plan = prepare(dataset, strategies, protocol, metric=metric, random_state=random_state, n_jobs=n_jobs,
+                   rope=rope)
     dataset, chosen, protocol, splits = plan.dataset, plan.strategies, plan.protocol, plan.splits
     versions = _versions()
     key = {"data": dataset.content_hash, "random_state": int(random_state), "versions": versions,
            "keras_backend": backend_name() if any(s.needs_keras for s in chosen) else None}
+    if not isinstance(n_seeds, (int, np.integer)) or isinstance(n_seeds, bool) or n_seeds < 1:
+        raise ImblabError(f"n_seeds must be a whole number of at least 1, got {n_seeds!r}", param="n_seeds")
     predictions, fits = run_tasks(
-        dataset, chosen, splits, random_state=random_state, n_jobs=n_jobs, on_done=on_done,
+        dataset, chosen, splits, random_state=random_state, n_seeds=n_seeds, n_jobs=n_jobs, on_done=on_done,
         store=store, key=key,
     )
     config = {
         "strategies": [s.name for s in chosen],
         "protocol": protocol.describe(),
         "metric": metric,
+        "rope": float(rope),
         "random_state": random_state,
+        "n_seeds": n_seeds,
         "n_jobs": n_jobs,
         "keras_backend": backend_name(),
         "python": platform.python_version(),
@@ -97,7 +111,8 @@ class Plan:
     splits: list
 
 
-def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1):
+def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_jobs=1,
+            rope=0.01):
     """Check every argument of :func:`compare` and split the data, fitting nothing.
 
     Raises ImblabError for anything that would stop the comparison, so that a
@@ -113,6 +128,7 @@ def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     chosen = get_strategies(strategies)
     check_metric(metric)
     check_n_jobs(n_jobs)
+    check_rope(rope)
     if protocol is None:
         protocol = default_protocol(dataset, random_state=random_state)
     splits = list(protocol.splits(dataset.y))
@@ -136,6 +152,12 @@ def check_n_jobs(n_jobs):
     if not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
         raise ImblabError(f"n_jobs must be a positive whole number, or -1 for every core; got {n_jobs!r}",
                           param="n_jobs")
+
+
+def check_rope(rope):
+    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 1:
+        raise ImblabError(f"rope must be a number from 0 to below 1 in the metric's units (e.g. 0.01), got {rope!r}",
+                          param="rope")
 
 
 def _versions():

@@ -15,7 +15,7 @@ from .errors import ImblabError
 from .evaluation.metrics import METRICS, score_predictions
 from .evaluation.calibration import calibration_summary, reliability_table
 from .evaluation.runner import PREDICTION_COLUMNS, int_keys, restore_record
-from .evaluation.statistics import evaluate
+from .evaluation.statistics import ROPE, evaluate
 
 
 class Results:
@@ -61,19 +61,23 @@ class Results:
 
     @cached_property
     def summary(self):
-        """One row per strategy: each metric's mean over the splits, its spread and 95% interval.
+        """One row per strategy: each metric's point estimate, its spread and 95% interval.
 
-        Columns: ``strategy, n_splits``, each metric (the mean), then
-        ``{metric}_mean, _std, _ci_low, _ci_high`` for each, and ``error``.
+        Columns: ``strategy, n_splits``, each metric (the point estimate: the holdout value, or
+        the metric pooled over each repeat's out-of-fold predictions, averaged over repeats), then
+        ``{metric}_mean, _std, _ci_low, _ci_high, _ci_clipped`` for each, and ``error``.
         """
+        intervals = self._statistics[0]
         rows = []
         for name in self.strategies:
             part = self.folds[self.folds["strategy"] == name]
-            row = {"strategy": name, "n_splits": len(part)}
-            row.update({m: part[m].mean() if len(part) else np.nan for m in METRICS})
+            row = {"strategy": name, "n_splits": part["split_id"].nunique()}
+            stats = intervals[intervals["strategy"] == name]
+            # the point estimate of each interval: the holdout value, or CV's pooled estimate
+            row.update({m: stats[f"{m}_mean"].iloc[0] if len(stats) else np.nan for m in METRICS})
             rows.append(row)
         summary = pd.DataFrame(rows)
-        summary = summary.merge(self._statistics[0], on="strategy", how="left")
+        summary = summary.merge(intervals, on="strategy", how="left")
         summary["error"] = [self.errors().get(name, "") for name in summary["strategy"]]
         return summary
 
@@ -89,13 +93,16 @@ class Results:
 
     @property
     def comparison(self):
-        """Strategies ranked by :attr:`metric`, each tested against the best (Holm-adjusted)."""
+        """Strategies ranked by :attr:`metric` and compared with the best: Holm over all pairs,
+        the difference's interval, and the probabilities of better / equivalent (within the
+        ``rope``) / worse; ``status`` is best, worse, equivalent, not separated, n/a or failed."""
         return self._statistics[1]
 
     @cached_property
     def _statistics(self):
         return evaluate(self.folds, self.predictions, self.fits, protocol=self.config["protocol"],
-                        metric=self.metric, random_state=self.config["random_state"])
+                        metric=self.metric, random_state=self.config["random_state"],
+                        strategies=self.strategies, rope=self.config.get("rope", ROPE))
 
     def errors(self):
         """The first error of each strategy that failed on some split."""
@@ -195,6 +202,7 @@ class Results:
                 for name in self.strategies
             },
             "comparison": self.comparison.to_dict(orient="records"),
+            "failures": self.failures().to_dict(orient="records"),
             "calibration": self.calibration.to_dict(orient="records"),
             "fits": self.fits,
         }

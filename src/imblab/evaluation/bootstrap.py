@@ -53,36 +53,107 @@ def _ratio(numerator, denominator):
     return out
 
 
-def weighted_metrics(weights, y_true, y_score, y_pred):
-    """Every metric of ``metrics.METRICS`` for each row of ``weights``; a dict of arrays."""
-    W = np.atleast_2d(weights)
-    t = np.asarray(y_true).astype(bool)
-    p = np.asarray(y_pred).astype(bool)
-    s = np.asarray(y_score, dtype=float)
-    tp, fp = W @ (t & p), W @ (~t & p)
-    fn, tn = W @ (t & ~p), W @ (~t & ~p)
-    total = tp + fp + fn + tn
-    recall_1, recall_0 = _ratio(tp, tp + fn), _ratio(tn, tn + fp)
-    mcc_denominator = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
-    clipped = np.clip(s, EPS, 1 - EPS)
-    roc_auc, average_precision = _ranking_metrics(W, t, s)
-    return {
-        "precision_1": _ratio(tp, tp + fp),
-        "recall_1": recall_1,
-        "f1_1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "precision_0": _ratio(tn, tn + fn),
-        "recall_0": recall_0,
-        "f1_0": _ratio(2 * tn, 2 * tn + fn + fp),
-        "specificity": recall_0,
-        "accuracy": _ratio(tp + tn, total),
-        "balanced_accuracy": (recall_1 + recall_0) / 2,
-        "geometric_mean": np.sqrt(recall_1 * recall_0),
-        "mcc": _ratio(tp * tn - fp * fn, mcc_denominator),
-        "roc_auc": roc_auc,
-        "average_precision": average_precision,
-        "brier": _ratio(W @ (s - t) ** 2, total),
-        "log_loss": _ratio(W @ -(t * np.log(clipped) + (~t) * np.log(1 - clipped)), total),
-    }
+class Resamples:
+    """Weighted confusion counts and ranking metrics of many resamples, each computed once.
+
+    ``weights`` is ``(n_resamples, n)``; the vectorised metric forms below read
+    the counts they need from it.
+    """
+
+    def __init__(self, weights, y_true, y_score, y_pred):
+        self.W = np.atleast_2d(weights)
+        self.t = np.asarray(y_true).astype(bool)
+        self.p = np.asarray(y_pred).astype(bool)
+        self.s = np.asarray(y_score, dtype=float)
+        W, t, p = self.W, self.t, self.p
+        self.tp, self.fp = W @ (t & p), W @ (~t & p)
+        self.fn, self.tn = W @ (t & ~p), W @ (~t & ~p)
+        self.total = self.tp + self.fp + self.fn + self.tn
+        self._ranking = None
+
+    @property
+    def ranking(self):
+        if self._ranking is None:
+            self._ranking = _ranking_metrics(self.W, self.t, self.s)
+        return self._ranking
+
+
+def precision_1(r):
+    return _ratio(r.tp, r.tp + r.fp)
+
+
+def recall_1(r):
+    return _ratio(r.tp, r.tp + r.fn)
+
+
+def f1_1(r):
+    return _ratio(2 * r.tp, 2 * r.tp + r.fp + r.fn)
+
+
+def precision_0(r):
+    return _ratio(r.tn, r.tn + r.fn)
+
+
+def recall_0(r):
+    return _ratio(r.tn, r.tn + r.fp)
+
+
+def f1_0(r):
+    return _ratio(2 * r.tn, 2 * r.tn + r.fn + r.fp)
+
+
+def accuracy(r):
+    return _ratio(r.tp + r.tn, r.total)
+
+
+def balanced_accuracy(r):
+    return (recall_1(r) + recall_0(r)) / 2
+
+
+def geometric_mean(r):
+    return np.sqrt(recall_1(r) * recall_0(r))
+
+
+def mcc(r):
+    denominator = np.sqrt((r.tp + r.fp) * (r.tp + r.fn) * (r.tn + r.fp) * (r.tn + r.fn))
+    return _ratio(r.tp * r.tn - r.fp * r.fn, denominator)
+
+
+def roc_auc(r):
+    return r.ranking[0]
+
+
+def average_precision(r):
+    return r.ranking[1]
+
+
+def brier(r):
+    return _ratio(r.W @ (r.s - r.t) ** 2, r.total)
+
+
+def log_loss(r):
+    clipped = np.clip(r.s, EPS, 1 - EPS)
+    return _ratio(r.W @ -(r.t * np.log(clipped) + (~r.t) * np.log(1 - clipped)), r.total)
+
+
+def weighted_metrics(weights, y_true, y_score, y_pred, names=None):
+    """Each registered metric (or those in ``names``) for each row of ``weights``; a dict of arrays.
+
+    A metric with a vectorised form is computed for all rows at once; any other
+    calls its scikit-learn function once per row with the row as ``sample_weight``.
+    """
+    from .metrics import REGISTRY  # the registry refers to the forms above
+
+    resamples = Resamples(weights, y_true, y_score, y_pred)
+    out = {}
+    for name in names or REGISTRY:
+        metric = REGISTRY[name]
+        if metric.vectorised is not None:
+            out[name] = np.asarray(metric.vectorised(resamples), dtype=float)
+        else:
+            out[name] = np.array([metric.score(y_true, y_score, y_pred, sample_weight=w) for w in resamples.W],
+                                 dtype=float)
+    return out
 
 
 def _ranking_metrics(W, t, s):

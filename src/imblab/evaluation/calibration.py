@@ -65,7 +65,9 @@ def calibration_summary(predictions):
             "mean_score_prior_corrected": corrected.mean() if corrected.notna().all() else np.nan,
             "positive_rate": part["y_true"].mean(),
         })
-    return pd.DataFrame(rows)
+    # named columns, so that a run where every strategy failed still has the table's shape
+    return pd.DataFrame(rows, columns=["strategy", "brier", "brier_prior_corrected", "mean_score",
+                                       "mean_score_prior_corrected", "positive_rate"])
 
 
 def reliability_table(predictions, n_bins=N_BINS):

@@ -7,11 +7,7 @@ the others carry on.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,6 +16,7 @@ import pandas as pd
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
 from .calibration import prior_shift, trained_prior
+from .engines import cores_per_fit, limited_threads, parallel_map, use_cores, workers_for
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -36,6 +33,7 @@ class FitRecord:
     predict_seconds: float = 0.0
     facts: dict = field(default_factory=dict)
     error: str | None = None
+    seed: int | None = None  # which of the run's seeds, when each split is fitted with several
 
 
 def check_feasible(dataset, strategies, splits, *, random_state):
@@ -59,20 +57,60 @@ def check_feasible(dataset, strategies, splits, *, random_state):
                 )
 
 
-def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=None, store=None, key=None):
-    """Fit each strategy on each split; return (predictions DataFrame, list of FitRecord).
+@dataclass(frozen=True)
+class Task:
+    """One fit: a strategy on a split's training rows, with the ``random_state`` it is built with.
+
+    ``seed`` numbers the fit among the seeds of its (strategy, split) when a run
+    fits each several times (``n_seeds``); it is ``None`` when there is one.
+    """
+
+    dataset: object
+    strategy: object
+    split: object
+    random_state: int
+    seed: int | None = None
+    cores: int = 1
+
+
+def seed_states(random_state, n_seeds):
+    """The ``random_state`` of each of ``n_seeds`` fits of one (strategy, split): the run's own
+    first, then ones derived from it (NumPy's SeedSequence), so one seed gives the usual run.
+
+    Examples
+    --------
+    >>> seed_states(42, 1)
+    [42]
+    >>> seed_states(42, 3)[0], len(set(seed_states(42, 3)))
+    (42, 3)
+    """
+    derived = np.random.SeedSequence(random_state).generate_state(max(n_seeds - 1, 0))
+    return [int(random_state), *(int(s) % 2**31 for s in derived)]
+
+
+def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1, on_done=None, store=None,
+              key=None):
+    """Fit each strategy on each split (``n_seeds`` times, with different seeds); return
+    (predictions DataFrame, list of FitRecord).
 
     ``on_done(record)`` is called in this process as each fit finishes, in
-    task order. See :func:`parallel_map` for how ``n_jobs`` runs them.
+    task order. See :mod:`.engines` for how ``n_jobs`` runs them, and how each
+    fit's thread pools are sized to the cores it is given. With ``n_seeds > 1``
+    the predictions have a ``seed`` column numbering the seeds.
 
     With a ``store`` (a :class:`~imblab.store.RunStore`), every fit is kept
     there as soon as it finishes, and a fit already kept under the same key
-    (``key`` — data hash, seed, versions — plus the strategy's spec and the
-    split's rows) is reused instead of refitted. Results come back in task
-    order either way, so a resumed run's tables equal an uninterrupted one's.
+    (``key`` — data hash, seed, versions — plus the strategy's spec, the
+    split's rows and the fit's seed) is reused instead of refitted. Results
+    come back in task order either way, so a resumed run's tables equal an
+    uninterrupted one's.
     """
-    tasks = [(dataset, strategy, split, random_state) for strategy in strategies for split in splits]
-    keys = [fit_key(key or {}, strategy, split) for _, strategy, split, _ in tasks]
+    states = seed_states(random_state, n_seeds)
+    n_workers = workers_for(n_jobs, len(strategies) * len(splits) * n_seeds)
+    cores = cores_per_fit(n_workers)
+    tasks = [Task(dataset, strategy, split, state, seed if n_seeds > 1 else None, cores)
+             for strategy in strategies for split in splits for seed, state in enumerate(states)]
+    keys = [fit_key(key or {}, task) for task in tasks]
     done = {}
     if store is not None:
         for index, task_key in enumerate(keys):
@@ -82,29 +120,33 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_jobs=1, on_done=No
                 if on_done is not None:
                     on_done(done[index][1])
     pending = [index for index in range(len(tasks)) if index not in done]
-    results = parallel_map(_fit_task, [tasks[index] for index in pending], n_jobs=n_jobs)
-    for index, (part, record) in zip(pending, results):
-        if store is not None:
-            store.keep_fit(keys[index], part, asdict(record))
-        done[index] = (part, record)
-        if on_done is not None:
-            on_done(record)
+    with limited_threads(cores):  # also for worker threads, which share this process's pools
+        results = parallel_map(fit_and_predict, [tasks[index] for index in pending], n_workers=n_workers)
+        for index, (part, record) in zip(pending, results):
+            if store is not None:
+                store.keep_fit(keys[index], part, asdict(record))
+            done[index] = (part, record)
+            if on_done is not None:
+                on_done(record)
     parts = [done[index][0] for index in range(len(tasks)) if done[index][0] is not None]
     records = [done[index][1] for index in range(len(tasks))]
-    predictions = (
-        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PREDICTION_COLUMNS)
-    )
+    columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
+    predictions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return predictions, records
 
 
-def fit_key(base, strategy, split):
+def fit_key(base, task):
     """What must match for a kept fit to be reused: the run's data, seed and versions (``base``),
-    the strategy's spec and the split's rows."""
+    the strategy's spec, the split's rows and the fit's own seed."""
     from ..store import rows_hash
 
+    strategy, split = task.strategy, task.split
     spec = strategy.spec.text if strategy.spec is not None else None
-    return {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
-            "train": rows_hash(split.train), "test": rows_hash(split.test)}
+    key = {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
+           "train": rows_hash(split.train), "test": rows_hash(split.test)}
+    if task.seed is not None:
+        key["fit_random_state"] = task.random_state
+    return key
 
 
 def restore_record(saved):
@@ -123,72 +165,28 @@ def int_keys(mapping):
     return {int(k): v for k, v in mapping.items()}
 
 
-def parallel_map(func, tasks, *, n_jobs=1):
-    """``map(func, tasks)`` over ``n_jobs`` workers, results in task order, as a generator.
-
-    Workers are forked processes that inherit this process's imports, so they
-    start in milliseconds; spawned workers (joblib's loky) would each spend
-    ~2.5 s importing Keras and scikit-learn, about as long as the 5 × 2
-    practical's fits they take over. Forking is only safe before JAX has
-    started its runtime in this process (its threads do not survive a fork):
-    after that, and where fork does not exist, the workers are threads, which
-    give less because the fits' Python-side work holds the GIL.
-
-    Tasks are handed to workers through the fork itself, not pickled, so any
-    strategy works; only results travel back.
-    """
-    n_jobs = os.cpu_count() or 1 if n_jobs == -1 else n_jobs
-    n_jobs = min(n_jobs, len(tasks))
-    if n_jobs <= 1:
-        yield from map(func, tasks)
-    elif _can_fork():
-        global _FORKED_TASKS
-        _FORKED_TASKS = (func, tasks)
-        try:
-            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
-                yield from pool.imap(_run_forked_task, range(len(tasks)))
-        finally:
-            _FORKED_TASKS = None
-    else:
-        with ThreadPoolExecutor(n_jobs) as pool:
-            yield from pool.map(func, tasks)
-
-
-_FORKED_TASKS = None
-
-
-def _run_forked_task(index):
-    func, tasks = _FORKED_TASKS
-    return func(tasks[index])
-
-
-def _can_fork():
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    xla_bridge = sys.modules.get("jax._src.xla_bridge")
-    return not getattr(xla_bridge, "_backends", None)
-
-
-def _fit_task(task):
-    return _fit_and_predict(*task)
-
-
-def _fit_and_predict(dataset, strategy, split, random_state):
+def fit_and_predict(task):
+    """Fit one task's strategy on its training rows and predict its test rows, in isolation: an
+    exception becomes the record's ``error`` and no predictions."""
+    dataset, strategy, split, cores = task.dataset, task.strategy, task.split, task.cores
     record = FitRecord(
         strategy=strategy.name,
         split_id=split.split_id,
         train_counts=dataset.class_counts(split.train),
         test_counts=dataset.class_counts(split.test),
+        seed=task.seed,
     )
     try:
-        estimator = strategy.build(dataset, random_state=random_state)
+        estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores)
         start = time.perf_counter()
-        estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
+        with limited_threads(cores):
+            estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
         record.fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         X_test = dataset.X.iloc[split.test]
-        y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
-        y_pred = estimator.predict(X_test)
+        with limited_threads(cores):
+            y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
+            y_pred = estimator.predict(X_test)
         record.predict_seconds = time.perf_counter() - start
         if not np.all(np.isfinite(y_score)):
             raise FloatingPointError("the model predicted non-finite probabilities")
@@ -209,6 +207,8 @@ def _fit_and_predict(dataset, strategy, split, random_state):
         "y_pred": np.asarray(y_pred).astype(np.int8),
         "y_score_prior": prior_shift(y_score, true_prior, prior) if prior is not None else np.nan,
     })
+    if task.seed is not None:
+        part["seed"] = np.int64(task.seed)
     return part, record
 
 

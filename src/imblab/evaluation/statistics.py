@@ -1,101 +1,44 @@
-"""Intervals and tests that are honest about how the scores were obtained.
+"""Intervals, tests and the comparison of strategies, honest about how the scores were obtained.
 
-Cross-validation: fold scores share training rows, so they are not
-independent and the naive standard error is too small. Intervals and paired
-tests use the corrected resampled t-test (Nadeau & Bengio, 2003): the variance
-of the J split scores is inflated to ``s² · (1/J + n_test/n_train)``.
+Cross-validation (:mod:`.cv`): the metric pooled over each repeat's
+out-of-fold predictions is the point estimate; intervals and paired tests use
+jackknife pseudo-values per fold with the corrected resampled t variance.
 
-A single holdout: a seeded stratified bootstrap of the test rows gives
-percentile intervals; paired comparisons use the same resamples for both
-strategies, so the difference's spread reflects only what differs between them.
+A single holdout (:mod:`.holdout`): a seeded stratified bootstrap of the test
+rows, shared by every strategy; the fitted models are held fixed.
+
+Multiple comparisons: every pair of strategies is tested and Holm's step-down
+adjustment runs over *all* pairs. Picking the best by its observed mean and
+then adjusting only the k − 1 tests against it does not control the
+family-wise error (the best is chosen by the same data); Holm over all pairs
+does, for any number of strategies (the validity suite measures it).
+
+Equivalence is never read from a non-significant test: it needs the posterior
+probability (Bayesian correlated t-test on CV; bootstrap share on a holdout)
+that the difference lies within a region of practical equivalence ``rope``.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .bootstrap import stratified_count_chunks, weighted_metrics
-from .metrics import LOWER_IS_BETTER, METRICS
+from . import cv, holdout
+from .cv import corrected_interval, corrected_ttest, correlated_bayes  # noqa: F401  (public here)
+from .holdout import bootstrap_pvalue  # noqa: F401  (public here)
+from .metrics import METRICS, REGISTRY
 
-CONFIDENCE = 0.95
 ALPHA = 0.05
-N_BOOT = 1000
+ROPE = 0.01  #: default region of practical equivalence, in the metric's units
+EQUIVALENCE = 0.95  #: posterior probability within ±rope needed to call two strategies equivalent
+MIN_MINORITY = 20  #: test parts with fewer minority rows than this get a warning
 
-
-def corrected_interval(values, test_train_ratio, confidence=CONFIDENCE):
-    """Mean, standard deviation and corrected t-interval of J split scores.
-
-    Examples
-    --------
-    With s = 0.1, J = 3 and n_test/n_train = 0.25 the standard error is
-    sqrt((1/3 + 1/4) · 0.01) = 0.0764 and t(0.975, df=2) = 4.303:
-
-    >>> mean, std, low, high = corrected_interval([0.5, 0.6, 0.7], 0.25)
-    >>> round(mean, 3), round(std, 3), round(low, 3), round(high, 3)
-    (0.6, 0.1, 0.271, 0.929)
-    """
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return (np.nan,) * 4
-    mean = values.mean()
-    if len(values) == 1:
-        return mean, np.nan, np.nan, np.nan
-    std = values.std(ddof=1)
-    se = np.sqrt((1 / len(values) + test_train_ratio) * std**2)
-    half = stats.t.ppf(0.5 + confidence / 2, df=len(values) - 1) * se
-    return float(mean), float(std), float(mean - half), float(mean + half)
-
-
-def corrected_ttest(differences, test_train_ratio):
-    """Two-sided corrected resampled t-test of paired split differences; returns (t, p).
-
-    Identical scores on every split (all differences 0) give ``(0.0, 1.0)``.
-
-    Examples
-    --------
-    t = 0.2 / sqrt((1/3 + 1/4) · 0.01) = 2.619 with 2 degrees of freedom:
-
-    >>> t, p = corrected_ttest([0.1, 0.2, 0.3], 0.25)
-    >>> round(t, 3), round(p, 4)
-    (2.619, 0.1201)
-    """
-    d = np.asarray(differences, dtype=float)
-    d = d[~np.isnan(d)]
-    if len(d) < 2:
-        return np.nan, np.nan
-    variance = (1 / len(d) + test_train_ratio) * d.var(ddof=1)
-    if variance == 0:
-        return (0.0, 1.0) if d.mean() == 0 else (np.copysign(np.inf, d.mean()), 0.0)
-    t = d.mean() / np.sqrt(variance)
-    return float(t), float(2 * stats.t.sf(abs(t), df=len(d) - 1))
-
-
-def bootstrap_pvalue(differences, observed):
-    """Two-sided p-value that a paired difference is 0, from its bootstrap standard error.
-
-    ``z = observed / sd(differences)`` against the normal distribution. Unlike
-    counting resamples beyond zero, this does not bottom out at 2/(B + 1), which
-    Holm's adjustment over many strategies would push above any usual level.
-    A difference that is 0 in every resample gives 1.
-
-    Examples
-    --------
-    The resampled differences 0.1, 0.2, 0.3 have sd 0.1, so z = 0.2 / 0.1 = 2:
-
-    >>> round(bootstrap_pvalue([0.1, 0.2, 0.3], 0.2), 4)
-    0.0455
-    """
-    d = np.asarray(differences, dtype=float)
-    d = d[~np.isnan(d)]
-    if len(d) < 2:
-        return np.nan
-    se = d.std(ddof=1)
-    if se == 0:
-        return 1.0 if observed == 0 and np.all(d == 0) else 0.0
-    return float(2 * stats.norm.sf(abs(observed) / se))
+COMPARISON_COLUMNS = [
+    "strategy", "metric", "rank", "best", "mean", "difference", "diff_ci_low", "diff_ci_high",
+    "p_value", "p_adjusted", "prob_better", "prob_equivalent", "prob_worse", "rope", "status",
+]
 
 
 def holm(pvalues):
@@ -117,113 +60,216 @@ def holm(pvalues):
     return adjusted
 
 
-def evaluate(folds, predictions, fits, *, protocol, metric, random_state):
-    """Interval columns for every metric and the comparison against the best strategy.
+def is_holdout(protocol):
+    return protocol.get("name", "").endswith("holdout")
+
+
+def evaluate(folds, predictions, fits, *, protocol, metric, random_state, strategies=None, rope=ROPE):
+    """Interval columns for every metric and the comparison of the strategies by ``metric``.
 
     Returns ``(intervals, comparison)``: ``intervals`` has one row per strategy
-    with ``{metric}_mean, _std, _ci_low, _ci_high`` for each metric;
-    ``comparison`` ranks the strategies by ``metric`` and tests each against
-    the best.
+    with ``{metric}_mean, _std, _ci_low, _ci_high, _ci_clipped`` for each metric
+    (``_mean`` is the point estimate: the holdout value, or the CV pooled
+    estimate); ``comparison`` ranks the strategies by ``metric`` and compares
+    each with the best (see :data:`COMPARISON_COLUMNS`). Strategies without
+    predictions get NaN intervals and the status ``failed``.
     """
-    strategies = list(dict.fromkeys(folds["strategy"]))
-    if protocol.get("name", "").endswith("holdout"):
-        samples = _bootstrap_samples(predictions, strategies, random_state)
-        intervals = _bootstrap_intervals(samples, strategies, folds)
-        differences = lambda a, b: samples[a][metric] - samples[b][metric]  # noqa: E731
-        pvalue = bootstrap_pvalue
-        diff_interval = _percentile_interval
+    strategies = list(dict.fromkeys(folds["strategy"])) if strategies is None else list(strategies)
+    if is_holdout(protocol):
+        evidence = HoldoutEvidence(predictions, strategies, random_state)
     else:
-        ratio = _test_train_ratio(fits)
-        intervals = _cv_intervals(folds, strategies, ratio)
-        by_split = folds.pivot(index="split_id", columns="strategy", values=metric)
-        differences = lambda a, b: (by_split[a] - by_split[b]).to_numpy()  # noqa: E731
-        pvalue = lambda d, observed: corrected_ttest(d, ratio)[1]  # noqa: E731
-        diff_interval = lambda d: corrected_interval(d, ratio)[2:]  # noqa: E731
-    comparison = _compare(intervals, strategies, metric, differences, pvalue, diff_interval)
+        evidence = CVEvidence(predictions, strategies, protocol, fits)
+    intervals = pd.DataFrame([{"strategy": name, **evidence.interval_columns(name)} for name in strategies])
+    comparison = compare_strategies(evidence, strategies, metric, rope=rope)
     return intervals, comparison
+
+
+def compare_strategies(evidence, strategies, metric, *, rope=ROPE):
+    """Rank by ``metric``; test every pair, Holm over all pairs; describe each strategy against the best."""
+    sign = 1 if REGISTRY[metric].higher_is_better else -1
+    means = {name: evidence.point(name, metric) for name in strategies}
+    ranked = sorted((s for s in strategies if not np.isnan(means[s])), key=lambda s: -sign * means[s])
+    pairs = list(combinations(ranked, 2))
+    raw = [evidence.pvalue(a, b, metric) for a, b in pairs]
+    adjusted = dict(zip(pairs, holm(raw)))
+    adjusted.update({(b, a): p for (a, b), p in list(adjusted.items())})
+    raw = dict(zip(pairs, raw))
+    raw.update({(b, a): p for (a, b), p in list(raw.items())})
+    rows = []
+    best = ranked[0] if ranked else None
+    for rank, name in enumerate(ranked, start=1):
+        row = {"strategy": name, "metric": metric, "rank": rank, "best": best, "mean": means[name],
+               "difference": means[name] - means[best], "rope": rope}
+        if name == best:
+            row.update(diff_ci_low=0.0, diff_ci_high=0.0, p_value=np.nan, p_adjusted=np.nan,
+                       prob_better=np.nan, prob_equivalent=np.nan, prob_worse=np.nan, status="best")
+        else:
+            low, high = evidence.difference_interval(name, best, metric)
+            lower, equal, higher = evidence.probabilities(name, best, metric, rope)
+            better, worse = (higher, lower) if sign > 0 else (lower, higher)
+            p_adj = adjusted[(name, best)]
+            row.update(diff_ci_low=low, diff_ci_high=high, p_value=raw[(name, best)], p_adjusted=p_adj,
+                       prob_better=better, prob_equivalent=equal, prob_worse=worse,
+                       status=_status(p_adj, equal))
+        rows.append(row)
+    for name in strategies:
+        if name not in ranked:
+            status = "failed" if not evidence.has_predictions(name) else "n/a"
+            rows.append({"strategy": name, "metric": metric, "rank": np.nan, "best": best, "mean": means[name],
+                         "rope": rope, "status": status})
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _status(p_adjusted, prob_equivalent):
+    if np.isnan(p_adjusted):
+        return "n/a"
+    if p_adjusted < ALPHA:
+        return "worse"
+    if prob_equivalent >= EQUIVALENCE:
+        return "equivalent"
+    return "not separated"
+
+
+def caveats(fits, protocol):
+    """Sentences that qualify the statistics of a run: what a holdout's intervals are about,
+    and test parts with too few minority rows for stable metrics."""
+    notes = []
+    if is_holdout(protocol):
+        notes.append("On a holdout, intervals and tests describe these fitted models on this test set, "
+                     "not the methods; use repeated cross-validation to choose a method.")
+    minority = [f["test_counts"].get(1, 0) for f in fits if f.get("test_counts")]
+    if minority and min(minority) < MIN_MINORITY:
+        notes.append(f"A test part holds only {min(minority)} minority rows (fewer than {MIN_MINORITY}): "
+                     "per-split metrics are noisy and intervals wide; use fewer folds or more data.")
+    return notes
+
+
+def bounded(low, high, metric):
+    """``(low, high, clipped)``: the interval clipped to the metric's bounds, and whether it was."""
+    lo_bound, hi_bound = REGISTRY[metric].bounds
+    if np.isnan(low) or np.isnan(high):
+        return low, high, False
+    clipped = low < lo_bound or high > hi_bound
+    return max(low, lo_bound), min(high, hi_bound), bool(clipped)
+
+
+def _stat_columns(metric):
+    return [f"{metric}_mean", f"{metric}_std", f"{metric}_ci_low", f"{metric}_ci_high", f"{metric}_ci_clipped"]
+
+
+class HoldoutEvidence:
+    """Bootstrap resamples of the one test set."""
+
+    def __init__(self, predictions, strategies, random_state, metrics=None):
+        self.samples = holdout.bootstrap_samples(predictions, strategies, random_state, metrics=metrics)
+        self.points = {}
+        for name in self.samples:
+            part = predictions[predictions["strategy"] == name]
+            self.points[name] = _point_metrics(part)
+
+    def has_predictions(self, name):
+        return name in self.samples
+
+    def point(self, name, metric):
+        return self.points[name][metric] if name in self.points else np.nan
+
+    def interval_columns(self, name):
+        row = {}
+        for m in METRICS:
+            if name not in self.samples:
+                row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
+                continue
+            values = self.samples[name][m]
+            low, high = holdout.percentile_interval(values)
+            std = float(np.nanstd(values, ddof=1)) if np.isfinite(values).sum() > 1 else np.nan
+            row.update(zip(_stat_columns(m), (self.point(name, m), std, *bounded(low, high, m))))
+        return row
+
+    def _differences(self, a, b, metric):
+        return self.samples[a][metric] - self.samples[b][metric]
+
+    def pvalue(self, a, b, metric):
+        return holdout.bootstrap_pvalue(self._differences(a, b, metric), self.point(a, metric) - self.point(b, metric))
+
+    def difference_interval(self, a, b, metric):
+        return holdout.percentile_interval(self._differences(a, b, metric))
+
+    def probabilities(self, a, b, metric, rope):
+        return holdout.bootstrap_shares(self._differences(a, b, metric), rope)
+
+
+class CVEvidence:
+    """Pooled estimates and per-fold pseudo-values of repeated k-fold cross-validation."""
+
+    def __init__(self, predictions, strategies, protocol, fits, metrics=METRICS):
+        self.ratio = _test_train_ratio(fits)
+        self.metrics = list(metrics)
+        k = protocol.get("folds") or max(1, int(predictions["split_id"].max()) + 1 if len(predictions) else 1)
+        self.folds = k
+        self.points, self.pseudo = {}, {}
+        for name in strategies:
+            part = predictions[predictions["strategy"] == name]
+            if len(part):
+                pooled, self.pseudo[name] = cv.pooled_and_pseudo(part, k, metrics)
+                self.points[name] = {m: cv.pooled_estimate(pooled, m) for m in metrics}
+
+    @classmethod
+    def from_scores(cls, scores, test_train_ratio, metric):
+        """Evidence from per-split scores (a split × strategy table) taken as the pseudo-values
+        themselves, their mean as the point estimate: for simulations of the comparison rule."""
+        evidence = cls.__new__(cls)
+        evidence.ratio = test_train_ratio
+        evidence.metrics, evidence.folds = [metric], len(scores)
+        evidence.pseudo = {name: scores[[name]].rename(columns={name: metric}) for name in scores}
+        evidence.points = {name: {metric: float(scores[name].mean())} for name in scores}
+        return evidence
+
+    def has_predictions(self, name):
+        return name in self.points
+
+    def point(self, name, metric):
+        return self.points[name][metric] if name in self.points else np.nan
+
+    def interval_columns(self, name):
+        row = {}
+        for m in self.metrics:
+            if name not in self.points:
+                row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
+                continue
+            point = self.point(name, m)
+            # the repeats re-test the same rows: their test noise averages over k folds, not k × repeats splits
+            _, std, low, high = corrected_interval(self.pseudo[name][m], self.ratio, center=point,
+                                                   n_independent=self.folds)
+            row.update(zip(_stat_columns(m), (point, std, *bounded(low, high, m))))
+        return row
+
+    def _differences(self, a, b, metric):
+        # pseudo-values share the split index; subtraction aligns them and leaves NaN where one is missing
+        return (self.pseudo[a][metric] - self.pseudo[b][metric]).to_numpy()
+
+    def pvalue(self, a, b, metric):
+        return corrected_ttest(self._differences(a, b, metric), self.ratio)[1]
+
+    def difference_interval(self, a, b, metric):
+        center = self.point(a, metric) - self.point(b, metric)
+        return tuple(corrected_interval(self._differences(a, b, metric), self.ratio, center=center)[2:])
+
+    def probabilities(self, a, b, metric, rope):
+        center = self.point(a, metric) - self.point(b, metric)
+        return correlated_bayes(self._differences(a, b, metric), self.ratio, rope, center=center)
+
+
+def _point_metrics(part):
+    """Every metric of one strategy's holdout predictions, averaged over seeds."""
+    per_seed = [p for _, p in part.groupby("seed", sort=True)] if "seed" in part else [part]
+    values = [cv._metrics(p, METRICS) for p in per_seed]
+    return {m: float(np.mean([v[m] for v in values])) for m in METRICS}
 
 
 def _test_train_ratio(fits):
     ok = [f for f in fits if not f["error"]]
+    if not ok:
+        return np.nan
     n_test = np.mean([sum(f["test_counts"].values()) for f in ok])
     n_train = np.mean([sum(f["train_counts"].values()) for f in ok])
     return n_test / n_train
-
-
-def _cv_intervals(folds, strategies, ratio):
-    rows = []
-    for name in strategies:
-        part = folds[folds["strategy"] == name]
-        row = {"strategy": name}
-        for m in METRICS:
-            row.update(zip(_stat_columns(m), corrected_interval(part[m], ratio)))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _bootstrap_samples(predictions, strategies, random_state):
-    """Every metric of every strategy on the same stratified bootstrap resamples of the test rows."""
-    parts = {name: predictions[predictions["strategy"] == name].sort_values("row_id") for name in strategies}
-    y_true = parts[strategies[0]]["y_true"].to_numpy()  # every strategy is scored on the same rows
-    chunks = {name: [] for name in strategies}
-    for counts in stratified_count_chunks(y_true, N_BOOT, random_state):
-        for name, part in parts.items():
-            chunks[name].append(weighted_metrics(
-                counts, part["y_true"].to_numpy(), part["y_score"].to_numpy(), part["y_pred"].to_numpy()))
-    return {name: {m: np.concatenate([c[m] for c in chunks[name]]) for m in chunks[name][0]}
-            for name in strategies}
-
-
-def _bootstrap_intervals(samples, strategies, folds):
-    rows = []
-    for name in strategies:
-        row = {"strategy": name}
-        point = folds[folds["strategy"] == name].iloc[0]  # a holdout has one split
-        for m in METRICS:
-            values = samples[name][m]
-            low, high = _percentile_interval(values)
-            row.update(zip(_stat_columns(m), (point[m], values.std(ddof=1), low, high)))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _percentile_interval(values, confidence=CONFIDENCE):
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return np.nan, np.nan
-    tail = (1 - confidence) / 2 * 100
-    return tuple(np.percentile(values, [tail, 100 - tail]))
-
-
-def _stat_columns(metric):
-    return [f"{metric}_mean", f"{metric}_std", f"{metric}_ci_low", f"{metric}_ci_high"]
-
-
-def _compare(intervals, strategies, metric, differences, pvalue, diff_interval):
-    means = dict(zip(intervals["strategy"], intervals[f"{metric}_mean"]))
-    sign = -1 if metric in LOWER_IS_BETTER else 1
-    ranked = sorted((s for s in strategies if not np.isnan(means[s])), key=lambda s: -sign * means[s])
-    if not ranked:
-        return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    best = ranked[0]
-    rows = []
-    for rank, name in enumerate(ranked, start=1):
-        d = np.asarray(differences(name, best), dtype=float)
-        low, high = diff_interval(d) if name != best else (0.0, 0.0)
-        rows.append({
-            "strategy": name, "metric": metric, "rank": rank, "best": best,
-            "mean": means[name], "difference": means[name] - means[best],
-            "diff_ci_low": low, "diff_ci_high": high,
-            "p_value": pvalue(d, means[name] - means[best]) if name != best else np.nan,
-        })
-    comparison = pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2])
-    comparison["p_adjusted"] = holm(comparison["p_value"])
-    comparison["tied_with_best"] = (comparison["strategy"] == best) | (comparison["p_adjusted"] >= ALPHA)
-    return comparison
-
-
-COMPARISON_COLUMNS = [
-    "strategy", "metric", "rank", "best", "mean", "difference", "diff_ci_low", "diff_ci_high",
-    "p_value", "p_adjusted", "tied_with_best",
-]

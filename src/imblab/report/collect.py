@@ -69,6 +69,7 @@ def collect(results):
         },
         "protocol": describe_protocol(results.config["protocol"]),
         "uncertainty": describe_uncertainty(results.config["protocol"]),
+        "rule": describe_rule(results.metric, results.config.get("rope", 0.01)),
         "metric": results.metric,
         "train_counts": results.train_counts,
         "training": _training(results),
@@ -101,27 +102,78 @@ def describe_protocol(protocol):
 
 def describe_uncertainty(protocol):
     if protocol["name"].endswith("holdout"):
-        return "value ± half the 95% stratified-bootstrap interval"
-    return "mean over splits ± half the 95% corrected-t interval"
+        return ("value ± half the 95% stratified-bootstrap interval, about these fitted models "
+                "on this test set")
+    return ("pooled out-of-fold estimate ± half the 95% interval (per-fold jackknife pseudo-values, "
+            "corrected t)")
+
+
+def describe_rule(metric, rope):
+    """The legend of the comparison column: what each standing claims, and what it does not."""
+    return (f"vs best by {metric}: every pair tested, Holm-adjusted over all pairs; 'worse' = significantly "
+            f"worse (adjusted p < 0.05); 'not separated' = no significant difference, which is not evidence "
+            f"of equality; 'equivalent' = within ±{rope:g} of the best with probability ≥ 95%; "
+            "* = interval clipped at the metric's bound")
 
 
 def verdict(results):
-    """One or two sentences: the best strategy by the chosen metric, and who is tied with it."""
+    """A few sentences: which strategy ranks first by the chosen metric, and what the tests support
+    about each other strategy (worse, equivalent, not separated, not testable, failed)."""
     comparison = results.comparison
-    if comparison.empty:
-        return "No strategy produced predictions."
-    best = comparison.iloc[0]
-    tied = [s for s, t in zip(comparison["strategy"][1:], comparison["tied_with_best"][1:]) if t]
-    worse = [s for s, t in zip(comparison["strategy"][1:], comparison["tied_with_best"][1:]) if not t]
+    metric = results.metric
+    ranked = comparison[comparison["status"] == "best"]
+    if ranked.empty:
+        failed = comparison["status"].eq("failed").all() if len(comparison) else True
+        text = ("No strategy produced predictions: every fit failed (see the errors)." if failed else
+                f"No strategy has a defined {metric}: nothing to rank.")
+        return " ".join([text, *_caveats(results)])
+    best = ranked.iloc[0]
     row = results.summary.set_index("strategy").loc[best["strategy"]]
-    half = (row[f"{results.metric}_ci_high"] - row[f"{results.metric}_ci_low"]) / 2
-    text = f"By {results.metric}, {best['strategy']} is best ({best['mean']:.3f}"
-    text += f" ± {half:.3f})." if half == half else ")."
-    if tied:
-        text += f" Not significantly worse (Holm-adjusted p ≥ 0.05): {', '.join(tied)}."
-    if worse:
-        text += f" Significantly worse: {', '.join(worse)}."
-    return text
+    low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+    text = [f"By {metric}, {best['strategy']} ranks first ({best['mean']:.3f}"
+            + (f", 95% interval {low:.3f} to {high:.3f})." if low == low else ").")]
+    groups = {status: comparison[comparison["status"] == status] for status in
+              ("worse", "equivalent", "not separated", "n/a", "failed")}
+    if len(groups["worse"]):
+        text.append(f"Worse than {best['strategy']} (Holm over all pairs, adjusted p < 0.05): "
+                    f"{_names(groups['worse'], with_p=True)}.")
+    if len(groups["equivalent"]):
+        rope = groups["equivalent"]["rope"].iloc[0]
+        text.append(f"Practically equivalent to {best['strategy']} (within ±{rope:g} with probability ≥ 95%): "
+                    f"{_names(groups['equivalent'])}.")
+    if len(groups["not separated"]):
+        text.append(f"Not separated from {best['strategy']}, which does not make them equal: "
+                    f"{_separated(groups['not separated'])}.")
+    if len(groups["n/a"]):
+        text.append(f"Not testable (fewer than two usable splits or an undefined {metric}): "
+                    f"{_names(groups['n/a'])}.")
+    if len(groups["failed"]):
+        text.append(f"Failed on every split: {_names(groups['failed'])}.")
+    return " ".join(text + _caveats(results))
+
+
+def _names(frame, with_p=False):
+    if not with_p:
+        return ", ".join(frame["strategy"])
+    return ", ".join(f"{s} ({_p(p)})" for s, p in zip(frame["strategy"], frame["p_adjusted"]))
+
+
+def _separated(frame):
+    """Each strategy with its difference's interval and p; past three, the names only."""
+    if len(frame) > 3:
+        return ", ".join(frame["strategy"]) + " (differences and intervals in comparison.csv)"
+    return ", ".join(f"{r.strategy} (difference {r.difference:+.3f}, 95% interval {r.diff_ci_low:+.3f} to "
+                     f"{r.diff_ci_high:+.3f}, {_p(r.p_adjusted)})" for r in frame.itertuples())
+
+
+def _p(p):
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _caveats(results):
+    from ..evaluation.statistics import caveats
+
+    return caveats(results.fits, results.config["protocol"])
 
 
 def _training(results):
@@ -141,20 +193,26 @@ def _training(results):
     return rows
 
 
-def verdict_label(status, p):
-    """How a row of the comparison reads: ★ best, ≈ tied (p = …), worse (p …) or failed."""
+def verdict_label(status, p=None, prob_equivalent=None):
+    """How a row of the comparison reads: ★ best, worse (p …), equivalent (P …),
+    not separated (p …), n/a or failed."""
     if status == "best":
         return "★ best"
-    if status == "tied":
-        return f"≈ tied (p = {p:.2f})"
-    if status == "worse":
-        return "worse (p < 0.001)" if p < 0.001 else f"worse (p = {p:.3f})"
-    return "failed"
+    if status == "worse" and p is not None:
+        return f"worse ({_p(p)})"
+    if status == "equivalent" and prob_equivalent is not None:
+        return f"equivalent (P = {prob_equivalent:.2f})"
+    if status == "not separated" and p is not None:
+        return f"not separated (p = {p:.2f})"
+    if status == "failed":
+        return "failed"
+    return "n/a"
 
 
 def comparison_rows(results):
-    """The comparison table's rows: each cell's value, interval half-width and whether it is the
-    best of its column, and the row's standing against the best strategy."""
+    """The comparison table's rows: each cell's value, interval half-width (``clipped`` when the
+    interval reaches the metric's bound: then the half-width is the unclipped one) and whether it is
+    the best of its column, and the row's standing against the best strategy."""
     summary, comparison = results.summary, results.comparison.set_index("strategy")
     best = {}
     for metric, _ in TABLE_COLUMNS:
@@ -165,21 +223,21 @@ def comparison_rows(results):
     for _, row in summary.iterrows():
         cells = []
         for metric, _ in TABLE_COLUMNS:
-            value = row[metric]
-            half = (row[f"{metric}_ci_high"] - row[f"{metric}_ci_low"]) / 2
+            value, low, high = row[metric], row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+            clipped = bool(row.get(f"{metric}_ci_clipped", False))
+            half = max(value - low, high - value) if clipped else (high - low) / 2
             cells.append({"value": None if value != value else float(value),
                           "half": None if half != half else float(half),
+                          "clipped": clipped,
                           "best": metric in best and value == best[metric]})
-        status = "failed"
+        status, p, equal = "failed", np.nan, np.nan
         if row["strategy"] in comparison.index:
             c = comparison.loc[row["strategy"]]
-            status = "best" if c["rank"] == 1 else ("tied" if c["tied_with_best"] else "worse")
-            p = c["p_adjusted"]
-        else:
-            p = np.nan
+            status, p, equal = c["status"], c["p_adjusted"], c["prob_equivalent"]
         p = None if p != p else float(p)
+        equal = None if equal != equal else float(equal)
         rows.append({"strategy": row["strategy"], "cells": cells, "status": status, "p": p,
-                     "label": verdict_label(status, p), "error": row["error"] or None})
+                     "label": verdict_label(status, p, equal), "error": row["error"] or None})
     return rows
 
 

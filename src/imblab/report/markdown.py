@@ -35,10 +35,10 @@ def render_markdown(results, facts=None):
                 cells.append("—")
                 continue
             text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
+            text += "\\*" if cell.get("clipped") else ""
             cells.append(f"**{text}**" if cell["best"] else text)
         seconds = "—" if row.get("fit_seconds") is None else f"{row['fit_seconds']:.2f}"
         lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {row['label']} | {seconds} |")
-    lines += ["", f"Ranked by `{facts['metric']}`, best first; tied = not significantly worse than the best "
-                  "(Holm-adjusted p ≥ 0.05); Fit (s) = mean seconds per fit. Seed "
+    lines += ["", f"{_escape(facts['rule'])}. Rows best first; Fit (s) = mean seconds per fit. Seed "
                   f"{facts['config']['random_state']}, Keras backend {facts['config']['keras_backend']}.", ""]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..evaluation.metrics import LOWER_IS_BETTER
-from .collect import (TABLE_COLUMNS, describe_pooling, describe_protocol, describe_threshold,
+from .collect import (TABLE_COLUMNS, describe_pooling, describe_protocol, describe_rule, describe_threshold,
                       describe_uncertainty, ranked_rows, split_thresholds)
 
 #: Up to this many strategies the practical's classification reports print without ``--verbose``.
@@ -131,7 +131,7 @@ def comparison_table(results, *, width=None):
     ────────────...
     lr            1.000    0.750   0.857 ± ...   0.895   ★ best ...
     lr:balanced   0.389    0.875   0.538 ± ...   0.894   worse p=... ...
-    f1_1: value ± half the 95% stratified-bootstrap interval; ...
+    f1_1: value ± half the 95% stratified-bootstrap interval...
     """
     from rich.console import Console
 
@@ -152,8 +152,7 @@ def _table(results, layout):
         shown.insert(0, metric)
     uncertainty = describe_uncertainty(results.config["protocol"])
     uncertainty = f"{'each cell' if layout.all_intervals else metric}: {uncertainty}"
-    notes = [uncertainty, "class 1 = positive",
-             "tied = not significantly worse than the best (Holm-adjusted p ≥ 0.05)"]
+    notes = [uncertainty, "class 1 = positive", describe_rule(metric, results.config.get("rope", 0.01))]
     if layout.fit_time:
         notes.append("Fit s = mean seconds per fit")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="; ".join(notes),
@@ -193,9 +192,7 @@ def _cell_text(cell, *, interval):
         return Text("—", style="dim")
     text = f"{cell['value']:.3f}"
     if interval and cell["half"] is not None:
-        text += f" ± {cell['half']:.3f}"
-    if cell.get("clipped"):  # the interval reaches the metric's bound
-        text += "*"
+        text += f" ± {cell['half']:.3f}" + ("*" if cell.get("clipped") else "")  # * : clipped at a bound
     return Text(text, style="bold green" if cell["best"] else "")
 
 

@@ -1,6 +1,9 @@
-"""Strategies for handling class imbalance, built as scikit-learn estimators."""
+"""Strategies for handling class imbalance, built as scikit-learn estimators.
 
-from .neural import KerasMLPClassifier
+The catalogue and spec parsing import no machine-learning library; the network
+(``KerasMLPClassifier``) is imported on first use.
+"""
+
 from .registry import PRACTICAL, PRESETS, STRATEGIES, Strategy, get_strategies, minority_rows_needed
 from .spec import Spec, parse_spec
 
@@ -8,3 +11,11 @@ __all__ = [
     "KerasMLPClassifier", "PRACTICAL", "PRESETS", "STRATEGIES", "Spec", "Strategy", "get_strategies",
     "minority_rows_needed", "parse_spec",
 ]
+
+
+def __getattr__(name):
+    if name == "KerasMLPClassifier":
+        from .neural import KerasMLPClassifier
+
+        return KerasMLPClassifier
+    raise AttributeError(f"module 'imblab.strategies' has no attribute {name!r}")

@@ -8,7 +8,6 @@ from typing import Callable
 
 from ..errors import ImblabError
 from .catalogue import LEARNERS, POLICIES, SAMPLERS, WEIGHTINGS
-from .preprocessing import make_preprocessor
 from .spec import INNER_FOLDS, Spec, build_estimator, parse_spec
 
 ENSEMBLES = {"brf", "easy", "rusboost", "bbag"}
@@ -52,6 +51,8 @@ class Strategy:
         if self.spec is not None:
             return build_estimator(self.spec, dataset, random_state=random_state)
         from imblearn.pipeline import Pipeline
+
+        from .preprocessing import make_preprocessor
 
         steps = self.factory(random_state)
         preprocessor = make_preprocessor(dataset)
