@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 REF_VENV := .venv-ref
 REF_STAMP := $(REF_VENV)/.installed
 
-.PHONY: run test bench validity install clean browser
+.PHONY: run test bench validity install clean browser test-backends
 
 run: $(STAMP)
 	$(BIN)/imblab run
@@ -32,6 +32,28 @@ validity: $(STAMP)
 
 install: $(STAMP)
 
+# The network on Keras' other backends, each in its own environment so that the default one stays light.
+# torch is pinned to 2.13.0 in constraints.txt: that release's CPU-only build is what pip finds, where an
+# unpinned torch would resolve to a multi-GB CUDA build. TensorFlow 2.21 needs h5py < 3.15, older than the
+# default environment's pin, so that one line of the constraints is replaced in its environment.
+BACKENDS := tensorflow torch
+BACKEND_TESTS := tests/test_neural.py tests/test_backends.py tests/test_strategies.py::test_sklearn_estimator_checks
+
+# JAX, the default, is tested by `make test` (which also checks that a missing backend is one line and exit 2).
+test-backends: $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
+	@set -e; for b in $(BACKENDS); do \
+	  echo "== KERAS_BACKEND=$$b"; \
+	  KERAS_BACKEND=$$b .venv-$$b/bin/python -m pytest -q -p no:cacheprovider $(BACKEND_TESTS) -k 'not test_sklearn_estimator_checks or KerasMLPClassifier'; \
+	done
+
+.venv-%/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	sed 's/^h5py==.*/$(if $(filter tensorflow,$*),h5py==3.14.0,&)/' constraints.txt > .venv-$*/constraints.txt
+	.venv-$*/bin/python -m pip install --quiet -c .venv-$*/constraints.txt -e '.[$*]' 'pytest'
+	.venv-$*/bin/python -m compileall -q src >/dev/null
+	touch $@
+
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -49,4 +71,4 @@ $(REF_STAMP): benchmarks/reference-requirements.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(REF_VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) $(REF_VENV) $(foreach b,$(BACKENDS),.venv-$(b)) build src/*.egg-info .pytest_cache

@@ -6,6 +6,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 
 from imblab import KerasMLPClassifier
+from imblab._backend import keras
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +77,57 @@ def test_rejects_an_unknown_class_weight_string(data):
     X, y = data
     with pytest.raises(ValueError, match="class_weight must be"):
         KerasMLPClassifier(class_weight="heavy").fit(X, y)
+
+
+@pytest.mark.parametrize("params", [
+    {"class_weight": "balanced"},
+    {"loss": "focal", "class_weight": {0: 1.0, 1: 4.0}, "output_bias": "prior"},
+])
+def test_training_takes_the_steps_kerass_own_fit_takes(params):
+    """Same initial weights, same row order: imblab's loop and Keras' ``fit`` end at the same weights.
+
+    100 rows in batches of 32 (the last one 4 rows), two epochs: the class
+    weights as per-row weights, the focal loss, the output bias and Adam's
+    state across steps and epochs must all mean what they mean in Keras.
+    """
+    X, y = make_classification(n_samples=100, n_features=5, weights=[0.8], random_state=0)
+    clf = KerasMLPClassifier(hidden_units=4, epochs=2, random_state=5, **params).fit(X, y)
+
+    rng = np.random.RandomState(5)  # replays the classifier's draws: initial weights, then each epoch's order
+    n_pos = y.sum()
+    bias = np.log(n_pos / (len(y) - n_pos)) if params.get("output_bias") == "prior" else 0.0
+    model = clf._build(X.shape[1], rng, output_bias=bias)
+    weights = np.array([clf.class_weight_[0], clf.class_weight_[1]], dtype=np.float32)[y]
+    model.compile(optimizer=keras().optimizers.Adam(learning_rate=0.001), loss=clf._keras_loss())
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    for _ in range(2):
+        order = rng.permutation(len(y))
+        model.fit(X32[order], y32[order], sample_weight=weights[order], batch_size=32, epochs=1,
+                  shuffle=False, verbose=0)
+    for ours, theirs in zip(clf.model_.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+    # the fallback for other backends (Keras' fit, shuffled by the classifier's seed) takes the same steps
+    rng = np.random.RandomState(5)
+    fallback = clone(clf)
+    fallback.model_ = fallback._build(X.shape[1], rng, output_bias=bias)
+    curve = fallback._keras_fit(lambda: keras().optimizers.Adam(learning_rate=0.001), X32, y32, weights,
+                                epochs=2, batch_size=32, rng=rng)
+    assert len(curve) == 2
+    for ours, theirs in zip(clf.model_.get_weights(), fallback.model_.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(clf.model_.get_weights()[0], clf._build(5, np.random.RandomState(5)).get_weights()[0])
+
+
+def test_fit_leaves_the_global_random_generators_alone(data):
+    import random
+
+    X, y = data
+    np.random.seed(123)
+    random.seed(123)
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    KerasMLPClassifier(random_state=0).fit(X, y)
+    assert random.getstate() == python_state
+    after = np.random.get_state()
+    np.testing.assert_array_equal(after[1], numpy_state[1])
+    assert after[2:] == numpy_state[2:]

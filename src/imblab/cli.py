@@ -205,6 +205,7 @@ def _flagged(exc):
 def _run(args, console, errors, *, resume_from=None):
     from . import compare, load_table, make_synthetic
     from .evaluation import Holdout, RepeatedKFold
+    from ._backend import enable_compilation_cache
     from .experiment import check_metric, default_protocol, prepare
     from .report.terminal import render_run
 
@@ -233,6 +234,8 @@ def _run(args, console, errors, *, resume_from=None):
         protocol = default_protocol(dataset, random_state=args.seed)
     plan = prepare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
                    random_state=args.seed, n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
+    if any(s.needs_keras for s in plan.strategies):
+        enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
 
     from .report.progress import fit_progress
     from .store import RunStore

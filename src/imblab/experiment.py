@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
-from ._backend import backend_name
+from ._backend import backend_name, check_backend
 from .data import Dataset, make_synthetic
 from .errors import ImblabError
 from .evaluation.metrics import METRICS
@@ -88,7 +88,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "random_state": random_state,
         "n_seeds": n_seeds,
         "n_jobs": n_jobs,
-        "keras_backend": backend_name(),
+        # the backend Keras actually trained with, as each network recorded it
+        "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
+                              backend_name()),
         "python": platform.python_version(),
         "versions": versions,
     }
@@ -129,6 +131,8 @@ def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     check_metric(metric)
     check_n_jobs(n_jobs)
     check_rope(rope)
+    if any(s.needs_keras for s in chosen):
+        check_backend()  # a backend that cannot start is one line now, not a failure in every fit
     if protocol is None:
         protocol = default_protocol(dataset, random_state=random_state)
     splits = list(protocol.splits(dataset.y))

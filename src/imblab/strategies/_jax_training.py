@@ -37,23 +37,8 @@ def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_siz
 
     n_rows = len(X)
     n_batches = -(-n_rows // batch_size)
-    padded_batches = -(-n_batches // BATCH_BUCKET) * BATCH_BUCKET
-    padded_rows = padded_batches * batch_size
-
-    index = np.zeros((epochs, padded_rows), dtype=np.int32)
-    mask = np.zeros((epochs, padded_rows), dtype=np.float32)
-    for epoch in range(epochs):
-        index[epoch, :n_rows] = rng.permutation(n_rows)
-        mask[epoch, :n_rows] = 1.0
-    index = index.reshape(epochs, padded_batches, batch_size)
-    mask = mask.reshape(epochs, padded_batches, batch_size)
-
-    X_pad = np.zeros((padded_rows, X.shape[1]), dtype=np.float32)
-    X_pad[:n_rows] = X
-    y_pad = np.zeros((padded_rows, 1), dtype=np.float32)
-    y_pad[:n_rows, 0] = y
-    w_pad = np.zeros(padded_rows, dtype=np.float32)
-    w_pad[:n_rows] = sample_weight
+    index, mask = batch_plan(n_rows, epochs=epochs, batch_size=batch_size, rng=rng)
+    X_pad, y_pad, w_pad = pad_rows(index.size // epochs, X, y, sample_weight)
 
     run, optimizer_state = _compiled(cache_key, model, make_optimizer, loss)
     trainable = [v.value for v in model.trainable_variables]
@@ -67,6 +52,44 @@ def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_siz
         variable.assign(value)
     batch_losses = np.asarray(batch_losses)[:, :n_batches]
     return batch_losses.mean(axis=1).tolist()
+
+
+def batch_plan(n_rows, *, epochs, batch_size, rng):
+    """Each epoch's rows in a fresh random order, in batches, padded to a bucketed number of batches.
+
+    Returns ``index`` and ``mask`` of shape (epochs, padded_batches, batch_size):
+    row numbers, and 1.0 where a row is real, 0.0 where it pads.
+
+    Examples
+    --------
+    >>> index, mask = batch_plan(5, epochs=1, batch_size=2, rng=np.random.RandomState(0))
+    >>> index.shape, mask[0, :4].tolist()
+    ((1, 16, 2), [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    >>> sorted(index[0, :3].ravel()[:5].tolist())
+    [0, 1, 2, 3, 4]
+    """
+    n_batches = -(-n_rows // batch_size)
+    padded_batches = -(-n_batches // BATCH_BUCKET) * BATCH_BUCKET
+    padded_rows = padded_batches * batch_size
+    index = np.zeros((epochs, padded_rows), dtype=np.int32)
+    mask = np.zeros((epochs, padded_rows), dtype=np.float32)
+    for epoch in range(epochs):
+        index[epoch, :n_rows] = rng.permutation(n_rows)
+        mask[epoch, :n_rows] = 1.0
+    return (index.reshape(epochs, padded_batches, batch_size),
+            mask.reshape(epochs, padded_batches, batch_size))
+
+
+def pad_rows(padded_rows, X, y, sample_weight):
+    """``X``, ``y`` (as a column) and the weights, zero-padded to ``padded_rows`` rows."""
+    n_rows = len(X)
+    X_pad = np.zeros((padded_rows, X.shape[1]), dtype=np.float32)
+    X_pad[:n_rows] = X
+    y_pad = np.zeros((padded_rows, 1), dtype=np.float32)
+    y_pad[:n_rows, 0] = y
+    w_pad = np.zeros(padded_rows, dtype=np.float32)
+    w_pad[:n_rows] = sample_weight
+    return X_pad, y_pad, w_pad
 
 
 def predict(model, X, *, cache_key):

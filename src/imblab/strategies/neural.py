@@ -20,9 +20,12 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
 
     The architecture is the practical's: ``Dense(hidden_units, relu) →
     Dense(1, sigmoid)``, trained with Adam on binary cross-entropy in
-    mini-batches, the rows shuffled every epoch. On the JAX backend the
-    training loop is compiled as a whole (see ``_jax_training``); on other
-    backends Keras' own ``fit`` runs it.
+    mini-batches, the rows shuffled every epoch. The training loop is compiled
+    as a whole on JAX (``jax.jit``, see ``_jax_training``) and TensorFlow
+    (``tf.function``, ``_tf_training``), and is a plain PyTorch loop on the
+    model's own parameters on PyTorch (``_torch_training``); any other backend
+    uses Keras' own ``fit``. Initial weights and the shuffling are drawn with
+    NumPy from ``random_state``, so no global random generator is seeded.
 
     Parameters
     ----------
@@ -114,22 +117,44 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = self._build(X.shape[1], rng, output_bias=bias)
         self.backend_ = k.backend.backend()
         make_optimizer = lambda: k.optimizers.Adam(learning_rate=self.learning_rate)  # noqa: E731
+        fit_args = (X, y01, sample_weight)
+        fit_kwargs = {"epochs": self.epochs, "batch_size": self.batch_size, "rng": rng}
+        curve = None
         if self.backend_ == "jax":
             from . import _jax_training
 
-            self.loss_curve_ = _jax_training.train(
-                self.model_, make_optimizer, self._keras_loss(reduction=None), X, y01, sample_weight,
-                epochs=self.epochs, batch_size=self.batch_size, rng=rng, cache_key=self._cache_key(),
-            )
-        else:
-            k.utils.set_random_seed(int(rng.randint(np.iinfo(np.int32).max)))
-            self.model_.compile(optimizer=make_optimizer(), loss=self._keras_loss())
-            history = self.model_.fit(
-                X, y01, sample_weight=sample_weight, batch_size=self.batch_size,
-                epochs=self.epochs, shuffle=True, verbose=0,
-            )
-            self.loss_curve_ = [float(v) for v in history.history["loss"]]
+            curve = _jax_training.train(self.model_, make_optimizer, self._keras_loss(reduction=None),
+                                        *fit_args, **fit_kwargs, cache_key=self._cache_key())
+        elif self.backend_ == "tensorflow":
+            from . import _tf_training
+
+            make_model = lambda: self._build(X.shape[1], np.random.RandomState(0))  # noqa: E731
+            curve = _tf_training.train(self.model_, make_model, make_optimizer, self._keras_loss(reduction=None),
+                                       *fit_args, **fit_kwargs, cache_key=self._cache_key())
+        elif self.backend_ == "torch":
+            from . import _torch_training
+
+            curve = _torch_training.train(self.model_, make_optimizer, self._keras_loss(reduction=None),
+                                          *fit_args, **fit_kwargs)
+        if curve is None:
+            curve = self._keras_fit(make_optimizer, *fit_args, **fit_kwargs)
+        self.loss_curve_ = curve
         return self
+
+    def _keras_fit(self, make_optimizer, X, y01, sample_weight, *, epochs, batch_size, rng):
+        """Keras' own ``fit``, one epoch at a time over rows shuffled by ``rng``.
+
+        Shuffling here rather than with ``shuffle=True`` keeps the order seeded
+        without seeding the backend's (process-wide) random generators.
+        """
+        self.model_.compile(optimizer=make_optimizer(), loss=self._keras_loss())
+        curve = []
+        for _ in range(epochs):
+            order = rng.permutation(len(X))
+            history = self.model_.fit(X[order], y01[order], sample_weight=sample_weight[order],
+                                      batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+            curve.append(float(history.history["loss"][0]))
+        return curve
 
     def _keras_loss(self, **kwargs):
         losses = keras().losses
@@ -194,7 +219,7 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         state = self.__dict__.copy()
         model = state.pop("model_", None)
         if model is not None:
-            state["_weights"] = [np.asarray(v.value) for v in model.weights]
+            state["_weights"] = model.get_weights()
         return state
 
     def __setstate__(self, state):
