@@ -160,7 +160,7 @@ def test_quiet_run_prints_the_table_and_nothing_else(tmp_path, capsys):
     lines = [line.rstrip() for line in out.splitlines()]
     assert lines[0] == "Side by side, ranked by f1_1" and lines[1].split()[0] == "Strategy"
     assert {line.split()[0] for line in lines[3:5]} == {"lr", "lr:balanced"}
-    assert lines[3].count("±") == 7  # piped output is 160 columns wide: every interval fits
+    assert lines[3].count("±") == 7  # piped output is 170 columns wide: every interval fits
     assert lines[5].startswith("each cell: value ± half the 95% stratified-bootstrap interval")
     assert "Run folder" not in out and " ".join(out.split()).endswith("Fit s = mean seconds per fit")  # caption last
     assert "Run folder" not in out and "Dataset" not in out
@@ -232,3 +232,15 @@ def test_verbose_prints_every_classification_report(tmp_path, capsys):
     assert out.count("classification report") == 5
     assert "Classification reports: on the test part: each test row once." in out
     assert "lr@0.3: decision threshold 0.300" in out  # a holdout has one split: the threshold itself
+
+
+def test_progress_and_pooling_count_seeds(tmp_path, capsys):
+    assert main(["run", *SMALL, "--folds", "2", "--repeats", "1", "--seeds", "2", "--verbose",
+                 "--out", str(tmp_path / "r")]) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 2, err
+    for line, name in zip(lines, ["lr", "lr:balanced"]):
+        assert re.fullmatch(rf"fitted {name}: 4/4 fits \(2 splits × 2 seeds\), \d+\.\d\d s per fit", line), line
+    assert ("Classification reports: pooled over the out-of-fold rows of all 2 folds × 2 seeds: each row counted "
+            "once per seed, so support is 2 × the rows.") in " ".join(out.split())

@@ -157,8 +157,8 @@ def main(argv=None):
     from rich.console import Console
 
     console = Console()
-    if not console.is_terminal:  # piped or captured: room for the table's every interval (about 152 columns)
-        console = Console(width=max(console.width, 160))
+    if not console.is_terminal:  # piped or captured: room for the table's every interval (about 165 columns)
+        console = Console(width=max(console.width, 170))
     errors = Console(stderr=True)
     try:
         args = build_parser().parse_args(argv)
@@ -254,7 +254,7 @@ def _run(args, console, errors, *, resume_from=None):
     folder = store.folder
     try:
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
-                                lines=not args.quiet)
+                                n_seeds=args.seeds, lines=not args.quiet)
         with progress as on_done:
             results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,

@@ -321,10 +321,17 @@ def describe_threshold(thresholds):
 def describe_pooling(results):
     """What the classification reports and confusion matrices count: which rows, how often."""
     protocol = results.config["protocol"]
+    seeds = results.config.get("n_seeds", 1)
     if protocol["name"].endswith("holdout"):
-        return "on the test part: each test row once"
+        if seeds == 1:
+            return "on the test part: each test row once"
+        return f"pooled over {seeds} seeds on the test part: each test row counted once per seed"
     repeats = protocol.get("repeats", 1)
-    if repeats == 1:
-        return f"pooled over the out-of-fold rows of all {protocol['folds']} folds: each row once"
-    return (f"pooled over the out-of-fold rows of all {protocol['folds']} folds × {repeats} repeats: "
-            f"each row counted once per repeat, so support is {repeats} × the rows")
+    times = repeats * seeds
+    where = f"all {protocol['folds']} folds" + (f" × {repeats} repeats" if repeats > 1 else "")
+    where += f" × {seeds} seeds" if seeds > 1 else ""
+    if times == 1:
+        return f"pooled over the out-of-fold rows of {where}: each row once"
+    per = " and ".join(part for part, n in (("repeat", repeats), ("seed", seeds)) if n > 1)
+    return (f"pooled over the out-of-fold rows of {where}: each row counted once per {per}, "
+            f"so support is {times} × the rows")

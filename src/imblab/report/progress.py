@@ -14,16 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 @contextmanager
-def fit_progress(console, *, strategies, n_splits, lines=True):
+def fit_progress(console, *, strategies, n_splits, n_seeds=1, lines=True):
     """Yield an ``on_done(record)`` callback that reports each finished fit on ``console``.
 
-    ``lines=False`` keeps a console that is not a terminal silent (``--quiet``).
+    Each strategy is fitted ``n_splits × n_seeds`` times. ``lines=False`` keeps
+    a console that is not a terminal silent (``--quiet``).
     """
     if console.is_terminal:
-        with _bar(console, total=len(strategies) * n_splits) as on_done:
+        with _bar(console, total=len(strategies) * n_splits * n_seeds) as on_done:
             yield on_done
         return
-    yield _line_per_strategy(console, n_splits) if lines else (lambda record: None)
+    yield _line_per_strategy(console, n_splits, n_seeds) if lines else (lambda record: None)
 
 
 @contextmanager
@@ -44,7 +45,7 @@ def _bar(console, *, total):
         yield on_done
 
 
-def _line_per_strategy(console, n_splits):
+def _line_per_strategy(console, n_splits, n_seeds=1):
     """``on_done`` that prints ``fitted brf: 10/10 splits, 0.41 s per fit`` once a strategy is done.
 
     Examples
@@ -61,16 +62,18 @@ def _line_per_strategy(console, n_splits):
     fitted lr: 1/2 splits (1 failed), 0.50 s per fit
     """
     seen = {}
+    total = n_splits * n_seeds
 
     def on_done(record):
         done = seen.setdefault(record.strategy, [])
         done.append(record)
-        if len(done) < n_splits:
+        if len(done) != total:
             return
         fitted = [r for r in done if not r.error]
-        text = f"fitted {record.strategy}: {len(fitted)}/{n_splits} splits"
-        if len(fitted) < n_splits:
-            text += f" ({n_splits - len(fitted)} failed)"
+        text = f"fitted {record.strategy}: {len(fitted)}/{total} "
+        text += "splits" if n_seeds == 1 else f"fits ({n_splits} splits × {n_seeds} seeds)"
+        if len(fitted) < total:
+            text += f" ({total - len(fitted)} failed)"
         if fitted:
             text += f", {sum(r.fit_seconds for r in fitted) / len(fitted):.2f} s per fit"
         console.print(text, markup=False, highlight=False, soft_wrap=True)
