@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 import imblab
+from fabricated import fabricated_results
 from imblab.cli import main
+from imblab.report.collect import strategy_styles
+from imblab.report.plots import all_figures
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SECTIONS = ["verdict", "dataset", "paradox", "handling", "comparison-table", "charts", "calibration",
@@ -52,7 +55,8 @@ def test_practical_report_in_chromium(browser, practical, tmp_path):
     for section in SECTIONS:
         assert page.locator(f"#{section}").count() == 1, section
     rows = page.locator("#comparison-table tbody tr")
-    assert [rows.nth(i).get_attribute("data-strategy") for i in range(rows.count())] == practical.strategies
+    ranked = list(practical.comparison["strategy"])  # best first
+    assert [rows.nth(i).get_attribute("data-strategy") for i in range(rows.count())] == ranked
     assert "94.6% accuracy" in page.locator("#paradox").inner_text()
     assert "7576 : 7576" in page.locator("#training").inner_text()
     assert "0.528 / 9.434" in page.locator("#training").inner_text()
@@ -121,3 +125,83 @@ def test_no_report_flag_and_missing_run_folder(tmp_path, capsys):
     assert not (tmp_path / "r" / "report.html").exists()
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def fifteen():
+    return fabricated_results(15)
+
+
+# Every table, its box and each of its cells, measured in the page: widths in CSS pixels.
+MEASURE_TABLES = """() => [...document.querySelectorAll('table')].map(table => ({
+    name: table.id || table.className,
+    table: table.getBoundingClientRect().width,
+    box: table.parentElement.clientWidth,
+    boxScroll: table.parentElement.scrollWidth,
+    cut: [...table.querySelectorAll('th, td')].filter(c => c.scrollWidth > c.clientWidth + 0.5)
+                                              .map(c => c.textContent),
+}))"""
+
+
+def test_fifteen_strategies_fit_a_1280_px_window(browser, fifteen, tmp_path):
+    folder = fifteen.save(tmp_path / "run")
+    page, seen = open_report(browser, folder / "report.html")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert seen["console_errors"] == [] and seen["page_errors"] == [] and seen["outside"] == []
+    tables = page.evaluate(MEASURE_TABLES)
+    assert {t["name"] for t in tables} >= {"comparison-table", "training", "calibration", "config"}
+    for t in tables:
+        assert t["table"] <= t["box"] + 0.5, t  # the whole table inside its container
+        assert t["boxScroll"] <= t["box"] + 0.5, t  # nothing to scroll to
+        assert t["cut"] == [], t  # no cell's text cut off
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280  # no sideways scrolling
+    rows = page.locator("#comparison-table tbody tr")
+    assert rows.count() == 15
+    assert rows.nth(0).get_attribute("data-strategy") == fifteen.comparison["strategy"].iloc[0]
+    assert "★ best" in rows.nth(0).inner_text()
+    heights = page.evaluate("() => [...document.querySelectorAll('#comparison-table tbody tr')]"
+                            ".map(r => r.getBoundingClientRect().height)")
+    assert max(heights) < 1.6 * min(heights)  # at 1280 px no comparison row wraps to two lines
+    for i in range(page.locator("img").count()):
+        box = page.locator("img").nth(i).bounding_box()
+        assert box["x"] + box["width"] <= 1280
+    assert "pooled over the out-of-fold rows of all 5 folds × 2 repeats" in page.locator("#pooling").inner_text()
+    assert "median 0.440 (0.350–0.530 over 10 splits)" in page.locator("#training").inner_text()
+    page.close()
+
+
+def test_no_two_strategies_look_alike():
+    for n in (4, 15, 30):
+        styles = strategy_styles([f"s{i}" for i in range(n)])
+        assert len({(s.colour, s.linestyle, s.marker) for s in styles.values()}) == n
+        assert len({(s.colour, s.linestyle) for s in styles.values()}) == n
+    styles = strategy_styles([f"s{i}" for i in range(15)])
+    assert len({s.colour for s in styles.values()}) == 8  # every colour of the palette in use
+
+
+@pytest.mark.parametrize("n", [4, 15])
+def test_charts_keep_styles_and_legends_cover_no_data(n, fifteen):
+    results = fifteen if n == 15 else fabricated_results(4)
+    figures = all_figures(results)
+    styles = strategy_styles(results.strategies)
+    for name in ("pr", "roc"):
+        lines = {line.get_label(): line for line in figures[name].axes[0].get_lines()}
+        for strategy, style in styles.items():
+            line = lines[strategy]
+            assert (line.get_color(), line.get_linestyle()) == (style.colour, style.linestyle)
+            assert line.get_marker() == (style.marker if n > 8 else "None")
+    for name, figure in figures.items():
+        figure.canvas.draw()  # legends and axes get their final places
+        legends = [ax.get_legend() for ax in figure.axes if ax.get_legend()] + list(figure.legends)
+        assert legends or name == "metrics", name
+        for legend in legends:
+            box = legend.get_window_extent()
+            for ax in figure.axes:
+                if ax.get_visible():
+                    assert not box.overlaps(ax.get_window_extent()), (name, ax.get_title())
+    panels = [ax for ax in figures["reliability"].axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == results.strategies  # small multiples, one per strategy
+    labels = [label.get_text() for label in figures["metrics"].axes[0].get_yticklabels()]
+    ticks = figures["metrics"].axes[0].get_yticks()
+    top_down = [label for _, label in sorted(zip(ticks, labels), reverse=True)]
+    assert top_down == list(results.comparison["strategy"])  # best at the top

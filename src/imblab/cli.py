@@ -110,7 +110,10 @@ def build_parser():
     out.add_argument("--overwrite", action="store_true",
                      help="replace a run folder imblab wrote before (only the files imblab writes there; "
                           "a folder imblab did not write is refused)")
-    out.add_argument("--quiet", action="store_true", help="print only the comparison table")
+    out.add_argument("--quiet", action="store_true",
+                     help="print the comparison table and nothing else (warnings and errors still go to stderr)")
+    out.add_argument("--verbose", action="store_true",
+                     help="also print every strategy's classification report (printed anyway for up to 4)")
     out.add_argument("--no-report", action="store_true",
                      help="skip report.html and summary.md (about 1.3 s); 'imblab report' can write them later")
 
@@ -131,7 +134,10 @@ def build_parser():
     )
     rescore.add_argument("folder", metavar="RUN_DIR")
     rescore.add_argument("--metric", help="rank and test strategies by this metric (writes comparison-METRIC.csv)")
-    rescore.add_argument("--quiet", action="store_true", help="print only the comparison table")
+    rescore.add_argument("--quiet", action="store_true",
+                         help="print the comparison table and nothing else (warnings and errors still go to stderr)")
+    rescore.add_argument("--verbose", action="store_true",
+                         help="also print every strategy's classification report (printed anyway for up to 4)")
 
     report = commands.add_parser(
         "report", help="re-render report.html and summary.md of a run folder",
@@ -163,8 +169,8 @@ def main(argv=None):
     from rich.console import Console
 
     console = Console()
-    if not console.is_terminal:  # piped or captured: don't squeeze the table into 80 columns
-        console = Console(width=max(console.width, 150))
+    if not console.is_terminal:  # piped or captured: room for the table's every interval (about 165 columns)
+        console = Console(width=max(console.width, 170))
     errors = Console(stderr=True)
     try:
         args = build_parser().parse_args(argv)
@@ -269,7 +275,9 @@ def _run(args, console, errors, *, resume_from=None):
         errors.print(f"imblab: warning: {_as_flags(note)}", style="yellow", markup=False, highlight=False,
                      soft_wrap=True)
     try:
-        with fit_progress(errors, total=total) as on_done:
+        progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
+                                n_seeds=args.seeds, lines=not args.quiet)
+        with progress as on_done:
             results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
                               rope=args.rope, on_done=on_done,
@@ -279,9 +287,19 @@ def _run(args, console, errors, *, resume_from=None):
                        f"finish the run with: imblab resume {folder}")
         return 130
     results.save(folder, report=not args.no_report)  # the record first
-    render_run(results, console, reports=not args.quiet)
-    console.print(f"Run folder: {folder} (open {folder / 'report.html'})")
+    render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+    _warn_failures(results, errors)
+    if not args.quiet:
+        report = "" if args.no_report else f" (open {folder / 'report.html'})"
+        console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
     return 1 if results.errors() else 0
+
+
+def _warn_failures(results, errors):
+    """One line on standard error for each strategy that failed on some split."""
+    for name, error in results.errors().items():
+        error = " ".join(str(error).split())  # an exception's message may span lines
+        _error(errors, f"imblab: warning: {name} {error}")
 
 
 def _resume(args, console, errors):
@@ -330,13 +348,15 @@ def _rescore(args, console):
         results = results.with_metric(args.metric)
         path = folder / f"comparison-{args.metric}.csv"
         atomic_write(path, lambda temporary: results.comparison.to_csv(temporary, index=False))
-        render_run(results, console, reports=not args.quiet)
-        console.print(f"Ranked by {args.metric}: wrote {path}; the run's own ranking by {original}, "
-                      "its report and summary are unchanged", highlight=False)
+        render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+        if not args.quiet:
+            console.print(f"Ranked by {args.metric}: wrote {path}; the run's own ranking by {original}, "
+                          "its report and summary are unchanged", highlight=False, soft_wrap=True)
         return 0
     RunStore.open(folder).rewrite_tables(results)
-    render_run(results, console, reports=not args.quiet)
-    console.print(f"Rescored: {folder}")
+    render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+    if not args.quiet:
+        console.print(f"Rescored: {folder}", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -105,13 +105,20 @@ class Results:
                         strategies=self.strategies, rope=self.config.get("rope", ROPE))
 
     def errors(self):
-        """The first error of each strategy that failed on some split."""
+        """For each strategy that failed on some split: on which splits, and the first reason.
+
+        Examples: ``failed on 1 of 1 splits (split 0): ValueError: …``; every
+        failed fit, with its own reason, is in :meth:`failures`.
+        """
         found = {}
         for fit in self.fits:
             if fit["error"] and fit["strategy"] not in found:
-                n_failed = sum(f["error"] is not None for f in self.fits if f["strategy"] == fit["strategy"])
-                n_all = sum(f["strategy"] == fit["strategy"] for f in self.fits)
-                found[fit["strategy"]] = f"failed on {n_failed} of {n_all} splits: {fit['error']}"
+                own = [f for f in self.fits if f["strategy"] == fit["strategy"]]
+                failed = sorted({f["split_id"] for f in own if f["error"] is not None})
+                n_splits = len({f["split_id"] for f in own})
+                shown = ", ".join(map(str, failed[:10])) + (", …" if len(failed) > 10 else "")
+                found[fit["strategy"]] = (f"failed on {len(failed)} of {n_splits} splits "
+                                          f"(split{'s' if len(failed) > 1 else ''} {shown}): {fit['error']}")
         return found
 
     def fit_facts(self, strategy):
@@ -138,6 +145,32 @@ class Results:
             part["y_true"], part["y_pred"], labels=[0, 1], target_names=names,
             zero_division=0, output_dict=output_dict,
         )
+
+    def __repr__(self):
+        """Strategies, protocol, metric and the best strategy, on one line.
+
+        Examples
+        --------
+        >>> import imblab
+        >>> results = imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")
+        >>> results  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        <Results: 2 strategies (lr, lr:balanced) on synthetic; holdout, 80% train / 20% test, seed 42;
+        ranked by f1_1: best lr 0.857 ± ..., 1 ...worse>
+        """
+        from .report.collect import describe_protocol
+
+        names = self.strategies
+        shown = ", ".join(names[:4]) + (f", … {len(names) - 4} more" if len(names) > 4 else "")
+        text = (f"<Results: {len(names)} strateg{'y' if len(names) == 1 else 'ies'} ({shown}) on "
+                f"{self.dataset['name']}; {describe_protocol(self.config['protocol'])}; ranked by {self.metric}")
+        comparison = self.comparison
+        if comparison.empty:
+            return text + ": no strategy produced predictions>"
+        best = comparison.iloc[0]
+        row = self.summary.set_index("strategy").loc[best["strategy"]]
+        half = (row[f"{self.metric}_ci_high"] - row[f"{self.metric}_ci_low"]) / 2
+        text += f": best {best['strategy']} {best['mean']:.3f}" + (f" ± {half:.3f}" if half == half else "")
+        return text + "".join(f", {n} {standing}" for standing, n in _standings(comparison).items()) + ">"
 
     def _repr_html_(self):
         """The comparison table and verdict, when a notebook displays the results."""
@@ -230,6 +263,14 @@ class Results:
             raise ImblabError(f"run folder '{folder}' is damaged ({type(exc).__name__}: {reason}); "
                               "run 'imblab run' again to recreate it") from None
         return cls(predictions=predictions, fits=fits, config=config, dataset=dataset, strategy_notes=notes)
+
+
+def _standings(comparison):
+    """``{standing: number of strategies}`` for every strategy but the best, in the ranking's order."""
+    if "status" in comparison:
+        return comparison["status"].iloc[1:].value_counts(sort=False).to_dict()
+    tied = comparison["tied_with_best"].iloc[1:]
+    return {"not significantly worse": int(tied.sum()), "significantly worse": int((~tied).sum())}
 
 
 def _plain_row(frame, strategy):

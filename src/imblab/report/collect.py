@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..evaluation.metrics import LOWER_IS_BETTER
@@ -18,15 +20,35 @@ TABLE_COLUMNS = [
     ("average_precision", "PR-AUC (AP)"),
 ]
 
-#: Okabe & Ito's colour-blind-safe palette; a strategy keeps its colour on every chart.
+#: Okabe & Ito's colour-blind-safe palette (yellow last: it is the faintest on white). Past eight
+#: strategies the colours repeat with another line style and marker, so no two strategies look alike.
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
 LINESTYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D"]
+
+
+class Style(NamedTuple):
+    """How one strategy is drawn on every chart of a run."""
+
+    colour: str
+    linestyle: str
+    marker: str
 
 
 def strategy_styles(strategies):
-    """``{strategy: (colour, linestyle)}``, stable across every chart of a run."""
-    return {name: (PALETTE[i % len(PALETTE)], LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)])
-            for i, name in enumerate(strategies)}
+    """``{strategy: Style(colour, linestyle, marker)}``, stable across every chart of a run.
+
+    Examples
+    --------
+    >>> styles = strategy_styles([f"s{i}" for i in range(10)])
+    >>> styles["s0"], styles["s8"]
+    (Style(colour='#000000', linestyle='-', marker='o'), Style(colour='#000000', linestyle='--', marker='s'))
+    """
+    styles = {}
+    for i, name in enumerate(strategies):
+        cycle = (i // len(PALETTE)) % len(LINESTYLES)
+        styles[name] = Style(PALETTE[i % len(PALETTE)], LINESTYLES[cycle], MARKERS[cycle])
+    return styles
 
 
 def collect(results):
@@ -54,9 +76,10 @@ def collect(results):
         "train_counts": results.train_counts,
         "training": _training(results),
         "columns": [{"metric": m, "heading": h} for m, h in TABLE_COLUMNS],
-        "rows": comparison_rows(results),
+        "rows": ranked_rows(results),
+        "pooled": describe_pooling(results),
         "verdict": verdict(results),
-        "strategies": [_strategy(results, name, styles[name][0]) for name in results.strategies],
+        "strategies": [_strategy(results, name, styles[name].colour) for name in results.strategies],
         "calibration": _records(results.calibration),
         "config": {
             "random_state": results.config["random_state"],
@@ -164,6 +187,8 @@ def _training(results):
             "counts_seen": facts.get("class_counts_seen"),
             "class_weight": facts.get("class_weight"),
             "threshold": facts.get("threshold"),
+            "thresholds": split_thresholds(results, name),
+            "threshold_text": describe_threshold(split_thresholds(results, name)),
             "samplers": facts.get("samplers", []),
             "trained_prior": facts.get("trained_prior"),
         })
@@ -241,3 +266,74 @@ def _strategy(results, name, colour):
 def _records(frame):
     return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
             for row in frame.to_dict(orient="records")]
+
+
+def ranked_rows(results):
+    """:func:`comparison_rows` best first, in the ranking's order, with each strategy's mean
+    seconds per fit; strategies without a score (failed, or the metric undefined) come last."""
+    comparison = results.comparison
+    order = {name: i for i, name in enumerate(comparison["strategy"])}
+    equivalent = {}  # the probability of practical equivalence, where the statistics give one
+    if "prob_equivalent" in comparison:
+        equivalent = {s: float(p) for s, p in zip(comparison["strategy"], comparison["prob_equivalent"]) if p == p}
+    seconds = fit_seconds(results)
+    rows = [{**row, "fit_seconds": seconds.get(row["strategy"]), "prob_equivalent": equivalent.get(row["strategy"])}
+            for row in comparison_rows(results)]
+    return sorted(rows, key=lambda row: order.get(row["strategy"], len(order)))  # stable: ties keep input order
+
+
+def fit_seconds(results):
+    """``{strategy: mean seconds per fit}`` over the strategy's fits that succeeded."""
+    times = {}
+    for fit in results.fits:
+        if not fit["error"]:
+            times.setdefault(fit["strategy"], []).append(fit["fit_seconds"])
+    return {name: float(np.mean(values)) for name, values in times.items()}
+
+
+def split_thresholds(results, strategy):
+    """The decision threshold each split's fit chose, summarised: ``{n, low, median, high}``,
+    or ``None`` when the strategy keeps the default 0.5.
+
+    Examples
+    --------
+    >>> class Run:  # any object with ``fits`` will do
+    ...     fits = [{"strategy": "lr@f1", "error": None, "facts": {"threshold": t}} for t in (0.2, 0.3, 0.6)]
+    >>> split_thresholds(Run(), "lr@f1")
+    {'n': 3, 'low': 0.2, 'median': 0.3, 'high': 0.6}
+    """
+    values = [fit["facts"]["threshold"] for fit in results.fits
+              if fit["strategy"] == strategy and not fit["error"] and "threshold" in fit["facts"]]
+    if not values:
+        return None
+    return {"n": len(values), "low": float(min(values)), "median": float(np.median(values)),
+            "high": float(max(values))}
+
+
+def describe_threshold(thresholds):
+    """``0.312`` for one split; ``median 0.312 (0.281–0.350 over 10 splits)`` for several."""
+    if thresholds is None:
+        return "0.5"
+    if thresholds["n"] == 1:
+        return f"{thresholds['median']:.3f}"
+    return (f"median {thresholds['median']:.3f} ({thresholds['low']:.3f}–{thresholds['high']:.3f} "
+            f"over {thresholds['n']} splits)")
+
+
+def describe_pooling(results):
+    """What the classification reports and confusion matrices count: which rows, how often."""
+    protocol = results.config["protocol"]
+    seeds = results.config.get("n_seeds", 1)
+    if protocol["name"].endswith("holdout"):
+        if seeds == 1:
+            return "on the test part: each test row once"
+        return f"pooled over {seeds} seeds on the test part: each test row counted once per seed"
+    repeats = protocol.get("repeats", 1)
+    times = repeats * seeds
+    where = f"all {protocol['folds']} folds" + (f" × {repeats} repeats" if repeats > 1 else "")
+    where += f" × {seeds} seeds" if seeds > 1 else ""
+    if times == 1:
+        return f"pooled over the out-of-fold rows of {where}: each row once"
+    per = " and ".join(part for part, n in (("repeat", repeats), ("seed", seeds)) if n > 1)
+    return (f"pooled over the out-of-fold rows of {where}: each row counted once per {per}, "
+            f"so support is {times} × the rows")

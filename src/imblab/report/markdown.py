@@ -25,8 +25,8 @@ def render_markdown(results, facts=None):
         "",
         f"{_escape(facts['protocol'])}; {facts['uncertainty']}.",
         "",
-        "| Strategy | " + " | ".join(c["heading"] for c in facts["columns"]) + " | vs best |",
-        "|---|" + "---:|" * len(facts["columns"]) + "---|",
+        "| Strategy | " + " | ".join(c["heading"] for c in facts["columns"]) + " | vs best | Fit (s) |",
+        "|---|" + "---:|" * len(facts["columns"]) + "---|---:|",
     ]
     for row in facts["rows"]:
         cells = []
@@ -37,7 +37,8 @@ def render_markdown(results, facts=None):
             text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
             text += "\\*" if cell.get("clipped") else ""
             cells.append(f"**{text}**" if cell["best"] else text)
-        lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {row['label']} |")
-    lines += ["", f"{_escape(facts['rule'])}. Seed "
+        seconds = "—" if row.get("fit_seconds") is None else f"{row['fit_seconds']:.2f}"
+        lines.append(f"| {_escape(row['strategy'])} | " + " | ".join(cells) + f" | {row['label']} | {seconds} |")
+    lines += ["", f"{_escape(facts['rule'])}. Rows best first; Fit (s) = mean seconds per fit. Seed "
                   f"{facts['config']['random_state']}, Keras backend {facts['config']['keras_backend']}.", ""]
     return "\n".join(lines)

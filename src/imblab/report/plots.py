@@ -3,33 +3,48 @@
 Figures are made with ``matplotlib.figure.Figure`` directly (no pyplot state),
 so rendering works headless and in threads. Curves pool all out-of-sample rows
 of a strategy (every split's test part).
+
+Every strategy keeps one :class:`~imblab.report.collect.Style` on every chart;
+legends sit outside the axes, so they never cover a curve; charts with one
+curve (or more) per strategy are small multiples once there are many.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from .collect import strategy_styles
+from .collect import PALETTE, strategy_styles
 
 DPI = 100
 
 
 def all_plots(results):
     """``{name: data URI}`` for every chart of the report."""
+    return {name: _png(figure) for name, figure in all_figures(results).items()}
+
+
+def all_figures(results):
+    """``{name: matplotlib Figure}`` for every chart of the report."""
     styles = strategy_styles(results.strategies)
     parts = {name: part for name, part in results.predictions.groupby("strategy", sort=False)}
     drawn = [name for name in results.strategies if name in parts]
     return {
-        "pr": _png(pr_curves(parts, drawn, styles)),
-        "roc": _png(roc_curves(parts, drawn, styles)),
-        "thresholds": _png(threshold_curves(parts, drawn, styles)),
-        "reliability": _png(reliability_chart(results.reliability, drawn, styles)),
-        "metrics": _png(metric_chart(results.summary, drawn, styles, results.metric)),
+        "pr": pr_curves(parts, drawn, styles),
+        "roc": roc_curves(parts, drawn, styles),
+        "thresholds": threshold_curves(parts, drawn, styles),
+        "reliability": reliability_chart(results.reliability, drawn, styles),
+        "metrics": metric_chart(results.summary, _best_first(results, drawn), styles, results.metric),
     }
+
+
+def _best_first(results, names):
+    order = {name: i for i, name in enumerate(results.comparison["strategy"])}
+    return sorted(names, key=lambda name: order.get(name, len(order)))
 
 
 def _figure(width=6.4, height=4.2, **kwargs):
@@ -44,45 +59,78 @@ def _png(figure):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _line_style(name, names, styles):
+    """Keyword arguments for a strategy's curve; markers only once colours repeat."""
+    style = styles[name]
+    kwargs = {"color": style.colour, "linestyle": style.linestyle, "label": name}
+    if len(names) > len(PALETTE):
+        kwargs.update(marker=style.marker, markevery=0.1, markersize=4)
+    return kwargs
+
+
+def _legend_beside(ax, count):
+    """A legend to the right of the axes, outside them; constrained layout makes room for it."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, frameon=False,
+              fontsize="small" if count <= 16 else "x-small", ncols=1 if count <= 22 else 2)
+
+
+def _curve_figure(names):
+    # wider with the legend beside the axes; taller when the legend is long
+    return _figure(7.6 if len(names) <= 22 else 9.0, max(4.2, 0.2 * min(len(names), 22) + 0.8))
+
+
 def pr_curves(parts, names, styles):
-    figure = _figure()
+    figure = _curve_figure(names)
     ax = figure.add_subplot()
     prevalence = None
     for name in names:
         part = parts[name]
         precision, recall, _ = precision_recall_curve(part["y_true"], part["y_score"])
-        colour, style = styles[name]
-        ax.plot(recall, precision, color=colour, linestyle=style, label=name, drawstyle="steps-post")
+        ax.plot(recall, precision, drawstyle="steps-post", **_line_style(name, names, styles))
         prevalence = part["y_true"].mean()
     if prevalence is not None:
         ax.axhline(prevalence, color="grey", linestyle=":", label=f"no skill ({prevalence:.3f})")
     ax.set(xlabel="Recall (class 1)", ylabel="Precision (class 1)", xlim=(0, 1), ylim=(0, 1.02),
            title="Precision-recall curves")
-    ax.legend(fontsize="small", loc="upper right")
+    _legend_beside(ax, len(names) + 1)
     return figure
 
 
 def roc_curves(parts, names, styles):
-    figure = _figure()
+    figure = _curve_figure(names)
     ax = figure.add_subplot()
     for name in names:
         part = parts[name]
         fpr, tpr, _ = roc_curve(part["y_true"], part["y_score"])
-        colour, style = styles[name]
-        ax.plot(fpr, tpr, color=colour, linestyle=style, label=name)
+        ax.plot(fpr, tpr, **_line_style(name, names, styles))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="no skill")
     ax.set(xlabel="False positive rate", ylabel="True positive rate (recall)", xlim=(0, 1), ylim=(0, 1.02),
            title="ROC curves")
-    ax.legend(fontsize="small", loc="lower right")
+    _legend_beside(ax, len(names) + 1)
     return figure
+
+
+def _panels(names, *, panel_width=3.0, panel_height=2.5):
+    """A figure of small multiples, one panel per strategy, room above them for the shared legend."""
+    n = len(names)
+    columns = max(1, n) if n <= 3 else (2 if n == 4 else min(5, math.ceil(math.sqrt(n))))
+    rows = max(1, -(-len(names) // columns))
+    figure = _figure(panel_width * columns + 0.4, panel_height * rows + 0.9)
+    axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    return figure, axes
+
+
+def _legend_above(figure, handles, title):
+    """One legend for all panels, titled with the chart's title, above them (outside every axes)."""
+    figure.legend(handles=handles, loc="outside upper center", ncols=len(handles), frameon=False,
+                  fontsize="small", title=title, title_fontsize="medium")
 
 
 def threshold_curves(parts, names, styles):
     """Precision, recall and F1 of class 1 against the decision threshold, one panel per strategy."""
-    columns = min(3, max(1, len(names)))
-    rows = -(-len(names) // columns) or 1
-    figure = _figure(3.2 * columns, 2.6 * rows)
-    axes = np.atleast_1d(figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)).ravel()
+    figure, axes = _panels(names)
     for ax, name in zip(axes, names):
         part = parts[name]
         precision, recall, thresholds = precision_recall_curve(part["y_true"], part["y_score"])
@@ -92,38 +140,50 @@ def threshold_curves(parts, names, styles):
         ax.plot(thresholds, precision, color="#0072B2", label="precision")
         ax.plot(thresholds, recall, color="#D55E00", linestyle="--", label="recall")
         ax.plot(thresholds, f1, color="#009E73", linestyle=":", linewidth=2, label="F1")
-        ax.set_title(name, color=styles[name][0], fontsize="medium")
+        ax.set_title(name, color=styles[name].colour, fontsize="medium")
         ax.set(xlim=(0, 1), ylim=(0, 1.02))
         ax.grid(alpha=0.3)
-    for ax in axes[len(names):]:
-        ax.set_visible(False)
-    axes[0].legend(fontsize="small", loc="lower left")
+    if names:
+        _legend_above(figure, axes[0].get_lines(), "Precision, recall and F1 of class 1 against the decision threshold")
     figure.supxlabel("Decision threshold on P(class 1)")
     return figure
 
 
 def reliability_chart(reliability, names, styles):
-    figure = _figure()
-    ax = figure.add_subplot()
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
-    for name in names:
-        colour, _ = styles[name]
-        for variant, style, marker, suffix in [("raw", "-", "o", ""),
-                                               ("prior_corrected", "--", "s", " (prior-corrected)")]:
+    """Observed share of class 1 against the mean predicted probability, one panel per strategy:
+    the raw probabilities and, where the training ratio differed, the prior-corrected ones."""
+    figure, axes = _panels(names)
+    for ax, name in zip(axes, names):
+        colour = styles[name].colour
+        ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+        for variant, style, fill, label in [("raw", "-", colour, "as predicted"),
+                                            ("prior_corrected", "--", "white", "prior-corrected")]:
             rows = reliability[(reliability["strategy"] == name) & (reliability["variant"] == variant)]
             if len(rows):
                 ax.plot(rows["mean_predicted"], rows["observed_rate"], color=colour, linestyle=style,
-                        marker=marker, markersize=4, label=name + suffix)
-    ax.set(xlabel="Mean predicted P(class 1)", ylabel="Observed share of class 1", xlim=(0, 1), ylim=(0, 1.02),
-           title="Reliability (calibration)")
-    ax.legend(fontsize="x-small", loc="upper left", ncols=2)
+                        marker="o", markersize=4, markerfacecolor=fill, label=label)
+        ax.set_title(name, color=colour, fontsize="medium")
+        ax.set(xlim=(0, 1), ylim=(0, 1.02))
+        ax.grid(alpha=0.3)
+    if names:
+        # the legend explains the kinds of line, in grey: each panel's colour is its strategy's
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color="grey", linestyle=":", label="perfectly calibrated"),
+                   Line2D([], [], color="dimgrey", marker="o", markersize=4, label="as predicted")]
+        if any(line.get_label() == "prior-corrected" for ax in axes for line in ax.get_lines()):
+            handles.append(Line2D([], [], color="dimgrey", linestyle="--", marker="o", markersize=4,
+                                  markerfacecolor="white", label="prior-corrected"))
+        _legend_above(figure, handles, "Reliability (calibration), one panel per strategy")
+    figure.supxlabel("Mean predicted P(class 1)")
+    figure.supylabel("Observed share of class 1")
     return figure
 
 
 def metric_chart(summary, names, styles, metric):
     """Precision, recall and F1 of class 1 (and the ranking metric) with 95% intervals."""
     metrics = list(dict.fromkeys(["precision_1", "recall_1", "f1_1", metric]))
-    figure = _figure(3.0 * len(metrics), 0.45 * len(names) + 1.4)
+    figure = _figure(3.0 * len(metrics), 0.3 * len(names) + 1.4)
     axes = figure.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
     table = summary.set_index("strategy")
     positions = np.arange(len(names))[::-1]
@@ -134,7 +194,7 @@ def metric_chart(summary, names, styles, metric):
             if value != value:
                 continue
             errors = [[value - low], [high - value]] if low == low else None
-            ax.errorbar(value, y, xerr=errors, fmt="o", color=styles[name][0], capsize=3)
+            ax.errorbar(value, y, xerr=errors, fmt=styles[name].marker, color=styles[name].colour, capsize=3)
         ax.set_title(m, fontsize="medium")
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(positions, names)

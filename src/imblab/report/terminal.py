@@ -1,33 +1,61 @@
-"""The run as the practical prints it, then the side-by-side table, with rich."""
+"""The run as the practical prints it, then the side-by-side table, with rich.
+
+The comparison table picks the richest layout that fits the console without
+wrapping a cell: every metric with its interval when there is room, then
+intervals on the ranking metric only with short headings, then fewer columns.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich import box
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .collect import TABLE_COLUMNS, comparison_rows, describe_protocol, describe_rule, describe_uncertainty
+from ..evaluation.metrics import LOWER_IS_BETTER
+from .collect import (TABLE_COLUMNS, describe_pooling, describe_protocol, describe_rule, describe_threshold,
+                      describe_uncertainty, ranked_rows, split_thresholds)
 from .columns import columns_table
 
+#: Up to this many strategies the practical's classification reports print without ``--verbose``.
+REPORTS_UP_TO = 4
 
-def render_run(results, console, *, reports=True):
-    """Print the dataset, the imbalance handling, the reports and the comparison table."""
+#: Headings where the table is short of room; the caption says that they are of class 1.
+SHORT_HEADINGS = {
+    "precision_1": "Prec.", "recall_1": "Recall", "f1_1": "F1", "accuracy": "Acc.",
+    "balanced_accuracy": "Bal.acc", "roc_auc": "ROC-AUC", "average_precision": "AP",
+}
+
+#: Metrics kept when the console is too narrow for every column, most telling first.
+NARROW_METRICS = ["precision_1", "recall_1", "f1_1", "average_precision"]
+
+
+def render_run(results, console, *, quiet=False, verbose=False):
+    """Print the dataset, the imbalance handling, the reports and the comparison table.
+
+    ``quiet`` prints the comparison table alone; classification reports print
+    with ``verbose`` or when there are at most :data:`REPORTS_UP_TO` strategies.
+    """
+    if quiet:
+        console.print(comparison_table(results, width=console.width))
+        return
     console.print(dataset_overview(results))
     console.print(columns_table(results))
     for line in training_lines(results):
         console.print(line)
-    if reports:
+    if verbose or len(results.strategies) <= REPORTS_UP_TO:
+        console.print(Text(f"Classification reports: {describe_pooling(results)}.", style="italic"))
         for name in results.strategies:
             report = results.classification_report(name)
             if report:
                 console.print(Panel(Text(report.rstrip()), title=f"{name} — classification report",
                                     title_align="left", expand=False))
-    console.print(comparison_table(results))
+    console.print(comparison_table(results, width=console.width))
     if results.calibration["brier_prior_corrected"].notna().any():
         console.print(calibration_table(results))
-    for name, error in results.errors().items():
-        console.print(Text(f"✗ {name} {error}", style="bold red"))
 
 
 def dataset_overview(results):
@@ -55,40 +83,149 @@ def training_lines(results):
         if facts.get("samplers") and facts.get("class_counts_seen"):
             lines.append(Text.assemble((f"{name}", "bold cyan"), f": after {'+'.join(facts['samplers'])} "
                                        f"the model trains on {_counts(facts['class_counts_seen'])}"))
-        if "threshold" in facts:
-            lines.append(Text.assemble((f"{name}", "bold cyan"), f": decision threshold {facts['threshold']:.3f}"))
+        thresholds = split_thresholds(results, name)
+        if thresholds is not None:
+            lines.append(Text.assemble((f"{name}", "bold cyan"),
+                                       f": decision threshold {describe_threshold(thresholds)}"))
         if facts.get("class_weight"):
             weights = ", ".join(f"{k}: {v:.3f}" for k, v in facts["class_weight"].items())
             lines.append(Text.assemble((f"{name}", "bold cyan"), f": class weights {{{weights}}}"))
     return lines
 
 
-def comparison_table(results):
-    table = Table(
-        title=f"Side by side (class 1 = positive): {describe_uncertainty(results.config['protocol'])}",
-        title_justify="left",
-        caption=describe_rule(results.metric, results.config.get("rope", 0.01)),
-        caption_justify="left",
-    )
-    table.add_column("Strategy", style="bold", no_wrap=True)
-    for _, heading in TABLE_COLUMNS:
-        table.add_column(heading, justify="right")
+@dataclass(frozen=True)
+class Layout:
+    """One way of drawing the comparison table, from the richest to the leanest."""
+
+    metrics: tuple | None  # None: every metric of the table
+    all_intervals: bool  # False: an interval on the ranking metric only
+    short_headings: bool
+    short_verdicts: bool
+    fit_time: bool = True
+
+
+LAYOUTS = [
+    Layout(None, True, False, False),
+    Layout(None, False, False, False),
+    Layout(None, False, True, False),
+    Layout(None, False, True, True),
+    Layout(tuple(NARROW_METRICS), False, True, True),
+    Layout(tuple(NARROW_METRICS[:3]), False, True, True),
+    Layout((), False, True, True),
+    Layout((), False, True, True, fit_time=False),
+]
+
+
+def comparison_table(results, *, width=None):
+    """The comparison table, best first, in the richest layout no wider than ``width``.
+
+    Examples
+    --------
+    >>> import io
+    >>> from rich.console import Console
+    >>> import imblab
+    >>> results = imblab.compare(imblab.make_synthetic(400, 6, 0.1, random_state=0), "lr,lr:balanced")
+    >>> console = Console(width=80, record=True, file=io.StringIO())
+    >>> console.print(comparison_table(results, width=console.width))
+    >>> print(console.export_text().rstrip())  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    Side by side, ranked by f1_1
+    Strategy      Prec.   Recall            F1 ▼      AP   vs best         Fit s
+    ────────────...
+    lr            1.000    0.750   0.857 ± ...   0.895   ★ best ...
+    lr:balanced   0.389    0.875   0.538 ± ...   0.894   worse p=... ...
+    f1_1: value ± half the 95% stratified-bootstrap interval...
+    """
+    from rich.console import Console
+
+    measuring = Console(width=10_000)
+    table = None
+    for layout in LAYOUTS:
+        table = _table(results, layout)
+        if width is None or measuring.measure(table).maximum <= width:
+            return table
+    return table  # the leanest: rich shortens the strategy names to fit
+
+
+def _table(results, layout):
+    metric = results.metric
+    headings = dict(TABLE_COLUMNS)
+    shown = [m for m, _ in TABLE_COLUMNS if layout.metrics is None or m in layout.metrics or m == metric]
+    if metric not in shown:  # rank by a metric the table does not show by default: show it first
+        shown.insert(0, metric)
+    uncertainty = describe_uncertainty(results.config["protocol"])
+    uncertainty = f"{'each cell' if layout.all_intervals else metric}: {uncertainty}"
+    notes = [uncertainty, "class 1 = positive", describe_rule(metric, results.config.get("rope", 0.01))]
+    if layout.fit_time:
+        notes.append("Fit s = mean seconds per fit")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="; ".join(notes),
+                  caption_justify="left", caption_style="dim", title=f"Side by side, ranked by {metric}",
+                  title_justify="left", title_style="bold")
+    table.add_column("Strategy", style="bold", no_wrap=True, overflow="ellipsis")
+    for m in shown:
+        heading = SHORT_HEADINGS.get(m, m) if layout.short_headings else headings.get(m, m)
+        if m == metric:  # the sort's direction: best first
+            heading += " ▲" if metric in LOWER_IS_BETTER else " ▼"
+        table.add_column(heading, justify="right", no_wrap=True)
     table.add_column("vs best", no_wrap=True)
-    for row in comparison_rows(results):
+    if layout.fit_time:
+        table.add_column("Fit s", justify="right", no_wrap=True)
+
+    summary = results.summary.set_index("strategy")
+    for row in ranked_rows(results):
+        by_metric = dict(zip([m for m, _ in TABLE_COLUMNS], row["cells"]))
         cells = []
-        for cell in row["cells"]:
-            if cell["value"] is None:  # undefined or failed
-                cells.append(Text("—", style="dim"))
-                continue
-            text = f"{cell['value']:.3f}" + (f" ± {cell['half']:.3f}" if cell["half"] is not None else "")
-            text += "*" if cell.get("clipped") else ""
-            cells.append(Text(text, style="bold green" if cell["best"] else ""))
-        table.add_row(row["strategy"], *cells, Text(row["label"], style=VERDICT_STYLES[row["status"]]))
+        for m in shown:
+            cell = by_metric.get(m) or _summary_cell(summary, row["strategy"], m)
+            cells.append(_cell_text(cell, interval=layout.all_intervals or m == metric))
+        label = _short_label(row) if layout.short_verdicts else row["label"]
+        cells.append(Text(label, style=VERDICT_STYLES.get(row["status"], "")))
+        if layout.fit_time:
+            cells.append(Text(_seconds(row["fit_seconds"]), style="dim"))
+        table.add_row(row["strategy"], *cells)
     return table
 
 
-VERDICT_STYLES = {"best": "bold green", "equivalent": "green", "not separated": "", "worse": "red",
-                  "n/a": "dim", "failed": "bold red"}
+VERDICT_STYLES = {"best": "bold green", "tied": "green", "equivalent": "green", "not separated": "",
+                  "worse": "red", "n/a": "dim", "failed": "bold red"}
+
+
+def _cell_text(cell, *, interval):
+    if cell["value"] is None:  # undefined or failed
+        return Text("—", style="dim")
+    text = f"{cell['value']:.3f}"
+    if interval and cell["half"] is not None:
+        text += f" ± {cell['half']:.3f}" + ("*" if cell.get("clipped") else "")  # * : clipped at a bound
+    return Text(text, style="bold green" if cell["best"] else "")
+
+
+def _summary_cell(summary, strategy, metric):
+    """A cell for a metric outside the table's usual columns (the ranking metric), from the summary."""
+    value = summary.loc[strategy, metric]
+    half = (summary.loc[strategy, f"{metric}_ci_high"] - summary.loc[strategy, f"{metric}_ci_low"]) / 2
+    column = summary[metric].dropna()
+    best = len(column) and value == (column.min() if metric in LOWER_IS_BETTER else column.max())
+    return {"value": None if value != value else float(value), "half": None if half != half else float(half),
+            "best": bool(best)}
+
+
+def _short_label(row):
+    """The standing in at most 15 characters, for a narrow console."""
+    status, p = row["status"], row["p"]
+    if status == "best":
+        return "★ best"
+    if status == "worse" and p is not None:
+        return "worse p<0.001" if p < 0.001 else f"worse p={p:.3f}"
+    if status in ("tied", "not separated") and p is not None:
+        return f"{'≈ tied' if status == 'tied' else 'not sep.'} p={p:.2f}"
+    if status == "equivalent" and row.get("prob_equivalent") is not None:
+        return f"equiv. P={row['prob_equivalent']:.2f}"
+    return {"not separated": "not sep.", "equivalent": "equiv."}.get(status, status)
+
+
+def _seconds(seconds):
+    if seconds is None:
+        return "—"
+    return f"{seconds:.2f}" if seconds < 10 else f"{seconds:.0f}"
 
 
 def calibration_table(results):
@@ -98,7 +235,9 @@ def calibration_table(results):
     table.add_column("Strategy", style="bold", no_wrap=True)
     for heading in ["Brier", "Brier corrected", "Mean prob.", "Mean corrected", "Positive rate"]:
         table.add_column(heading, justify="right")
-    for _, row in results.calibration.iterrows():
+    order = {row["strategy"]: i for i, row in enumerate(ranked_rows(results))}
+    rows = sorted(results.calibration.to_dict(orient="records"), key=lambda r: order.get(r["strategy"], 0))
+    for row in rows:
         cells = [row["brier"], row["brier_prior_corrected"], row["mean_score"],
                  row["mean_score_prior_corrected"], row["positive_rate"]]
         table.add_row(row["strategy"], *(("—" if v != v else f"{v:.3f}") for v in cells))

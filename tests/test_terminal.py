@@ -1,0 +1,246 @@
+"""What the terminal shows at many strategies, and a command line that does what it says."""
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from fabricated import fabricated_results
+from rich.console import Console
+
+from imblab.cli import main
+from imblab.report.collect import ranked_rows
+from imblab.report.terminal import comparison_table, render_run
+from imblab.strategies import registry
+
+
+@pytest.fixture(scope="module")
+def fifteen():
+    return fabricated_results(15)
+
+
+@pytest.fixture(scope="module")
+def thirty():
+    return fabricated_results(30)
+
+
+def rendered(renderable_or_results, width, **kwargs):
+    console = Console(width=width, record=True, file=io.StringIO())
+    if hasattr(renderable_or_results, "strategies"):
+        render_run(renderable_or_results, console, **kwargs)
+    else:
+        console.print(renderable_or_results)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())  # rich pads titles
+
+
+def table_lines(results, width):
+    """The comparison table as printed at ``width`` columns: {strategy: its one line}, and every line."""
+    text = rendered(comparison_table(results, width=width), width)
+    lines = text.splitlines()
+    rows = {}
+    for name in results.strategies:
+        found = [line for line in lines if line.startswith(name + " ")]
+        assert len(found) == 1, (name, found)  # one line per row: no cell wrapped
+        rows[name] = found[0]
+    return rows, lines
+
+
+@pytest.mark.parametrize("n, width", [(15, 120), (30, 120), (15, 80), (30, 80)])
+def test_every_row_is_one_line_within_the_width(n, width, fifteen, thirty):
+    results = fifteen if n == 15 else thirty
+    rows, lines = table_lines(results, width)
+    assert max(len(line) for line in lines) <= width
+    printed = [line.split()[0] for line in lines if line.split() and line.split()[0] in rows]
+    expected = [row["strategy"] for row in ranked_rows(results)]
+    assert printed == expected  # best first
+    for row in ranked_rows(results):
+        line = rows[row["strategy"]]
+        assert f"{row['fit_seconds']:.2f}" in line
+        assert ("★ best" in line) == (row["status"] == "best")
+        assert ("tied" in line) == (row["status"] == "tied")
+
+
+def test_rows_are_sorted_by_the_ranking_metric(fifteen):
+    rows, _ = table_lines(fifteen, 120)
+    summary = fifteen.summary.set_index("strategy")
+    order = [row["strategy"] for row in ranked_rows(fifteen)]
+    values = [summary.loc[name, "f1_1"] for name in order]
+    assert values == sorted(values, reverse=True)
+    best = order[0]
+    half = (summary.loc[best, "f1_1_ci_high"] - summary.loc[best, "f1_1_ci_low"]) / 2
+    assert f"{summary.loc[best, 'f1_1']:.3f} ± {half:.3f}" in rows[best]
+    # fit time: the mean of the fits' seconds, 0.05·(i+1) + 0.001·split for strategy i over splits 0…9
+    i = fifteen.strategies.index(best)
+    assert f"{0.05 * (i + 1) + 0.0045:.2f}" in rows[best]
+
+
+def test_layout_degrades_from_wide_to_narrow(fifteen):
+    wide = rendered(comparison_table(fifteen, width=250), 250)
+    header = wide.splitlines()[1]
+    assert "Precision (1)" in header and "Balanced acc." in header and "PR-AUC (AP)" in header
+    assert all(line.count("±") == 7 for line in wide.splitlines() if line.startswith("naive "))
+    at_120 = rendered(comparison_table(fifteen, width=120), 120).splitlines()
+    assert at_120[0] == "Side by side, ranked by f1_1"
+    assert "ROC-AUC" in at_120[1] and "AP" in at_120[1]  # every metric still there, intervals on F1 only
+    assert all(line.count("±") == 1 for line in at_120 if line.startswith("naive "))
+    at_80 = rendered(comparison_table(fifteen, width=80), 80).splitlines()
+    assert "ROC-AUC" not in at_80[1] and "F1 ▼" in at_80[1]
+
+
+def test_failed_strategies_come_last():
+    results = fabricated_results(6, failing=("naive", "brf"))
+    rows, lines = table_lines(results, 120)
+    printed = [line.split()[0] for line in lines if line.split() and line.split()[0] in rows]
+    assert printed[-2:] == ["naive", "brf"]
+    assert "failed" in rows["naive"] and "—" in rows["naive"]
+
+
+def test_ranking_metric_outside_the_table_is_shown_first_and_lower_is_better_sorts_up():
+    results = fabricated_results(6, metric="mcc")
+    header = rendered(comparison_table(results, width=200), 200).splitlines()[1]
+    assert header.split()[1:3] == ["mcc", "▼"]
+    results = fabricated_results(6, metric="brier")
+    rows, lines = table_lines(results, 200)
+    assert "brier ▲" in lines[1]
+    order = [row["strategy"] for row in ranked_rows(results)]
+    briers = results.summary.set_index("strategy").loc[order, "brier"].tolist()
+    assert briers == sorted(briers)
+
+
+def test_classification_reports_only_when_few_or_verbose(fifteen):
+    assert "classification report" not in rendered(fifteen, 120)
+    assert rendered(fifteen, 120, verbose=True).count("classification report") == 15
+    few = rendered(fabricated_results(4), 120)
+    assert few.count("classification report") == 4
+    # the pooled report says what it counts: 5 folds × 2 repeats, every row twice
+    assert ("Classification reports: pooled over the out-of-fold rows of all 5 folds × 2 repeats: each row "
+            "counted once per repeat, so support is 2 × the rows.") in " ".join(few.split())
+    assert "support is" not in rendered(fabricated_results(2, protocol="holdout"), 200)
+
+
+def test_thresholds_are_summarised_over_splits(fifteen):
+    text = rendered(fifteen, 200)
+    # brf@f1 (strategy 5) chose 0.3 + 0.02·split + 0.05 on splits 0…9: 0.35 to 0.53, median 0.44
+    assert "brf@f1: decision threshold median 0.440 (0.350–0.530 over 10 splits)" in text
+
+
+def test_quiet_prints_only_the_table(fifteen):
+    text = rendered(fifteen, 120, quiet=True)
+    assert text.splitlines()[0] == "Side by side, ranked by f1_1"
+    assert text.splitlines()[1].startswith("Strategy")
+    assert "Dataset" not in text and "Probabilities" not in text and "class weights" not in text
+
+
+def test_repr_is_readable(fifteen):
+    text = repr(fifteen)
+    best = fifteen.comparison.iloc[0]
+    assert text.startswith("<Results: 15 strategies (naive, smote_ann, weighted_ann, brf, … 11 more) on synthetic; ")
+    assert "repeated stratified k-fold, 5 folds × 2 repeats, seed 0; ranked by f1_1: " in text
+    assert f"best {best['strategy']} {best['mean']:.3f} ± " in text
+    others = fifteen.comparison.iloc[1:]
+    if "status" in others:  # each standing, counted
+        counts = others["status"].value_counts(sort=False)
+        assert text.endswith("".join(f", {n} {status}" for status, n in counts.items()) + ">")
+    else:
+        tied = int(others["tied_with_best"].sum())
+        assert text.endswith(f", {tied} not significantly worse, {14 - tied} significantly worse>")
+    assert "\n" not in text
+
+
+# The command line, run in-process. Standard error is not a terminal under capsys.
+
+SMALL = ["--strategies", "lr,lr:balanced", "--samples", "400", "--features", "6"]
+
+
+def test_quiet_run_prints_the_table_and_nothing_else(tmp_path, capsys):
+    assert main(["run", *SMALL, "--quiet", "--out", str(tmp_path / "r")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert lines[0] == "Side by side, ranked by f1_1" and lines[1].split()[0] == "Strategy"
+    assert {line.split()[0] for line in lines[3:5]} == {"lr", "lr:balanced"}
+    assert lines[3].count("±") == 7  # piped output is 170 columns wide: every interval fits
+    assert lines[5].startswith("each cell: value ± half the 95% stratified-bootstrap interval")
+    assert "Run folder" not in out and " ".join(out.split()).endswith("Fit s = mean seconds per fit")  # caption last
+    assert "Run folder" not in out and "Dataset" not in out
+
+
+def test_no_report_does_not_mention_a_report(tmp_path, capsys):
+    out_dir = tmp_path / "r"
+    assert main(["run", *SMALL, "--no-report", "--out", str(out_dir)]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[-1] == f"Run folder: {out_dir}"
+    assert "report.html" not in out and "open" not in out
+    assert main(["run", *SMALL, "--out", str(tmp_path / "with")]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[-1] == f"Run folder: {tmp_path / 'with'} (open {tmp_path / 'with' / 'report.html'})"
+
+
+def test_progress_off_a_terminal_is_one_line_per_strategy(tmp_path, capsys):
+    assert main(["run", *SMALL, "--folds", "2", "--repeats", "1", "--out", str(tmp_path / "r")]) == 0
+    _, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 2 and "" not in lines, err
+    for line, name in zip(lines, ["lr", "lr:balanced"]):
+        assert re.fullmatch(rf"fitted {name}: 2/2 splits, \d+\.\d\d s per fit", line), line
+
+
+def test_an_error_during_the_fits_is_exactly_one_line(table, tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "y": [1] * 6 + [0] * 54})
+    status = main(["run", "--data", str(table(frame)), "--target", "y", "--holdout", "--strategies", "smote+lr",
+                   "--out", str(tmp_path / "never")])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("imblab: error: strategy 'smote+lr' cannot run"), repr(err)
+
+
+class _Exploding:
+    """A real estimator whose fit fails with a two-line message."""
+
+    def __init__(self):
+        pass
+
+    def get_params(self, deep=True):
+        return {}
+
+    def fit(self, X, y):
+        raise RuntimeError("the solver diverged\nafter 3 iterations")
+
+
+def test_a_failed_strategy_is_one_warning_line_on_stderr(monkeypatch, tmp_path, capsys):
+    broken = registry.Strategy("broken", "test", "fails", "fails", lambda rs: [("model", _Exploding())])
+    monkeypatch.setitem(registry.STRATEGIES, "broken", broken)
+    status = main(["run", "--strategies", "lr,broken", "--samples", "400", "--quiet", "--out", str(tmp_path / "r")])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert err == ("imblab: warning: broken failed on 1 of 1 splits (split 0): "
+                   "RuntimeError: the solver diverged after 3 iterations\n")
+    broken_line = [line for line in out.splitlines() if line.startswith("broken ")]
+    assert len(broken_line) == 1 and "failed" in broken_line[0]
+    assert out.splitlines()[4].startswith("broken ")  # last of the two rows
+
+
+def test_verbose_prints_every_classification_report(tmp_path, capsys):
+    five = ["--strategies", "lr,lr:balanced,smote+lr,rus+lr,lr@0.3", "--samples", "400", "--features", "6"]
+    assert main(["run", *five, "--out", str(tmp_path / "a")]) == 0
+    out, _ = capsys.readouterr()
+    assert "classification report" not in out  # five strategies: the table says enough
+    assert main(["run", *five, "--verbose", "--out", str(tmp_path / "b")]) == 0
+    out, _ = capsys.readouterr()
+    assert out.count("classification report") == 5
+    assert "Classification reports: on the test part: each test row once." in out
+    assert "lr@0.3: decision threshold 0.300" in out  # a holdout has one split: the threshold itself
+
+
+def test_progress_and_pooling_count_seeds(tmp_path, capsys):
+    assert main(["run", *SMALL, "--folds", "2", "--repeats", "1", "--seeds", "2", "--verbose",
+                 "--out", str(tmp_path / "r")]) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 2, err
+    for line, name in zip(lines, ["lr", "lr:balanced"]):
+        assert re.fullmatch(rf"fitted {name}: 4/4 fits \(2 splits × 2 seeds\), \d+\.\d\d s per fit", line), line
+    assert ("Classification reports: pooled over the out-of-fold rows of all 2 folds × 2 seeds: each row counted "
+            "once per seed, so support is 2 × the rows.") in " ".join(out.split())
