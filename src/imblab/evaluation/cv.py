@@ -104,9 +104,9 @@ def correlated_bayes(differences, test_train_ratio, rope, *, center=None):
 
     Examples
     --------
-    Differences all 0.1 above a rope of 0.01 put all the mass above the rope:
+    Differences all 0.25, above a rope of 0.01, put all the mass above the rope:
 
-    >>> correlated_bayes([0.1, 0.1, 0.1], 0.25, 0.01)
+    >>> correlated_bayes([0.25, 0.25, 0.25], 0.25, 0.01)
     (0.0, 0.0, 1.0)
     >>> [round(p, 3) for p in correlated_bayes([-0.01, 0.0, 0.01, 0.0], 0.25, 0.05)]
     [0.002, 0.997, 0.002]
