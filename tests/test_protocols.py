@@ -103,5 +103,5 @@ def test_folds_beyond_the_minority_count_are_refused():
 
 
 def test_holdout_test_size_is_validated():
-    with pytest.raises(imblab.ImblabError, match="--test-size"):
+    with pytest.raises(imblab.ImblabError, match="test_size must be between 0 and 1"):
         Holdout(test_size=1.2)
