@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 REF_VENV := .venv-ref
 REF_STAMP := $(REF_VENV)/.installed
 
-.PHONY: run test bench validity install clean browser test-backends
+.PHONY: run test bench validity install clean browser test-backends bench-backends
 
 run: $(STAMP)
 	$(BIN)/imblab run
@@ -45,6 +45,10 @@ test-backends: $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
 	  echo "== KERAS_BACKEND=$$b"; \
 	  KERAS_BACKEND=$$b .venv-$$b/bin/python -m pytest -q -p no:cacheprovider $(BACKEND_TESTS) -k 'not test_sklearn_estimator_checks or KerasMLPClassifier'; \
 	done
+
+# The network's training time on each backend, imblab's loop beside Keras' own fit.
+bench-backends: $(STAMP) $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
+	$(BIN)/python benchmarks/backends.py
 
 .venv-%/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv .venv-$*

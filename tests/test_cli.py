@@ -206,7 +206,7 @@ def test_one_failing_strategy_keeps_the_others(monkeypatch, tmp_path, capsys):
     status, out, err = run(capsys, "run", "--strategies", "naive,broken,brf", "--samples", "1000",
                            "--quiet", "--out", str(tmp_path / "r"))
     assert status == 1
-    assert "broken failed on 1 of 1 splits: RuntimeError: the solver diverged" in err  # a warning
+    assert "broken failed on 1 of 1 splits (split 0): RuntimeError: the solver diverged" in err  # a warning
     summary = pd.read_csv(tmp_path / "r" / "summary.csv")
     assert list(summary["strategy"]) == ["naive", "broken", "brf"]
     assert summary.set_index("strategy").loc["brf", "recall_1"] > 0.5

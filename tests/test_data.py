@@ -31,9 +31,9 @@ def test_synthetic_options():
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"n_samples": 5}, "--samples"),
-    ({"n_features": 2}, "--features"),
-    ({"minority_share": 0.7}, "--minority-share"),
+    ({"n_samples": 5}, "^n_samples must be"),
+    ({"n_features": 2}, "^n_features must be"),
+    ({"minority_share": 0.7}, "^minority_share must be"),
 ])
 def test_synthetic_rejects_bad_options(kwargs, fragment):
     with pytest.raises(ImblabError, match=fragment):
@@ -53,6 +53,9 @@ def test_load_csv_defaults_positive_to_minority(table, mixed_frame):
     assert ds.categorical_columns == ["city"]
     assert ds.n_missing == 50
     assert ds.kind == "file"
+    assert ds.provenance["sep"] == "," and ds.provenance["encoding"] == "utf-8"
+    assert [r["role"] for r in ds.column_roles] == ["numeric", "numeric", "categorical", "numeric"]
+    assert ds.notes == ()
 
 
 def test_load_parquet_and_explicit_positive(table, mixed_frame):
@@ -66,19 +69,29 @@ def test_positive_given_as_text_finds_integer_label():
     assert dataset_from_frame(frame, "t", positive="0").labels == (1, 0)
 
 
-@pytest.mark.parametrize("make, target, positive, fragment", [
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [1, 1, 1]}), "t", None, "only one class"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 2]}), "t", None, "has 3 classes"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "label", None, "columns are: a, t"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", "yes", "positive label 'yes' does not occur"),
-    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, None]}), "t", None, "1 missing values"),
-    (lambda: pd.DataFrame({"a": [1.0, np.inf, 3], "t": [0, 1, 0]}), "t", None, "1 infinite values"),
-    (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", None, "no values at all"),
-    (lambda: pd.DataFrame({"t": [0, 1, 0]}), "t", None, "no feature columns"),
+@pytest.mark.parametrize("make, target, options, fragment", [
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [1, 1, 1]}), "t", {}, "only one class"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 2]}), "t", {}, "has 3 classes"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "label", {}, "columns are: a, t"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"positive": "yes"},
+     "positive label 'yes' does not occur"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, None]}), "t", {"strict": True}, "1 missing values"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [None] * 3}), "t", {}, "3 missing values"),
+    (lambda: pd.DataFrame({"a": [1.0, np.inf, 3], "t": [0, 1, 0]}), "t", {}, "1 infinite values"),
+    (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", {}, "no feature columns left: 'a' .constant"),
+    (lambda: pd.DataFrame({"a": [1.0, -4.2e281, 3], "t": [0, 1, 0]}), "t", {}, "values as large as 4.2e\\+281"),
+    (lambda: pd.DataFrame({"a": [np.nan] * 3, "t": [0, 1, 0]}), "t", {"keep": ["a"]}, "no values at all"),
+    (lambda: pd.DataFrame({"t": [0, 1, 0]}), "t", {}, "no feature columns"),
+    (lambda: pd.DataFrame([[1, 2, 0], [3, 4, 1]], columns=["a", "a", "t"]), "t", {}, "'a' appears more than once"),
+    (lambda: pd.DataFrame([[1, 0], [3, 1]], columns=[1, "1"]), "1", {}, "'1' appears more than once"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"drop": ["b"]}, "drop= names column 'b'"),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"drop": "a", "keep": "a"}, "both in drop="),
+    (lambda: pd.DataFrame({"a": [1, 2, 3], "t": [0, 1, 0]}), "t", {"date_features": "keep"}, "date_features="),
+    (lambda: [[1, 0]], "t", {}, "expected a pandas DataFrame, got list"),
 ])
-def test_bad_frames_give_one_line_errors(make, target, positive, fragment):
+def test_bad_frames_give_one_line_errors(make, target, options, fragment):
     with pytest.raises(ImblabError, match=fragment) as info:
-        dataset_from_frame(make(), target, positive=positive)
+        dataset_from_frame(make(), target, **options)
     assert "\n" not in str(info.value)
 
 
@@ -94,6 +107,39 @@ def test_file_errors(tmp_path):
     (tmp_path / "bad.parquet").write_bytes(b"this is not parquet")
     with pytest.raises(ImblabError, match="cannot read .* as PARQUET"):
         load_table(tmp_path / "bad.parquet", "t")
-    (tmp_path / "data.xlsx").write_text("x")
-    with pytest.raises(ImblabError, match="expected a .csv or .parquet"):
-        load_table(tmp_path / "data.xlsx", "t")
+    (tmp_path / "data.json").write_text("x")
+    with pytest.raises(ImblabError, match=r"expected a \.csv .*\.xlsx or \.parquet file"):
+        load_table(tmp_path / "data.json", "t")
+    (tmp_path / "old.xls").write_text("x")
+    with pytest.raises(ImblabError, match="save old .xls workbooks as .xlsx"):
+        load_table(tmp_path / "old.xls", "t")
+
+
+def test_a_dataframe_is_a_users_dataset(mixed_frame):
+    from sklearn.preprocessing import StandardScaler
+
+    from imblab import RepeatedKFold, compare
+    from imblab.experiment import default_protocol
+    from imblab.strategies.preprocessing import make_preprocessor
+
+    ds = dataset_from_frame(mixed_frame.drop(columns="city").fillna(0.0), "churn")
+    assert ds.kind == "frame" and ds.provenance == {"kind": "frame", "target": "churn"}
+    assert default_protocol(ds, random_state=3) == RepeatedKFold(folds=5, repeats=2, random_state=3)
+    # scaled even with only numeric columns and nothing missing (the practical's data is not)
+    numeric = make_preprocessor(ds).transformers[0][1]
+    assert isinstance(numeric.steps[-1][1], StandardScaler)
+    assert make_preprocessor(make_synthetic(n_samples=100)) is None
+    results = compare(ds, "naive")
+    assert results.config["protocol"]["name"] == "repeated stratified k-fold"
+    assert results.folds["split_id"].nunique() == 10
+
+
+def test_a_column_of_mixed_types_becomes_text_and_fits():
+    from imblab import RepeatedKFold, compare
+
+    frame = pd.DataFrame({"m": pd.Series([1, "a", 2.5, None] * 10, dtype=object),
+                          "x": np.random.RandomState(0).normal(size=40), "y": [0] * 30 + [1] * 10})
+    ds = dataset_from_frame(frame, "y")
+    assert ds.X["m"].tolist()[:4] == ["1", "a", "2.5", None]
+    assert ds.categorical_columns == ["m"]
+    assert compare(ds, "lr", RepeatedKFold(2, 1)).errors() == {}

@@ -96,7 +96,7 @@ def test_identical_copy_is_equivalent_and_naive_is_worse_cv(brf_twin):
     summary = results.summary.set_index("strategy")
     assert (summary["n_splits"] == 10).all()
     # by hand, with scikit-learn on row subsets: F1 pooled over each repeat's out-of-fold rows, and the
-    # jackknife pseudo-values 5·θ − 4·θ(without fold k); interval s²·(1/5 + 600/2400), t with 9 df
+    # jackknife pseudo-values 5·θ − 4·θ(without fold k); interval s²·(1/5 + 600/2400), t with 4 df
     part = results.predictions[results.predictions["strategy"] == "brf"]
     pooled, pseudo = [], []
     for repeat in (0, 1):
@@ -107,7 +107,7 @@ def test_identical_copy_is_equivalent_and_naive_is_worse_cv(brf_twin):
             rest = rows[rows["split_id"] != split_id]
             pseudo.append(5 * whole - 4 * f1_score(rest["y_true"], rest["y_pred"]))
     point = np.mean(pooled)
-    half = stats.t.ppf(0.975, 9) * np.sqrt((1 / 5 + 600 / 2400) * np.var(pseudo, ddof=1))
+    half = stats.t.ppf(0.975, 4) * np.sqrt((1 / 5 + 600 / 2400) * np.var(pseudo, ddof=1))
     assert summary.loc["brf", "f1_1"] == pytest.approx(point)
     assert summary.loc["brf", "f1_1_ci_low"] == pytest.approx(max(0.0, point - half))
     assert summary.loc["brf", "f1_1_ci_high"] == pytest.approx(min(1.0, point + half))

@@ -215,7 +215,7 @@ def test_a_failed_strategy_is_one_warning_line_on_stderr(monkeypatch, tmp_path, 
     status = main(["run", "--strategies", "lr,broken", "--samples", "400", "--quiet", "--out", str(tmp_path / "r")])
     out, err = capsys.readouterr()
     assert status == 1
-    assert err == ("imblab: warning: broken failed on 1 of 1 splits: "
+    assert err == ("imblab: warning: broken failed on 1 of 1 splits (split 0): "
                    "RuntimeError: the solver diverged after 3 iterations\n")
     broken_line = [line for line in out.splitlines() if line.startswith("broken ")]
     assert len(broken_line) == 1 and "failed" in broken_line[0]

@@ -9,16 +9,42 @@ threshold lies on the other side of the peak with the same expected F1 as A's.
 
 Tests compared on the same predictions: the corrected resampled t-test on
 per-fold F1 differences (imblab before) and on per-fold jackknife pseudo-value
-differences of the pooled F1 (imblab now).
+differences of the pooled F1 (imblab now); and, as a candidate, a paired
+stratified bootstrap of the rows of the pooled out-of-fold predictions (each row
+keeps its predictions from every repeat), which holds the fold models fixed.
+The size is also measured where two strategies differ only in their seed (two
+small random forests): there fitted models differ though the methods do not.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from common import FOLDS, cv_predictions, draw, fold_scores, line, logistic, population, rate
+from common import FOLDS, cv_predictions, draw, fold_scores, line, logistic, population, rate, small_forest
 from imblab.evaluation import cv
-from imblab.evaluation.bootstrap import weighted_metrics
+from imblab.evaluation.bootstrap import stratified_counts, weighted_metrics
+from imblab.evaluation.holdout import bootstrap_pvalue
+
+N_BOOT = 400
+
+
+def row_bootstrap_pvalue(part_a, part_b, seed):
+    """Paired stratified bootstrap of the rows; each resample's F1 pooled per repeat, averaged over repeats."""
+    values = []
+    for part in (part_a, part_b):
+        wide = part.assign(repeat=part["split_id"] // FOLDS).sort_values(["repeat", "row_id"])
+        repeats = [g for _, g in wide.groupby("repeat")]
+        y = repeats[0]["y_true"].to_numpy()
+        values.append((y, [(g["y_score"].to_numpy(), g["y_pred"].to_numpy()) for g in repeats]))
+    y = values[0][0]
+    W = stratified_counts(y, N_BOOT, seed)
+    f1 = []
+    for _, per_repeat in values:
+        f1.append(np.mean([weighted_metrics(W, y, s, p, names=["f1_1"])["f1_1"] for s, p in per_repeat], axis=0))
+    ones = np.ones((1, len(y)))
+    observed = [np.mean([weighted_metrics(ones, y, s, p, names=["f1_1"])["f1_1"][0] for s, p in per_repeat])
+                for _, per_repeat in values]
+    return bootstrap_pvalue(f1[0] - f1[1], observed[0] - observed[1])
 
 GRID = np.round(np.arange(0.04, 0.80, 0.0025), 4)
 
@@ -76,16 +102,42 @@ def power(reps, *, n=2000, seed=5, truth_sets=100, data=None):
         for label, (a, b) in pairs.items():
             old = cv.corrected_ttest(folds[a] - folds[b], ratio)[1] < 0.05
             new = cv.corrected_ttest(pseudo[a] - pseudo[b], ratio)[1] < 0.05
+            boot = row_bootstrap_pvalue(per[a], per[b], rep) < 0.05
             rejected.setdefault((label, "corrected t, per-fold F1 (before)"), []).append(old)
             rejected.setdefault((label, "corrected t, pseudo-values of pooled F1 (now)"), []).append(new)
+            rejected.setdefault((label, "row bootstrap of pooled F1 (candidate)"), []).append(boot)
     return chosen, rejected
 
 
-def report(reps, *, data=None):
+def seed_null_size(reps, *, n=2000, seed=6, data=None):
+    """Rejection rates when two strategies are the same small forest with different seeds."""
+    pool_X, pool_y, _, _ = population() if data is None else data
+    rng = np.random.RandomState(seed)
+    learners = {"rf0": lambda s: small_forest(2 * s), "rf1": lambda s: small_forest(2 * s + 1)}
+    rejected = {}
+    for rep in range(reps):
+        X, y = draw(pool_X, pool_y, n, rng)
+        predictions, _ = cv_predictions(X, y, learners, seed=rep)
+        per = {name: predictions[predictions["strategy"] == name] for name in learners}
+        folds = {name: fold_scores(part, ["f1_1"])["f1_1"] for name, part in per.items()}
+        pseudo = {name: cv.pooled_and_pseudo(part, FOLDS, ["f1_1"])[1]["f1_1"].to_numpy()
+                  for name, part in per.items()}
+        label = "seed null (size)"
+        rejected.setdefault((label, "corrected t, per-fold F1 (before)"), []).append(
+            cv.corrected_ttest(folds["rf0"] - folds["rf1"], 0.25)[1] < 0.05)
+        rejected.setdefault((label, "corrected t, pseudo-values of pooled F1 (now)"), []).append(
+            cv.corrected_ttest(pseudo["rf0"] - pseudo["rf1"], 0.25)[1] < 0.05)
+        rejected.setdefault((label, "row bootstrap of pooled F1 (candidate)"), []).append(
+            row_bootstrap_pvalue(per["rf0"], per["rf1"], rep) < 0.05)
+    return rejected
+
+
+def report(reps, *, data=None, seed_reps=None):
     chosen, rejected = power(reps, data=data)
+    rejected.update(seed_null_size(seed_reps or reps, data=data))
     lines = [f"Power, CV 5×2, n = 2000, logistic regression at thresholds "
              + ", ".join(f"{k} {t:.2f} (E[F1] {f:.3f})" for k, (t, f) in chosen.items())
-             + f"; {reps} replications"]
+             + f"; {reps} replications ({seed_reps or reps} for the seed null)"]
     for (label, test), hits in rejected.items():
         value, se = rate(hits)
         target = "≤ 5%" if "size" in label else "higher is better"

@@ -64,9 +64,21 @@ def build_parser():
                     "With no arguments: the course practical (synthetic 95:5 data, 80/20 holdout).",
     )
     data = run.add_argument_group("your own data")
-    data.add_argument("--data", metavar="FILE", help="a .csv or .parquet file")
+    data.add_argument("--data", metavar="FILE",
+                      help="a .csv (also .tsv, .csv.gz/.bz2/.xz/.zip), .xlsx or .parquet file")
     data.add_argument("--target", metavar="COLUMN", help="the label column (required with --data)")
     data.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
+    data.add_argument("--drop", metavar="COL", nargs="+", action="extend",
+                      help="leave these columns out of the features")
+    data.add_argument("--keep", metavar="COL", nargs="+", action="extend",
+                      help="use these columns as features even if they look like IDs, constants, text or dates")
+    data.add_argument("--date-features", choices=["drop", "expand"], default="drop",
+                      help="leave date columns out (default) or expand them into year, month, day, weekday")
+    data.add_argument("--sep", metavar="CHAR", help="the CSV delimiter, e.g. ';' or tab (default: detected)")
+    data.add_argument("--encoding", metavar="NAME",
+                      help="the CSV's encoding (default: UTF-8, else Windows-1252, else Latin-1)")
+    data.add_argument("--strict", action="store_true",
+                      help="refuse rows with a missing target instead of dropping them with a warning")
     synth = run.add_argument_group("the practical's synthetic data (without --data)")
     synth.add_argument("--samples", type=_whole(20), default=10000, help="rows (default 10000)")
     synth.add_argument("--features", type=_whole(4), default=20, help="features (default 20)")
@@ -194,12 +206,13 @@ def _error(errors, line):
 
 
 def _flagged(exc):
-    """The error's message with the parameter at fault named as its flag."""
+    """The error's message in the command line's terms: the parameter at fault named as its flag
+    (``test_size`` → ``--test-size``), and the loader's options as flags (``keep=[...]`` → ``--keep``)."""
     message = str(exc)
     flag = FLAGS.get(getattr(exc, "param", None))
     if flag:
         message = re.sub(rf"(?<![\w-]){re.escape(exc.param)}(?= must|=)", flag, message)
-    return message
+    return _as_flags(message)
 
 
 def _run(args, console, errors, *, resume_from=None):
@@ -209,8 +222,12 @@ def _run(args, console, errors, *, resume_from=None):
     from .experiment import check_metric, default_protocol, prepare
     from .report.terminal import render_run
 
-    if args.data is None and (args.target or args.positive):
-        raise ImblabError("--target and --positive describe a file: pass --data FILE as well")
+    file_options = [flag for flag, value in [
+        ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),
+        ("--date-features", args.date_features != "drop"), ("--sep", args.sep), ("--encoding", args.encoding),
+        ("--strict", args.strict)] if value]
+    if args.data is None and file_options:
+        raise ImblabError(f"{', '.join(file_options)} describe a file: pass --data FILE as well")
     if args.holdout and (args.folds or args.repeats):
         raise ImblabError("--holdout and --folds/--repeats exclude each other: pick one protocol")
     if args.test_size is not None and (args.folds or args.repeats):
@@ -221,7 +238,9 @@ def _run(args, console, errors, *, resume_from=None):
     if args.data is not None:
         if args.target is None:
             raise ImblabError("--data needs --target COLUMN: the name of the label column")
-        dataset = load_table(args.data, args.target, positive=args.positive)
+        dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
+                             date_features=args.date_features, sep=args.sep, encoding=args.encoding,
+                             strict=args.strict)
     else:
         dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
 
@@ -252,6 +271,9 @@ def _run(args, console, errors, *, resume_from=None):
             errors.print("imblab: warning: the data differ from when this run started: every fit is done again",
                          style="yellow", markup=False, highlight=False)
     folder = store.folder
+    for note in dataset.notes:  # once every check has passed, so that an error stays the only line
+        errors.print(f"imblab: warning: {_as_flags(note)}", style="yellow", markup=False, highlight=False,
+                     soft_wrap=True)
     try:
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
                                 n_seeds=args.seeds, lines=not args.quiet)
@@ -327,12 +349,14 @@ def _rescore(args, console):
         path = folder / f"comparison-{args.metric}.csv"
         atomic_write(path, lambda temporary: results.comparison.to_csv(temporary, index=False))
         render_run(results, console, quiet=args.quiet, verbose=args.verbose)
-        console.print(f"Ranked by {args.metric}: wrote {path}; the run's own ranking by {original}, "
-                      "its report and summary are unchanged", highlight=False)
+        if not args.quiet:
+            console.print(f"Ranked by {args.metric}: wrote {path}; the run's own ranking by {original}, "
+                          "its report and summary are unchanged", highlight=False, soft_wrap=True)
         return 0
     RunStore.open(folder).rewrite_tables(results)
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
-    console.print(f"Rescored: {folder}")
+    if not args.quiet:
+        console.print(f"Rescored: {folder}", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -364,6 +388,17 @@ def _strategies(console):
         table.add_row(name, ", ".join(members))
     console.print(table)
     return 0
+
+
+_PARAMETER = re.compile(r"\b(target|positive|drop|keep|date_features|sep|encoding|strict)=(\[\.\.\.\]|'\w+')?")
+
+
+def _as_flags(message):
+    """A loader message in the command line's terms: ``keep=[...]`` becomes ``--keep``."""
+    def flag(match):
+        value = (match.group(2) or "").strip("'")
+        return f"--{match.group(1).replace('_', '-')}" + (f" {value}" if value and value != "[...]" else "")
+    return _PARAMETER.sub(flag, message)
 
 
 def _default_run_folder(name):

@@ -105,13 +105,20 @@ class Results:
                         strategies=self.strategies, rope=self.config.get("rope", ROPE))
 
     def errors(self):
-        """The first error of each strategy that failed on some split."""
+        """For each strategy that failed on some split: on which splits, and the first reason.
+
+        Examples: ``failed on 1 of 1 splits (split 0): ValueError: …``; every
+        failed fit, with its own reason, is in :meth:`failures`.
+        """
         found = {}
         for fit in self.fits:
             if fit["error"] and fit["strategy"] not in found:
-                n_failed = sum(f["error"] is not None for f in self.fits if f["strategy"] == fit["strategy"])
-                n_all = sum(f["strategy"] == fit["strategy"] for f in self.fits)
-                found[fit["strategy"]] = f"failed on {n_failed} of {n_all} splits: {fit['error']}"
+                own = [f for f in self.fits if f["strategy"] == fit["strategy"]]
+                failed = sorted({f["split_id"] for f in own if f["error"] is not None})
+                n_splits = len({f["split_id"] for f in own})
+                shown = ", ".join(map(str, failed[:10])) + (", …" if len(failed) > 10 else "")
+                found[fit["strategy"]] = (f"failed on {len(failed)} of {n_splits} splits "
+                                          f"(split{'s' if len(failed) > 1 else ''} {shown}): {fit['error']}")
         return found
 
     def fit_facts(self, strategy):

@@ -26,6 +26,13 @@ class Dataset:
         A short name used in reports.
     provenance : dict
         How the data was made or where it was read from.
+    column_roles : tuple of dict
+        For a user's table, each original column's role (numeric, categorical,
+        date, identifier, text, constant), whether it became a feature and why
+        not (see :func:`imblab.data.columns.assign_roles`).
+    notes : tuple of str
+        One-line warnings from building the dataset: columns left out, rows
+        dropped, how the file was read.
     """
 
     X: pd.DataFrame
@@ -33,10 +40,16 @@ class Dataset:
     labels: tuple
     name: str
     provenance: dict = field(default_factory=dict)
+    column_roles: tuple = ()
+    notes: tuple = ()
 
     @property
     def kind(self):
-        """``"synthetic"`` or ``"file"``."""
+        """``"synthetic"`` (the practical's data), ``"file"`` or ``"frame"`` (a user's DataFrame).
+
+        Only the practical's data keeps the practical's holdout and unscaled
+        features; a file and a frame are both a user's data.
+        """
         return self.provenance.get("kind", "synthetic")
 
     @property
@@ -96,6 +109,8 @@ class Dataset:
             "majority_accuracy": max(counts.values()) / self.n_rows,
             "sha256": self.content_hash,
             "provenance": self.provenance,
+            "column_roles": [dict(role) for role in self.column_roles],
+            "notes": list(self.notes),
         }
 
 

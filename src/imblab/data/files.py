@@ -1,4 +1,4 @@
-"""Reading a user's table (CSV or Parquet) into a validated Dataset."""
+"""Reading a user's table into a validated Dataset."""
 
 from __future__ import annotations
 
@@ -8,24 +8,34 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ImblabError
+from .columns import assign_roles, printable, quoted
 from .dataset import Dataset
+from .readers import read_frame
 
-READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
-
-def load_table(path, target, *, positive=None):
+def load_table(path, target, *, positive=None, drop=None, keep=None, date_features="drop", sep=None,
+               encoding=None, strict=False):
     """Read ``path`` and split it into features and a binary target.
 
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` or ``.parquet`` file.
+        A CSV (``.csv``, ``.tsv``, ``.txt``; plain or ``.gz``, ``.bz2``, ``.xz``,
+        ``.zip``), Excel (``.xlsx``, first sheet) or Parquet file.
     target : str
         The name of the target column.
     positive : object, optional
-        The positive label. Matched against the target's values directly or by
-        their text, so ``"1"`` from a command line finds the integer ``1``.
-        Defaults to the minority class.
+        The positive label. Matched against the target's values directly, by
+        their text or as a number, so ``"1"`` from a command line finds the
+        integer ``1`` and the float ``1.0``. Defaults to the minority class.
+    drop, keep, date_features
+        Which columns become features: see :func:`dataset_from_frame`.
+    sep : str, optional
+        The CSV delimiter (``"tab"`` for tabs); detected when not given.
+    encoding : str, optional
+        The CSV's text encoding; UTF-8, else Windows-1252, else Latin-1 when not given.
+    strict : bool, default=False
+        Refuse rows with a missing target instead of dropping them.
 
     Returns
     -------
@@ -41,65 +51,105 @@ def load_table(path, target, *, positive=None):
     (('no', 'yes'), {0: 3, 1: 1})
     """
     path = Path(path)
-    frame = read_frame(path)
-    return dataset_from_frame(frame, target, positive=positive, name=path.stem,
-                              provenance={"kind": "file", "path": str(path)})
+    frame, info = read_frame(path, sep=sep, encoding=encoding)
+    notes = info.pop("notes")
+    name = (path.with_suffix("") if info.get("compression") else path).stem
+    provenance = {"kind": "file", "path": str(path), **{k: v for k, v in info.items() if v is not None}}
+    return dataset_from_frame(frame, target, positive=positive, name=name, provenance=provenance, drop=drop,
+                              keep=keep, date_features=date_features, strict=strict, notes=notes)
 
 
-def read_frame(path):
-    """Read a CSV or Parquet file, turning every failure into one clear line."""
-    path = Path(path)
-    fmt = READERS.get(path.suffix.lower())
-    if fmt is None:
-        raise ImblabError(
-            f"cannot read '{path}': expected a .csv or .parquet file; convert it to one of those"
-        )
-    if not path.is_file():
-        raise ImblabError(f"data file '{path}' does not exist: check the path given to --data")
-    try:
-        frame = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
-    except pd.errors.EmptyDataError:
-        raise ImblabError(f"data file '{path}' is empty: expected a header row and data rows") from None
-    except Exception as exc:  # parser, decoding, OS and pyarrow errors alike
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ImblabError(f"cannot read '{path}' as {fmt.upper()}: {reason}") from None
-    if frame.shape[0] == 0:
-        raise ImblabError(f"data file '{path}' has a header but no data rows: expected at least one row per class")
-    return frame
+def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=None, drop=None, keep=None,
+                       date_features="drop", strict=False, notes=()):
+    """Validate a DataFrame and make a Dataset of it.
 
+    A DataFrame is treated like a file: 5 × 2 stratified cross-validation by
+    default, and scaled features for the learners that need them.
 
-def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=None):
-    """Validate a DataFrame and make a Dataset of it (see :func:`load_table`)."""
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, target column included.
+    target : str
+        The name of the target column.
+    positive : object, optional
+        The positive label (see :func:`load_table`); defaults to the minority class.
+    name : str, default="data"
+        A short name for reports.
+    provenance : dict, optional
+        Where the table came from; recorded in results.json.
+    drop : list of str, optional
+        Columns to leave out of the features.
+    keep : list of str, optional
+        Columns to use as features even if they look like identifiers,
+        constants, free text or dates (a date is expanded into calendar parts).
+    date_features : {"drop", "expand"}, default="drop"
+        Leave date/time columns out, or expand each into year, month, day and weekday.
+    strict : bool, default=False
+        Refuse rows with a missing target instead of dropping them with a note.
+    notes : sequence of str
+        Remarks from reading the file, kept with the Dataset's own.
+
+    Returns
+    -------
+    Dataset
+        With ``column_roles`` (each column's role and whether it is a feature)
+        and ``notes`` (one-line warnings: columns left out, rows dropped).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"id": range(40), "x": [i % 5 for i in range(40)], "y": [0] * 30 + [1] * 10})
+    >>> ds = dataset_from_frame(frame, "y")
+    >>> list(ds.X.columns), ds.kind
+    (['x'], 'frame')
+    """
+    notes = list(notes)
+    if not isinstance(frame, pd.DataFrame):
+        raise ImblabError(f"expected a pandas DataFrame, got {type(frame).__name__}: build one with pd.DataFrame(...)")
     if target is None:
-        raise ImblabError("no target column given: pass --target COLUMN with the name of the label column")
+        raise ImblabError("no target column given: pass target= with the name of the label column", param="target")
+    frame = _unique_names(frame)
+    target = str(target)
     if target not in frame.columns:
-        columns = ", ".join(map(str, frame.columns))
-        raise ImblabError(f"target column '{target}' is not in the data; its columns are: {columns}")
+        columns = ", ".join(map(printable, frame.columns))
+        raise ImblabError(f"target column {quoted(target)} is not in the data; its columns are: {columns}",
+                          param="target")
     y_raw = frame[target]
-    if y_raw.isna().any():
-        raise ImblabError(
-            f"target column '{target}' has {int(y_raw.isna().sum())} missing values: "
-            "drop those rows or fill in their labels"
-        )
+    if y_raw.dtype == object or pd.api.types.is_string_dtype(y_raw):
+        y_raw = y_raw.where(~y_raw.astype(str).str.strip().eq(""), None)  # a blank label is a missing one
+    missing = y_raw.isna().to_numpy()
+    if missing.any():
+        if strict or missing.all():
+            raise ImblabError(
+                f"target column {quoted(target)} has {int(missing.sum())} missing values: "
+                "drop those rows or fill in their labels"
+            )
+        notes.append(f"dropped {int(missing.sum())} of {len(missing)} rows whose target {quoted(target)} is missing")
+        frame, y_raw = frame.loc[~missing], y_raw[~missing]
     counts = y_raw.value_counts(sort=False)
     if len(counts) < 2:
         raise ImblabError(
-            f"target column '{target}' has only one class ({_show(counts.index[0])}): "
+            f"target column {quoted(target)} has only one class ({_show(counts.index[0])}): "
             "a binary problem needs rows of two classes"
         )
     if len(counts) > 2:
         shown = ", ".join(_show(v) for v in sorted(counts.index, key=str)[:10])
         raise ImblabError(
-            f"target column '{target}' has {len(counts)} classes ({shown}{', …' if len(counts) > 10 else ''}): "
+            f"target column {quoted(target)} has {len(counts)} classes ({shown}{', …' if len(counts) > 10 else ''}): "
             "imblab compares binary problems; map the classes to two first"
         )
     pos_label = _find_positive(counts, positive, target)
     neg_label = next(v for v in counts.index if v != pos_label)
 
-    X = frame.drop(columns=[target])
+    candidates = _normalise_columns(frame.drop(columns=[target]).reset_index(drop=True))
+    if candidates.shape[1] == 0:
+        raise ImblabError(f"the data has no feature columns besides the target {quoted(target)}")
+    X, roles, role_notes = assign_roles(candidates, drop=drop, keep=keep, date_features=date_features)
     if X.shape[1] == 0:
-        raise ImblabError(f"the data has no feature columns besides the target '{target}'")
-    X = _normalise_columns(X)
+        left = ", ".join(f"{quoted(r['column'])} ({r['role']})" for r in roles)
+        dates = " (or date_features='expand')" if any(r["role"] == "date" for r in roles) else ""
+        raise ImblabError(f"no feature columns left: {left}; name the ones to use with keep=[...]{dates}")
     _check_finite(X)
     y = (y_raw.to_numpy() == pos_label).astype(np.int64)
     return Dataset(
@@ -107,8 +157,24 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
         y=y,
         labels=(_py(neg_label), _py(pos_label)),
         name=str(name),
-        provenance={**(provenance or {}), "target": str(target)},
+        provenance={"kind": "frame", **(provenance or {}), "target": target},
+        column_roles=tuple(roles),
+        notes=tuple(role_notes + notes),
     )
+
+
+def _unique_names(frame):
+    names = [str(c) for c in frame.columns]
+    seen = set()
+    for column in names:
+        if column in seen:
+            raise ImblabError(
+                f"column name {quoted(column)} appears more than once: give every column a distinct name"
+            )
+        seen.add(column)
+    if list(frame.columns) != names:
+        frame = frame.set_axis(names, axis=1)
+    return frame
 
 
 def _find_positive(counts, positive, target):
@@ -118,23 +184,45 @@ def _find_positive(counts, positive, target):
     for value in counts.index:
         if value == positive or str(value) == str(positive):
             return value
+    number = _number(positive)
+    if number is not None:  # "1" finds 1.0, and "1.0" finds 1
+        for value in counts.index:
+            if _number(value) == number:
+                return value
     shown = ", ".join(_show(v) for v in counts.index)
     raise ImblabError(
-        f"positive label {_show(positive)} does not occur in target column '{target}'; "
-        f"its labels are: {shown}"
+        f"positive label {_show(positive)} does not occur in target column {quoted(target)}; "
+        f"its labels are: {shown}", param="positive",
     )
+
+
+def _number(value):
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)  # "1" finds True
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
 
 
 def _normalise_columns(X):
     X = X.copy()
-    X.columns = [str(c) for c in X.columns]
     for column in X.columns:
         series = X[column]
         if pd.api.types.is_bool_dtype(series):
             X[column] = series.astype(np.int64)
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            continue
         elif not pd.api.types.is_numeric_dtype(series):
-            X[column] = series.astype("object").where(series.notna(), None)
+            # one type per column: scikit-learn's encoders refuse a mix such as 1, "a" and 2.5
+            text = series.map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
+            X[column] = text.astype("object").where(series.notna(), None)
     return X
+
+
+#: Scaling squares values (a variance); beyond this their squares overflow float64.
+MAX_MAGNITUDE = 1e150
 
 
 def _check_finite(X):
@@ -145,12 +233,18 @@ def _check_finite(X):
             n_inf = int(np.isinf(values).sum())
             if n_inf:
                 raise ImblabError(
-                    f"feature column '{column}' has {n_inf} infinite values, which cannot be imputed: "
+                    f"feature column {quoted(column)} has {n_inf} infinite values, which cannot be imputed: "
                     "replace them with a number or leave those cells empty"
                 )
             if np.isnan(values).all():
                 raise ImblabError(
-                    f"feature column '{column}' has no values at all: drop it or fill it in"
+                    f"feature column {quoted(column)} has no values at all: drop it or fill it in"
+                )
+            largest = float(np.nanmax(np.abs(values)))
+            if largest > MAX_MAGNITUDE:
+                raise ImblabError(
+                    f"feature column {quoted(column)} has values as large as {largest:.3g}, beyond the "
+                    f"{MAX_MAGNITUDE:.0e} that scaling can square without overflow: rescale or drop it"
                 )
 
 

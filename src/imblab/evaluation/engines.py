@@ -113,7 +113,11 @@ def _run_forked_task(index):
 
 
 def _can_fork():
+    """Whether forking is safe: not after JAX has started its runtime, nor once TensorFlow or
+    PyTorch (whose thread pools do not survive a fork either) are loaded."""
     if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if "tensorflow" in sys.modules or "torch" in sys.modules:
         return False
     xla_bridge = sys.modules.get("jax._src.xla_bridge")
     return not getattr(xla_bridge, "_backends", None)

@@ -237,9 +237,11 @@ class CVEvidence:
                 row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
                 continue
             point = self.point(name, m)
-            # the repeats re-test the same rows: their test noise averages over k folds, not k × repeats splits
+            # The repeats re-test the same rows, so only the k folds of a repeat hold independent test
+            # rows: the test-noise term is s²/k, and the t quantile has k − 1 degrees of freedom. The
+            # validity suite measured 96% coverage this way; 88% with s²/J and J − 1 (benchmarks/validity).
             _, std, low, high = corrected_interval(self.pseudo[name][m], self.ratio, center=point,
-                                                   n_independent=self.folds)
+                                                   n_independent=self.folds, df=self.folds - 1)
             row.update(zip(_stat_columns(m), (point, std, *bounded(low, high, m))))
         return row
 

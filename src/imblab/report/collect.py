@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..evaluation.metrics import LOWER_IS_BETTER
+from .columns import column_rows
 
 #: The comparison table's columns: metric, heading.
 TABLE_COLUMNS = [
@@ -67,6 +68,7 @@ def collect(results):
             "majority_accuracy": ds["majority_accuracy"],
             "source": ds["provenance"].get("path") or ds["provenance"].get("generator", ""),
         },
+        "column_roles": column_rows(ds.get("column_roles") or [], max_rows=None),
         "protocol": describe_protocol(results.config["protocol"]),
         "uncertainty": describe_uncertainty(results.config["protocol"]),
         "rule": describe_rule(results.metric, results.config.get("rope", 0.01)),

@@ -18,6 +18,7 @@ from rich.text import Text
 from ..evaluation.metrics import LOWER_IS_BETTER
 from .collect import (TABLE_COLUMNS, describe_pooling, describe_protocol, describe_rule, describe_threshold,
                       describe_uncertainty, ranked_rows, split_thresholds)
+from .columns import columns_table
 
 #: Up to this many strategies the practical's classification reports print without ``--verbose``.
 REPORTS_UP_TO = 4
@@ -42,6 +43,7 @@ def render_run(results, console, *, quiet=False, verbose=False):
         console.print(comparison_table(results, width=console.width))
         return
     console.print(dataset_overview(results))
+    console.print(columns_table(results))
     for line in training_lines(results):
         console.print(line)
     if verbose or len(results.strategies) <= REPORTS_UP_TO:

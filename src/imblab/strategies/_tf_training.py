@@ -27,7 +27,6 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import tensorflow as tf
 
 from ._jax_training import batch_plan, pad_rows
 
@@ -54,14 +53,30 @@ def train(model, make_model, make_optimizer, loss, X, y, sample_weight, *, epoch
 
 class _Compiled:
     def __init__(self, template, optimizer, loss):
-        self.template = template
-        self.optimizer = optimizer
+        import tensorflow as tf
+
         optimizer.build(template.trainable_variables)
+        self.template, self.optimizer = template, optimizer
         self.fresh_optimizer = [v.numpy() for v in optimizer.variables]
+        variables = template.trainable_variables
+
+        def run(X, y, w, index, mask, n_batches):
+            epochs = tf.shape(index)[0]
+            epoch_sums = tf.zeros([epochs])
+            for step in tf.range(epochs * n_batches):
+                epoch, batch = step // n_batches, step % n_batches
+                rows, mb = index[epoch, batch], mask[epoch, batch]
+                xb, yb, wb = tf.gather(X, rows), tf.gather(y, rows), tf.gather(w, rows)
+                with tf.GradientTape() as tape:
+                    per_row = loss(yb, template(xb, training=True))
+                    value = tf.reduce_sum(per_row * wb * mb) / tf.maximum(tf.reduce_sum(mb), 1.0)
+                optimizer.apply(tape.gradient(value, variables), variables)
+                epoch_sums = tf.tensor_scatter_nd_add(epoch_sums, [[epoch]], [value])
+            return epoch_sums
+
         n_features = template.inputs[0].shape[-1]
-        self.loss = loss
         self.run = tf.function(
-            self._run,
+            run,
             input_signature=[
                 tf.TensorSpec([None, n_features], tf.float32),
                 tf.TensorSpec([None, 1], tf.float32),
@@ -72,28 +87,14 @@ class _Compiled:
             ],
             jit_compile=True,
         )
+        self.constant = tf.constant
 
     def fit(self, model, X, y, w, index, mask, n_batches):
         for target, source in zip(self.template.weights, model.weights):
             target.assign(source.value)
         for variable, value in zip(self.optimizer.variables, self.fresh_optimizer):
             variable.assign(value)
-        epoch_sums = self.run(*(tf.constant(a) for a in (X, y, w, index, mask)), tf.constant(n_batches, tf.int32))
+        epoch_sums = self.run(*(self.constant(a) for a in (X, y, w, index, mask, np.int32(n_batches))))
         for target, source in zip(model.weights, self.template.weights):
             target.assign(source.value)
         return epoch_sums.numpy()
-
-    def _run(self, X, y, w, index, mask, n_batches):
-        variables = self.template.trainable_variables
-        epochs = tf.shape(index)[0]
-        epoch_sums = tf.zeros([epochs])
-        for step in tf.range(epochs * n_batches):
-            epoch, batch = step // n_batches, step % n_batches
-            rows, mb = index[epoch, batch], mask[epoch, batch]
-            xb, yb, wb = tf.gather(X, rows), tf.gather(y, rows), tf.gather(w, rows)
-            with tf.GradientTape() as tape:
-                per_row = self.loss(yb, self.template(xb, training=True))
-                value = tf.reduce_sum(per_row * wb * mb) / tf.maximum(tf.reduce_sum(mb), 1.0)
-            self.optimizer.apply(tape.gradient(value, variables), variables)
-            epoch_sums = tf.tensor_scatter_nd_add(epoch_sums, [[epoch]], [value])
-        return epoch_sums

@@ -29,7 +29,6 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import torch
 
 _lock = threading.Lock()  # one torch training at a time: it narrows torch's thread pool while it runs
 
@@ -40,6 +39,8 @@ def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_siz
     None means the model, loss or optimizer is not one this loop reproduces
     (the caller then uses Keras' ``fit``).
     """
+    import torch
+
     optimizer = make_optimizer()
     settings = optimizer.get_config()
     layers = _dense_stack(model)
@@ -59,7 +60,7 @@ def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_siz
         torch.set_num_threads(1)
         try:
             _check_forward(model, layers, X_t[:8])
-            adam = _KerasAdam(params, settings)
+            adam = _KerasAdam(params, settings, n_steps=epochs * -(-len(X) // batch_size))
             curve = []
             for order in orders:
                 perm = torch.from_numpy(order)
@@ -83,35 +84,40 @@ class _KerasAdam:
     without the Keras optimizer's per-step bookkeeping around them.
     """
 
-    def __init__(self, params, settings):
+    def __init__(self, params, settings, n_steps):
+        import torch
+
         self.params = params
         self.beta_1, self.beta_2, self.epsilon = settings["beta_1"], settings["beta_2"], settings["epsilon"]
-        self.lr = torch.tensor(settings["learning_rate"], dtype=torch.float32)
         self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
-        self.iterations = 0
-
-    @torch.no_grad()
-    def step(self, grads):
-        self.iterations += 1
-        local_step = torch.tensor(self.iterations, dtype=torch.float32)
+        # Keras' step size for steps 1, 2, …, computed at once (the same float32 operations, elementwise)
+        local_step = torch.arange(1, n_steps + 1, dtype=torch.float32)
         beta_1_power = torch.pow(torch.tensor(self.beta_1, dtype=torch.float32), local_step)
         beta_2_power = torch.pow(torch.tensor(self.beta_2, dtype=torch.float32), local_step)
-        alpha = self.lr * torch.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        torch._foreach_mul_(self.m, self.beta_1)
-        torch._foreach_add_(self.m, grads, alpha=1 - self.beta_1)
-        torch._foreach_mul_(self.v, self.beta_2)
-        torch._foreach_add_(self.v, torch._foreach_mul(grads, grads), alpha=1 - self.beta_2)
-        torch._foreach_add_(
-            self.params,
-            torch._foreach_div(torch._foreach_mul(self.m, alpha),
-                               torch._foreach_add(torch._foreach_sqrt(self.v), self.epsilon)),
-            alpha=-1,
-        )
+        lr = torch.tensor(settings["learning_rate"], dtype=torch.float32)
+        self.alphas = iter(lr * torch.sqrt(1 - beta_2_power) / (1 - beta_1_power))
+
+    def step(self, grads):
+        import torch
+
+        alpha = next(self.alphas)
+        with torch.no_grad():
+            torch._foreach_mul_(self.m, self.beta_1)
+            torch._foreach_add_(self.m, grads, alpha=1 - self.beta_1)
+            torch._foreach_mul_(self.v, self.beta_2)
+            torch._foreach_add_(self.v, torch._foreach_mul(grads, grads), alpha=1 - self.beta_2)
+            torch._foreach_add_(
+                self.params,
+                torch._foreach_div(torch._foreach_mul(self.m, alpha),
+                                   torch._foreach_add(torch._foreach_sqrt(self.v), self.epsilon)),
+                alpha=-1,
+            )
 
 
 def _dense_stack(model):
     """``[(kernel, bias, activation)]`` for a model made only of Dense layers, else None."""
+    import torch
     from keras import activations, layers
 
     torch_activations = {activations.relu: torch.relu, activations.sigmoid: torch.sigmoid,
@@ -127,6 +133,8 @@ def _dense_stack(model):
 
 
 def _forward(layers, x):
+    import torch
+
     for kernel, bias, activation in layers:
         x = activation(torch.addmm(bias, x, kernel))
     return x
@@ -134,6 +142,8 @@ def _forward(layers, x):
 
 def _check_forward(model, layers, x):
     """The transcribed forward pass must give the Keras model's own outputs."""
+    import torch
+
     with torch.no_grad():
         ours = _forward(layers, x)
         theirs = model(x, training=False)
@@ -143,6 +153,7 @@ def _check_forward(model, layers, x):
 
 def _torch_loss(loss):
     """Keras' (focal) binary cross-entropy per row, as Keras computes it with torch, or None."""
+    import torch
     from keras import backend, losses
 
     config = loss.get_config()

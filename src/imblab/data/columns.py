@@ -1,0 +1,268 @@
+"""Column roles: which of a table's columns are features, and which only look like them.
+
+An identifier, a constant or a column of free text carries no signal a model
+could use on new rows, yet one-hot encoding turns it into hundreds of columns
+that a flexible learner memorises, and the comparison's verdict then rests on
+it. Each column gets a role before anything is fitted; only numeric,
+categorical and (expanded) date columns become features.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ImblabError
+
+#: Roles whose columns are features.
+FEATURE_ROLES = ("numeric", "categorical")
+#: Every role, in the order the Columns table lists them.
+ROLES = ("numeric", "categorical", "date", "identifier", "text", "constant")
+DATE_FEATURES = ("drop", "expand")
+
+#: Below this many non-missing values a column is too short to call an identifier or free text.
+MIN_ROWS_TO_JUDGE = 20
+#: Share of distinct values (among non-missing ones) that makes a column "nearly unique".
+NEARLY_UNIQUE = 0.95
+#: A text column with more distinct values than this, and on average fewer than MIN_ROWS_PER_LEVEL
+#: rows per value, is high-cardinality: one-hot encoded, its rare levels would only be memorised.
+MAX_LEVELS = 100
+MIN_ROWS_PER_LEVEL = 10
+#: Share of values that must parse as dates for a text column to count as one.
+DATE_SHARE = 0.95
+
+_ID_NAME = re.compile(r"(?:^|[^a-z0-9])(?:id|uuid|guid|key|index)$|^(?:unnamed: ?0|rownum|row)$", re.I)
+_CAMEL_ID = re.compile(r"[a-z](?:Id|ID)$")
+_DATE_TEXT = re.compile(
+    r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?\s*$"
+)
+_DATE_PARTS = ("year", "month", "day", "weekday")
+
+
+def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
+    """Give every column of ``X`` a role and return the feature table.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The candidate feature columns (the target already removed), with
+        string column names.
+    drop : sequence of str
+        Columns to leave out whatever their role.
+    keep : sequence of str
+        Columns to use as features whatever their role (a date is expanded).
+    date_features : {"drop", "expand"}
+        Leave date/time columns out, or replace each with its calendar parts
+        (year, month, day, weekday, and hour when times vary).
+
+    Returns
+    -------
+    features : pandas.DataFrame
+        The columns models are given.
+    roles : list of dict
+        One per column of ``X``: ``column, role, used, features, distinct, missing, why``.
+    notes : list of str
+        One-line warnings naming the columns left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"customer_id": range(100), "plan": ["a", "b"] * 50,
+    ...                   "tenure": [i % 7 for i in range(100)], "source": ["web"] * 100})
+    >>> features, roles, notes = assign_roles(X)
+    >>> list(features.columns)
+    ['plan', 'tenure']
+    >>> [(r["column"], r["role"], r["used"]) for r in roles]  # doctest: +NORMALIZE_WHITESPACE
+    [('customer_id', 'identifier', False), ('plan', 'categorical', True),
+     ('tenure', 'numeric', True), ('source', 'constant', False)]
+    >>> notes
+    ["left out of the features: identifier 'customer_id'; constant 'source' (use one anyway with keep=[...])"]
+    """
+    if date_features not in DATE_FEATURES:
+        raise ImblabError(f"date_features= must be 'expand' or 'drop', got {date_features!r}",
+                          param="date_features")
+    drop, keep = _names(X, drop, "drop"), _names(X, keep, "keep")
+    both = [c for c in drop if c in keep]
+    if both:
+        raise ImblabError(f"column {quoted(both[0])} is both in drop= and in keep=: give it to one of them",
+                          param="drop")
+
+    roles, parts = [], []
+    for column in X.columns:
+        series = X[column]
+        role, why, as_dates = guess_role(series, column)
+        used = role in FEATURE_ROLES or (role == "date" and date_features == "expand")
+        if column in drop:
+            used, why = False, "dropped on request"
+        elif column in keep and not used:
+            used, why = True, f"kept on request; {why}" if why else "kept on request"
+        if not used:
+            produced = []
+        elif as_dates is not None or pd.api.types.is_datetime64_any_dtype(series):
+            # a kept constant date too: models take numbers, not timestamps
+            expanded = expand_dates(series if as_dates is None else as_dates, column, taken=set(X.columns))
+            produced = list(expanded.columns)
+            parts.append(expanded)
+        else:
+            produced = [column]
+            parts.append(series.to_frame())
+        roles.append({
+            "column": column, "role": role, "used": used, "features": produced,
+            "distinct": int(series.nunique(dropna=True)), "missing": int(series.isna().sum()), "why": why,
+        })
+    features = pd.concat(parts, axis=1) if parts else X.iloc[:, :0]
+    return features, roles, _notes(roles, drop)
+
+
+def guess_role(series, name=""):
+    """``(role, why, dates)`` of one column; ``dates`` is the column as datetimes if it holds dates."""
+    values = series.dropna()
+    n, distinct = len(values), int(values.nunique())
+    if distinct <= 1:
+        return "constant", "no values" if n == 0 else "one value", None
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date", "date/time values", series
+    if pd.api.types.is_bool_dtype(series):
+        return "numeric", "", None
+    id_name = bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
+    if pd.api.types.is_numeric_dtype(series):
+        if _whole_numbers(values) and n >= MIN_ROWS_TO_JUDGE:
+            if distinct == n and _key_like(values):
+                return "identifier", "unique integers in sequence", None
+            if id_name and distinct >= NEARLY_UNIQUE * n:
+                return "identifier", f"{distinct / n:.0%} distinct, named like an ID", None
+        return "numeric", "", None
+
+    text = values.astype(str)
+    dates = _as_dates(series, text)
+    if dates is not None:
+        return "date", f"dates such as {_example(text)}", dates
+    if n >= MIN_ROWS_TO_JUDGE:
+        share = distinct / n
+        if share >= NEARLY_UNIQUE:
+            if id_name or _code_like(text):
+                return "identifier", f"{share:.0%} distinct, such as {_example(text)}", None
+            return "text", f"free text, {share:.0%} distinct", None
+        if distinct > MAX_LEVELS and n / distinct < MIN_ROWS_PER_LEVEL:
+            return "text", f"{distinct} distinct values, {n / distinct:.1f} rows each", None
+    return "categorical", "", None
+
+
+def expand_dates(dates, column, *, taken=()):
+    """Calendar parts of a datetime column: year, month, day, weekday, and hour if times vary.
+
+    Missing dates give missing parts, which the imputer fills like any other gap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> expand_dates(pd.Series(pd.to_datetime(["2024-03-01", None])), "signup")
+       signup_year  signup_month  signup_day  signup_weekday
+    0       2024.0           3.0         1.0             4.0
+    1          NaN           NaN         NaN             NaN
+    """
+    dates = pd.Series(dates).reset_index(drop=True)
+    parts = {"year": dates.dt.year, "month": dates.dt.month, "day": dates.dt.day,
+             "weekday": dates.dt.day_of_week}
+    hours = dates.dt.hour
+    if hours.nunique(dropna=True) > 1:
+        parts["hour"] = hours
+    frame = pd.DataFrame({_free_name(f"{column}_{part}", taken): values.astype(float)
+                          for part, values in parts.items()})
+    frame.index = pd.RangeIndex(len(frame))
+    return frame
+
+
+def printable(text):
+    """``text`` with control characters escaped, so a message naming a column stays one line.
+
+    >>> printable("a\\nb ü")
+    'a\\\\nb ü'
+    """
+    text = str(text)
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def quoted(text):
+    """``'text'``, made printable (see :func:`printable`)."""
+    return f"'{printable(text)}'"
+
+
+def _example(text):
+    example = printable(text.iloc[0]).strip()
+    return example if len(example) <= 24 else example[:23] + "…"
+
+
+def _free_name(name, taken):
+    while name in taken:
+        name = f"{name}_"
+    return name
+
+
+def _names(X, names, parameter):
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = [names]
+    names = [str(n) for n in names]
+    for name in names:
+        if name not in X.columns:
+            shown = ", ".join(map(printable, X.columns))
+            raise ImblabError(
+                f"{parameter}= names column {quoted(name)}, which is not a feature column; the features are: {shown}",
+                param=parameter,
+            )
+    return names
+
+
+def _whole_numbers(values):
+    if pd.api.types.is_integer_dtype(values):
+        return True
+    array = values.to_numpy(dtype=float, na_value=np.nan)
+    return bool(np.isfinite(array).all() and (array == np.round(array)).all())
+
+
+def _key_like(values):
+    """Unique integers that count rows: in increasing or decreasing order, or exactly a range."""
+    array = values.to_numpy(dtype=float)
+    steps = np.diff(array)
+    return bool((steps > 0).all() or (steps < 0).all() or array.max() - array.min() + 1 == len(array))
+
+
+def _code_like(text):
+    """Most values are single tokens (no spaces), like ``C-10293`` or a UUID, rather than sentences."""
+    return float(text.str.contains(r"\s", regex=True).mean()) < 0.5
+
+
+def _as_dates(series, text):
+    if not pd.api.types.is_object_dtype(series) and not pd.api.types.is_string_dtype(series):
+        return None
+    if text.str.match(_DATE_TEXT).mean() < DATE_SHARE:
+        return None
+    whole = series.astype("object").where(series.notna(), None).astype(str).where(series.notna(), None)
+    # One format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
+    for fmt, dayfirst in ((None, False), (None, True), ("mixed", False)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "could not infer format": we measure the parsed share instead
+            try:
+                dates = pd.to_datetime(whole, errors="coerce", dayfirst=dayfirst, format=fmt)
+            except (ValueError, OverflowError, TypeError):
+                continue
+        if dates.notna().sum() >= DATE_SHARE * len(text):
+            return dates
+    return None
+
+
+def _notes(roles, dropped):
+    left_out = [r for r in roles if not r["used"] and r["column"] not in dropped]
+    if not left_out:
+        return []
+    named = "; ".join(f"{r['role']} {quoted(r['column'])}" for r in left_out)
+    hint = "use one anyway with keep=[...]"
+    if any(r["role"] == "date" for r in left_out):
+        hint += "; use dates' calendar parts with date_features='expand'"
+    return [f"left out of the features: {named} ({hint})"]

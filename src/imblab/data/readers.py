@@ -1,0 +1,229 @@
+"""Reading the files people have: CSV in any common dialect, compressed or not, Excel and Parquet."""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import csv
+import gzip
+import io
+import lzma
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ImblabError
+
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+           ".xlsx": "excel", ".xlsm": "excel"}
+#: Delimiters tried when none is given, in order of preference on a tie.
+DELIMITERS = [",", ";", "\t", "|"]
+#: Tried in turn when no encoding is given. UTF-8 first (it rejects most other text); then
+#: Windows-1252, what spreadsheets on Windows save, then Latin-1, which accepts any byte.
+ENCODINGS = ["utf-8-sig", "cp1252", "latin-1"]
+HEAD_BYTES = 1 << 16
+SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def read_frame(path, *, sep=None, encoding=None):
+    """Read a table file; return ``(frame, info)`` with how it was read.
+
+    ``info`` holds ``format``, ``compression`` and, for CSV, the ``sep`` and
+    ``encoding`` used, plus ``notes`` (one-line remarks worth telling the user).
+    Every failure becomes one :class:`ImblabError` line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(path, "w", encoding="latin-1").write("név;y\\nÁrpád;1\\nÉva;0\\n")
+    >>> frame, info = read_frame(path)
+    >>> list(frame.columns), info["sep"], info["encoding"]
+    (['név', 'y'], ';', 'cp1252')
+    """
+    path = Path(path)
+    fmt, compression = file_format(path)
+    if not path.is_file():
+        raise ImblabError(f"data file '{path}' does not exist: check the path")
+    info = {"format": fmt, "compression": compression, "notes": []}
+    try:
+        if fmt == "parquet":
+            frame = pd.read_parquet(path)
+        elif fmt == "excel":
+            frame = _read_excel(path, info)
+        else:
+            frame = _read_csv(path, compression, sep, encoding, info)
+    except ImblabError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise ImblabError(f"data file '{path}' is empty: expected a header row and data rows") from None
+    except Exception as exc:  # parser, decompression, OS and pyarrow errors alike
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ImblabError(f"cannot read '{path}' as {fmt.upper()}: {reason}") from None
+    if frame.shape[1] == 0:
+        raise ImblabError(f"data file '{path}' is empty: expected a header row and data rows")
+    if frame.shape[0] == 0:
+        raise ImblabError(f"data file '{path}' has a header but no data rows: expected at least one row per class")
+    return frame, info
+
+
+def file_format(path):
+    """``(format, compression)`` from a file name such as ``churn.csv.gz``."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    if compression:
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    fmt = FORMATS.get(last)
+    if compression == "zip" and fmt is None:
+        fmt = "csv"  # data.zip holding one CSV
+    if fmt is None or (compression and fmt != "csv"):
+        hint = " (save old .xls workbooks as .xlsx)" if last == ".xls" else ""
+        raise ImblabError(
+            f"cannot read '{path}': expected a .csv (optionally .gz, .bz2, .xz or .zip), .tsv, .xlsx "
+            f"or .parquet file{hint}"
+        )
+    return fmt, compression
+
+
+def _open(path, compression):
+    """The file's bytes, decompressed."""
+    if compression == "gzip":
+        return gzip.open(path, "rb")
+    if compression == "bz2":
+        return bz2.open(path, "rb")
+    if compression == "xz":
+        return lzma.open(path, "rb")
+    if compression == "zip":
+        with zipfile.ZipFile(path) as archive:  # read whole, so that no archive is left open
+            members = [m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX/")]
+            if len(members) != 1:
+                raise ImblabError(
+                    f"'{path}' holds {len(members)} files: expected a zip of exactly one CSV; "
+                    "unzip it and pass the CSV"
+                )
+            return io.BytesIO(archive.read(members[0]))
+    return open(path, "rb")
+
+
+def _read_csv(path, compression, sep, encoding, info):
+    with _open(path, compression) as fh:
+        head = fh.read(HEAD_BYTES)
+    if not head.strip():
+        raise ImblabError(f"data file '{path}' is empty: expected a header row and data rows")
+    encodings = [_check_encoding(encoding)] if encoding else _candidate_encodings(head)
+    sep = _check_sep(sep) if sep else None
+    for i, candidate in enumerate(encodings):
+        text = head.decode(candidate, errors="ignore")
+        chosen_sep = sep or sniff_delimiter(text, truncated=len(head) == HEAD_BYTES)
+        try:
+            with _open(path, compression) as fh:
+                frame = pd.read_csv(fh, sep=chosen_sep, encoding=candidate)
+        except UnicodeDecodeError:
+            if encoding or i == len(encodings) - 1:
+                raise ImblabError(
+                    f"cannot read '{path}' as {encoding or candidate} text: it holds bytes that are not "
+                    f"{encoding or candidate}; give its encoding (e.g. latin-1)"
+                ) from None
+            continue
+        if chosen_sep != "," and _decimal_commas(frame):
+            with _open(path, compression) as fh:
+                frame = pd.read_csv(fh, sep=chosen_sep, encoding=candidate, decimal=",")
+            info["decimal"] = ","
+            info["notes"].append(f"'{path.name}' writes numbers with a decimal comma (1,5); read them as numbers")
+        info.update(sep=chosen_sep, encoding="utf-8" if candidate == "utf-8-sig" else candidate)
+        if not encoding and candidate != "utf-8-sig":
+            info["notes"].append(
+                f"'{path.name}' is not valid UTF-8; read it as {candidate} (give the encoding if that is wrong)"
+            )
+        return frame
+    raise AssertionError("unreachable: the last encoding either reads or raises")
+
+
+_DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+\s*$"
+_PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
+
+
+def _decimal_commas(frame):
+    """Whether some text column holds only numbers written with a decimal comma (``1,5``), as
+    spreadsheets in much of Europe save them, next to their semicolon delimiter."""
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        text = series.dropna().astype(str)
+        if len(text) == 0:
+            continue
+        comma = text.str.match(_DECIMAL_COMMA)
+        if comma.any() and (comma | text.str.match(_PLAIN_NUMBER)).all():
+            return True
+    return False
+
+
+def _candidate_encodings(head):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ["utf-16"]  # spreadsheets' "Unicode text" export
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return ENCODINGS[1:]
+    return ENCODINGS
+
+
+def sniff_delimiter(text, *, truncated=False):
+    """The delimiter that splits the sample's rows into the most columns, the same number on every row.
+
+    Quotes are honoured, so commas inside quoted fields do not count.
+
+    Examples
+    --------
+    >>> sniff_delimiter('a;b;"c,d"\\n1;2;"3,4"\\n')
+    ';'
+    >>> sniff_delimiter("only\\n1\\n")
+    ','
+    """
+    lines = text.splitlines(keepends=True)
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the sample may end mid-row
+    sample = "".join(lines[:200])
+    best, best_key = ",", (False, 1)
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        key = (len(set(widths)) == 1 and widths[0] > 1, widths[0])
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _check_sep(sep):
+    sep = SEP_NAMES.get(sep.lower(), sep)
+    if len(sep) != 1:
+        raise ImblabError(f"sep= must be one character (or 'tab'), got {sep!r}", param="sep")
+    return sep
+
+
+def _check_encoding(encoding):
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ImblabError(f"unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or cp1252",
+                          param="encoding") from None
+    return "utf-8-sig" if name == "utf-8" else name  # a byte-order mark is not part of the first column's name
+
+
+def _read_excel(path, info):
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheets = book.sheet_names
+        frame = pd.read_excel(book, sheet_name=sheets[0])
+    info["sheet"] = sheets[0]
+    if len(sheets) > 1:
+        info["notes"].append(f"'{path.name}' has {len(sheets)} sheets; read the first, '{sheets[0]}'")
+    return frame

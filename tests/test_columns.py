@@ -1,0 +1,204 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from imblab import ImblabError, dataset_from_frame, load_table
+from imblab.cli import main
+from imblab.data.columns import assign_roles, guess_role
+from imblab.report.columns import column_rows, columns_table
+
+
+def churn_frame(n=3000, seed=0):
+    """A churn-like table: an ID and a signup date next to real features."""
+    rng = np.random.RandomState(seed)
+    tenure = rng.randint(0, 72, n)
+    charges = rng.normal(70, 20, n).round(2)
+    plan = rng.choice(["monthly", "yearly", "two-year"], n, p=[0.5, 0.3, 0.2])
+    logit = -1.0 - 0.04 * tenure + 0.02 * (charges - 70) + 1.2 * (plan == "monthly")
+    churn = rng.rand(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame({
+        "customer_id": [f"C-{100000 + i}" for i in rng.permutation(n)],
+        "signup_date": pd.date_range("2019-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "tenure": tenure,
+        "monthly_charges": charges,
+        "plan": plan,
+        "churn": np.where(churn, "Yes", "No"),
+    })
+
+
+@pytest.fixture(scope="module")
+def churn_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("churn") / "churn.csv"
+    churn_frame().to_csv(path, index=False)
+    return path
+
+
+def test_churn_id_and_date_are_reported_and_left_out(churn_csv):
+    ds = load_table(churn_csv, "churn")
+    assert list(ds.X.columns) == ["tenure", "monthly_charges", "plan"]
+    roles = {r["column"]: r for r in ds.column_roles}
+    assert roles["customer_id"]["role"] == "identifier" and not roles["customer_id"]["used"]
+    assert roles["signup_date"]["role"] == "date" and not roles["signup_date"]["used"]
+    assert [roles[c]["role"] for c in ("tenure", "monthly_charges", "plan")] == ["numeric", "numeric", "categorical"]
+    assert roles["customer_id"]["distinct"] == 3000
+    assert len(ds.notes) == 1
+    assert "identifier 'customer_id'" in ds.notes[0] and "date 'signup_date'" in ds.notes[0]
+    assert ds.describe()["column_roles"] == [dict(r) for r in ds.column_roles]
+    assert ds.describe()["features"] == 3
+
+
+def test_keep_drop_and_expanded_dates(churn_csv):
+    ds = load_table(churn_csv, "churn", keep=["customer_id"], drop=["plan"], date_features="expand")
+    assert list(ds.X.columns) == ["customer_id", "signup_date_year", "signup_date_month", "signup_date_day",
+                                  "signup_date_weekday", "tenure", "monthly_charges"]
+    # 2019-01-01 was a Tuesday (weekday 1); row 59 is 2019-03-01, a Friday
+    assert ds.X.loc[0, ["signup_date_year", "signup_date_month", "signup_date_day", "signup_date_weekday"]].tolist() \
+        == [2019, 1, 1, 1]
+    assert ds.X.loc[59, ["signup_date_month", "signup_date_day", "signup_date_weekday"]].tolist() == [3, 1, 4]
+    roles = {r["column"]: r for r in ds.column_roles}
+    assert roles["customer_id"]["used"] and roles["customer_id"]["why"].startswith("kept on request")
+    assert not roles["plan"]["used"] and roles["plan"]["why"] == "dropped on request"
+    assert ds.notes == ()  # nothing was left out that the user did not ask for
+
+
+def test_keeping_a_date_expands_it(churn_csv):
+    ds = load_table(churn_csv, "churn", keep=["signup_date"])
+    assert list(ds.X.columns)[:4] == ["signup_date_year", "signup_date_month", "signup_date_day",
+                                      "signup_date_weekday"]
+    assert ds.notes == ("left out of the features: identifier 'customer_id' (use one anyway with keep=[...])",)
+
+
+def test_expanded_dates_keep_hours_only_when_they_vary():
+    times = pd.Series(pd.to_datetime(["2024-05-01 08:30", "2024-05-02 17:00", None] * 10))
+    X = pd.DataFrame({"at": times, "x": np.arange(30) % 4})
+    features, roles, _ = assign_roles(X, date_features="expand")
+    assert list(features.columns) == ["at_year", "at_month", "at_day", "at_weekday", "at_hour", "x"]
+    assert features["at_hour"][:2].tolist() == [8.0, 17.0] and np.isnan(features["at_hour"][2])
+    assert features.loc[1, ["at_year", "at_month", "at_day", "at_weekday"]].tolist() == [2024, 5, 2, 3]
+    same_day, _, _ = assign_roles(pd.DataFrame({"at": pd.to_datetime(["2024-05-01", "2024-06-01"] * 15)}),
+                                  date_features="expand")
+    assert "at_hour" not in same_day.columns
+    assert roles[0]["missing"] == 10
+
+
+@pytest.mark.parametrize("values, name, role", [
+    (list(range(100)), "row", "identifier"),                          # increasing integer key
+    (list(np.random.RandomState(0).permutation(100) + 1), "n", "identifier"),  # a shuffled 1..100
+    (list(np.random.RandomState(0).choice(10**6, 100, replace=False)), "account_id", "identifier"),
+    (list(np.random.RandomState(0).choice(10**6, 100, replace=False)), "income", "numeric"),
+    (list(np.random.RandomState(0).normal(size=100)), "score", "numeric"),
+    ([i % 7 for i in range(100)], "tenure", "numeric"),
+    ([f"{i:08x}-ab" for i in range(100)], "ref", "identifier"),
+    ([f"comment number {i} about it" for i in range(100)], "remarks", "text"),
+    ([f"town{i % 60}" for i in range(100)], "town", "categorical"),
+    ([f"town{i % 300}" for i in range(1000)], "town", "text"),       # 300 levels: high-cardinality
+    (["a"] * 99 + [None], "source", "constant"),
+    ([None] * 100, "empty", "constant"),
+    ([f"2024-01-{1 + i % 28:02d}" for i in range(100)], "when", "date"),
+    ([f"{1 + i % 28:02d}/03/2023" for i in range(100)], "when", "date"),
+    ([True, False] * 50, "flag", "numeric"),
+    ([f"v{i}" for i in range(10)], "short", "categorical"),           # too few rows to call it an ID
+])
+def test_guess_role(values, name, role):
+    series = pd.Series(values, dtype=object if any(isinstance(v, str) or v is None for v in values) else None)
+    assert guess_role(series, name)[0] == role
+
+
+def test_columns_table_renders_roles(churn_csv, tmp_path):
+    from imblab import compare
+    from imblab.evaluation import RepeatedKFold
+
+    results = compare(load_table(churn_csv, "churn"), "naive", RepeatedKFold(2, 1))
+    console = Console(width=100, record=True)
+    console.print(columns_table(results))
+    text = console.export_text()
+    assert "Columns: 5 besides the target 'churn' → 3 features" in text
+    assert [line.split()[:2] for line in text.splitlines() if line.strip().startswith(("customer_id", "plan"))] \
+        == [["customer_id", "identifier"], ["plan", "categorical"]]
+    assert "left out: 100% distinct, such as C-" in text and "left out: dates such as 2019-01-01" in text
+
+
+def test_columns_table_folds_plain_features_past_twelve_columns():
+    roles = [{"column": "id", "role": "identifier", "used": False, "features": [], "distinct": 500,
+              "missing": 0, "why": "unique integers in sequence"}]
+    roles += [{"column": f"x{i}", "role": "numeric", "used": True, "features": [f"x{i}"], "distinct": 40,
+               "missing": 0, "why": ""} for i in range(29)]
+    rows = column_rows(roles)
+    assert len(rows) == 12
+    assert rows[0]["column"] == "id"
+    assert rows[-1] == {"column": None, "role": "19 numeric", "distinct": None, "missing": None, "used": True,
+                        "use": "19 more columns", "plain": True}
+    assert len(column_rows(roles, max_rows=None)) == 30
+
+
+def test_synthetic_data_has_no_columns_table(practical):
+    console = Console(width=100, record=True)
+    console.print(columns_table(practical))
+    assert console.export_text() == ""
+
+
+def test_cli_reports_and_excludes_id_and_date(churn_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    status = main(["run", "--data", str(churn_csv), "--target", "churn", "--strategies", "naive,lr",
+                   "--folds", "2", "--repeats", "1", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 0
+    warnings = [line for line in captured.err.splitlines() if line.startswith("imblab: warning:")]
+    assert warnings == ["imblab: warning: left out of the features: identifier 'customer_id'; date 'signup_date' "
+                        "(use one anyway with --keep; use dates' calendar parts with --date-features expand)"]
+    assert "customer_id" in captured.out and "Columns: 5 besides the target" in captured.out
+    saved = json.loads((out / "results.json").read_text())["dataset"]
+    assert saved["columns"] == ["tenure", "monthly_charges", "plan"]
+    assert {r["column"]: r["role"] for r in saved["column_roles"]}["signup_date"] == "date"
+    html = (out / "report.html").read_text()
+    assert '<table id="column-roles">' in html
+    assert '<tr class="muted"><td>customer_id</td><td>identifier</td>' in html
+
+
+def test_cli_keep_drop_and_date_flags(churn_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    status = main(["run", "--data", str(churn_csv), "--target", "churn", "--strategies", "naive", "--folds", "2",
+                   "--repeats", "1", "--out", str(out), "--no-report", "--drop", "plan", "--keep", "customer_id",
+                   "--date-features", "expand"])
+    assert status == 0
+    assert "warning" not in capsys.readouterr().err
+    saved = json.loads((out / "results.json").read_text())["dataset"]
+    assert saved["columns"][:2] == ["customer_id", "signup_date_year"] and "plan" not in saved["columns"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--drop", "nosuch"], "imblab: error: --drop names column 'nosuch', which is not a feature column"),
+    (["--keep", "churn"], "imblab: error: --keep names column 'churn', which is not a feature column"),
+    (["--drop", "tenure", "monthly_charges", "plan"],
+     "imblab: error: no feature columns left: 'customer_id' (identifier), 'signup_date' (date), 'tenure' (numeric)"),
+])
+def test_cli_column_errors_name_flags(churn_csv, tmp_path, capsys, flags, message):
+    status = main(["run", "--data", str(churn_csv), "--target", "churn", "--out", str(tmp_path / "run"), *flags])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_file_options_need_data(capsys):
+    assert main(["run", "--drop", "a", "--strict"]) == 2
+    assert "--drop, --strict describe a file: pass --data FILE as well" in capsys.readouterr().err
+
+
+def test_library_errors_name_parameters():
+    frame = churn_frame(100)
+    with pytest.raises(ImblabError, match=r"^keep= names column 'x'"):
+        dataset_from_frame(frame, "churn", keep=["x"])
+    with pytest.raises(ImblabError, match=r"name the ones to use with keep=\[...\] \(or date_features='expand'\)"):
+        dataset_from_frame(frame, "churn", drop=["tenure", "monthly_charges", "plan"])
+
+
+def test_a_kept_constant_date_is_expanded_too():
+    frame = pd.DataFrame({"day": pd.to_datetime(["2024-02-29"] * 30), "x": np.arange(30) % 3,
+                          "y": [0, 1] * 15})
+    ds = dataset_from_frame(frame, "y", keep=["day"])
+    assert list(ds.X.columns) == ["day_year", "day_month", "day_day", "day_weekday", "x"]
+    assert ds.X.loc[0, "day_weekday"] == 3  # a Thursday
