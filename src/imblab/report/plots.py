@@ -70,6 +70,8 @@ def _line_style(name, names, styles):
 
 def _legend_beside(ax, count):
     """A legend to the right of the axes, outside them; constrained layout makes room for it."""
+    if not ax.get_legend_handles_labels()[1]:  # nothing drawn: every strategy failed
+        return
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, frameon=False,
               fontsize="small" if count <= 16 else "x-small", ncols=1 if count <= 22 else 2)
 
