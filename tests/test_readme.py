@@ -1,0 +1,106 @@
+"""Every imblab command the README shows is run here, and what the README says it prints is checked.
+
+A command added to the README without a way to run it here fails the first test, so the README
+cannot drift from what the tool does. Synthetic runs may get a smaller ``--samples`` and file runs
+fewer folds, to keep the suite quick; every flag the README shows is passed as shown.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from imblab.cli import main
+from test_columns import churn_frame
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+#: README command -> extra arguments that keep the run small (None: run exactly as shown).
+SMALLER = {
+    "imblab run": None,
+    "imblab run --no-report": ["--samples", "1500"],
+    "imblab run --folds 5 --repeats 2": ["--samples", "1500"],
+    "imblab run --strategies all-basic --quiet": ["--samples", "1500"],
+    "imblab run --strategies smote_ann,weighted_ann": ["--samples", "1500"],
+    "imblab run --samples 768 --features 8 --folds 5 --repeats 2 --strategies smote_ann,hgb:balanced": None,
+    "imblab run --data churn.csv --target churn": ["--folds", "2", "--repeats", "1"],
+    "imblab strategies": None,
+}
+#: Commands whose outcome is an error the README quotes, or that act on a run folder.
+SPECIAL = {
+    "imblab run --data nope.csv --target y", "imblab run --out . --overwrite", "KERAS_BACKEND=tensorflow imblab run",
+    "imblab resume", "imblab resume RUN_DIR", "imblab rescore RUN_DIR", "imblab rescore RUN_DIR --metric recall_1",
+    "imblab rescore RUN_DIR --metric METRIC", "imblab report RUN_DIR",
+}
+
+
+def readme_commands():
+    text = README.read_text(encoding="utf-8")
+    found = set()
+    for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            match = re.match(r"^(?:\$ )?((?:[A-Z_]+=\S+ )*imblab .*)$", line.strip())
+            if match:
+                found.add(match.group(1))
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    for span in re.findall(r"`([^`]*)`", prose, re.S):
+        span = " ".join(span.split())
+        if re.match(r"^(?:[A-Z_]+=\S+ )*imblab( |$)", span):
+            found.add(span)
+    return found
+
+
+def quoted_error(command):
+    """The error line the README shows under ``$ command``."""
+    text = README.read_text(encoding="utf-8")
+    return text.split(f"$ {command}\n", 1)[1].splitlines()[0]
+
+
+def test_every_readme_command_is_run_here():
+    assert readme_commands() == set(SMALLER) | SPECIAL
+
+
+@pytest.mark.parametrize("command", sorted(SMALLER))
+def test_readme_command_runs(command, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    churn_frame().to_csv(tmp_path / "churn.csv", index=False)
+    argv = command.split()[1:]
+    if argv[0] == "run":
+        argv += ["--out", str(tmp_path / "run"), *(SMALLER[command] or [])]
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    if argv[0] == "run":
+        assert (tmp_path / "run" / "summary.csv").is_file()
+    if "--quiet" in argv:
+        assert out.lstrip().startswith("Side by side")
+
+
+def test_readme_errors_are_what_it_quotes(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--data", "nope.csv", "--target", "y"]) == 2
+    assert capsys.readouterr().err.strip() == quoted_error("imblab run --data nope.csv --target y")
+    (tmp_path / "notes.md").write_text("mine")
+    assert main(["run", "--out", ".", "--overwrite"]) == 2
+    assert capsys.readouterr().err.strip() == quoted_error("imblab run --out . --overwrite")
+    assert (tmp_path / "notes.md").read_text() == "mine"
+
+    from importlib.util import find_spec
+
+    if find_spec("tensorflow") is not None:
+        pytest.skip("TensorFlow is installed here, so KERAS_BACKEND=tensorflow runs instead of failing")
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    assert main(["run", "--out", str(tmp_path / "tf")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err in README.read_text(encoding="utf-8")  # the line it quotes
+    assert not (tmp_path / "tf").exists()
+
+
+def test_readme_folder_commands(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert main(["run", "--samples", "1500", "--strategies", "naive,lr,brf", "--out", str(folder)]) == 0
+    for argv in (["rescore", str(folder)], ["rescore", str(folder), "--metric", "recall_1"],
+                 ["report", str(folder)], ["resume", str(folder)]):
+        assert main(argv) == 0, capsys.readouterr().err
+    assert (folder / "comparison-recall_1.csv").is_file()
+    assert "nothing to resume" in capsys.readouterr().out
