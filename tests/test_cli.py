@@ -232,3 +232,13 @@ def test_spec_with_commas_inside_parentheses_is_one_strategy(tmp_path, capsys):
                          "--quiet", "--no-report", "--out", str(tmp_path / "r"))
     assert status == 0, err
     assert list(pd.read_csv(tmp_path / "r" / "summary.csv")["strategy"]) == ["naive", "smote(k=3,ratio=0.5)+lr"]
+
+
+def test_smote_check_counts_the_minority_even_when_it_is_the_negative_class(table, tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "y": ["rare"] * 6 + ["common"] * 54})
+    status, _, err = run(capsys, "run", "--data", str(table(frame)), "--target", "y", "--positive", "common",
+                         "--holdout", "--strategies", "smote+lr", "--out", str(tmp_path / "never"))
+    assert status == 2
+    assert "split 0 has 5 (class 'rare')" in err
+    assert not (tmp_path / "never").exists()
