@@ -85,6 +85,12 @@ def build_parser():
     ev.add_argument("--holdout", action="store_true",
                     help="one train/test split instead of cross-validation (default without --data)")
     ev.add_argument("--test-size", type=_fraction, help="holdout test share (default 0.2)")
+    ev.add_argument("--groups", metavar="COLUMN",
+                    help="keep each value of COLUMN (a customer, patient…) on one side of every split: "
+                         "stratified group k-fold; the column is not a feature")
+    ev.add_argument("--time", metavar="COLUMN",
+                    help="forward-chaining splits ordered by COLUMN: train on the past, test on what follows "
+                         "(--folds splits, default 5); the column is not a feature")
     ev.add_argument("--jobs", type=_jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
     out = run.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
@@ -191,7 +197,7 @@ def _flagged(exc):
 
 def _run(args, console, errors, *, resume_from=None):
     from . import compare, load_table, make_synthetic
-    from .evaluation import Holdout, RepeatedKFold
+    from .evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
     from .experiment import check_metric, default_protocol, prepare
     from .report.terminal import render_run
 
@@ -201,6 +207,12 @@ def _run(args, console, errors, *, resume_from=None):
         raise ImblabError("--holdout and --folds/--repeats exclude each other: pick one protocol")
     if args.test_size is not None and (args.folds or args.repeats):
         raise ImblabError("--test-size sets a holdout's test share: drop it when using --folds")
+    if args.groups and args.time:
+        raise ImblabError("--groups and --time exclude each other: pick the structure the splits must respect")
+    if (args.groups or args.time) and (args.holdout or args.test_size is not None):
+        raise ImblabError("--groups/--time choose their own splits: drop --holdout and --test-size")
+    if args.time and args.repeats:
+        raise ImblabError("--time splits follow the time order, so there is nothing to repeat: drop --repeats")
     strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
 
@@ -212,13 +224,17 @@ def _run(args, console, errors, *, resume_from=None):
         dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
 
     wants_holdout = args.holdout or args.test_size is not None
-    if args.folds is not None or args.repeats is not None:
+    if args.groups:
+        protocol = GroupKFold(args.groups, args.folds or 5, args.repeats or 2, random_state=args.seed)
+    elif args.time:
+        protocol = TimeSplits(args.time, args.folds or 5, random_state=args.seed)
+    elif args.folds is not None or args.repeats is not None:
         protocol = RepeatedKFold(args.folds or 5, args.repeats or 2, random_state=args.seed)
     elif wants_holdout or dataset.kind == "synthetic":
         protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
-    plan = prepare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
+    plan = prepare(dataset, strategies, protocol, metric=args.metric,
                    random_state=args.seed, n_jobs=args.jobs)  # every check before the folder is made
 
     from .report.progress import fit_progress
@@ -238,7 +254,7 @@ def _run(args, console, errors, *, resume_from=None):
     folder = store.folder
     try:
         with fit_progress(errors, total=total) as on_done:
-            results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
+            results = compare(dataset, plan.strategies, plan.protocol,
                               metric=args.metric, random_state=args.seed, n_jobs=args.jobs, on_done=on_done,
                               store=store)
     except KeyboardInterrupt:

@@ -103,8 +103,7 @@ def fit_key(base, strategy, split):
     the strategy's spec and the split's rows."""
     from ..store import rows_hash
 
-    spec = strategy.spec.text if strategy.spec is not None else None
-    return {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
+    return {**base, "strategy": strategy.name, "spec": strategy.identity, "split_id": int(split.split_id),
             "train": rows_hash(split.train), "test": rows_hash(split.test)}
 
 
