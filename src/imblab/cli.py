@@ -63,6 +63,9 @@ def build_parser():
         description="Fit each strategy, evaluate it on held-out rows and write a run folder. "
                     "With no arguments: the course practical (synthetic 95:5 data, 80/20 holdout).",
     )
+    run.add_argument("--config", metavar="FILE",
+                     help="settings and your own estimators from a TOML file (default: [tool.imblab] of "
+                          "./pyproject.toml when it has one); flags given here win")
     data = run.add_argument_group("your own data")
     data.add_argument("--data", metavar="FILE", help="a .csv or .parquet file")
     data.add_argument("--target", metavar="COLUMN", help="the label column (required with --data)")
@@ -127,6 +130,40 @@ def build_parser():
     )
     report.add_argument("folder", metavar="RUN_DIR")
 
+    fit = commands.add_parser(
+        "fit", help="fit a strategy on all the data and write a model folder",
+        description="Fit one strategy on all the data (threshold policies tuned inside it, as in the evaluation) "
+                    "and write a model folder: the model (skops, no pickle), model.json and MODEL.md. "
+                    "Either from a run folder (default: its best strategy, with the run's estimates on the "
+                    "card) or from a file with --data, --target and --strategy.",
+    )
+    fit.add_argument("run_folder", metavar="RUN_DIR", nargs="?", help="a run folder written by 'imblab run'")
+    fit.add_argument("--strategy", metavar="SPEC", help="the strategy (default with RUN_DIR: the run's best)")
+    fit.add_argument("--data", metavar="FILE", help="a .csv or .parquet file (without RUN_DIR)")
+    fit.add_argument("--target", metavar="COLUMN", help="the label column (with --data)")
+    fit.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
+    fit.add_argument("--drop", metavar="COLUMN", action="append", default=[],
+                     help="a column that is not a feature (an id, a group or time column); repeatable")
+    fit.add_argument("--config", metavar="FILE", help="a TOML file whose [estimators.NAME] --strategy may name")
+    fit.add_argument("--seed", type=_whole(0), default=None, help="seeds the model (default: the run's, or 42)")
+    fit.add_argument("--out", metavar="MODEL_DIR", help="model folder (default models/<strategy>)")
+    fit.add_argument("--overwrite", action="store_true", help="replace a model folder imblab wrote before")
+
+    predict = commands.add_parser(
+        "predict", help="predict new rows with a model folder",
+        description="Check FILE's columns against the model's schema, then write each row's probability of "
+                    "the positive class, that probability corrected to the training data's class shares, and "
+                    "the decision at the model's threshold. A column missing, extra, of the wrong type or with a "
+                    "category the model never saw stops it with one line (exit 2).",
+    )
+    predict.add_argument("model_folder", metavar="MODEL_DIR")
+    predict.add_argument("file", metavar="FILE", help="a .csv or .parquet file of rows to predict")
+    predict.add_argument("--out", metavar="FILE", help="predictions CSV (default: FILE's name + -predictions.csv)")
+    predict.add_argument("--ignore-extra", action="store_true", help="drop columns the model was not fitted with")
+    predict.add_argument("--trust", metavar="TYPE", action="append", default=[],
+                         help="load this type too (a model fitted with your own estimator, e.g. "
+                              "lightgbm.sklearn.LGBMClassifier); only for code you trust")
+
     commands.add_parser("strategies", help="list the strategies",
                         description="List every strategy with what it does.")
     return parser
@@ -165,6 +202,14 @@ def main(argv=None):
             return _rescore(args, console)
         if args.command == "strategies":
             return _strategies(console)
+        if args.command == "fit":
+            from .model.commands import fit_command
+
+            return fit_command(args, console, errors)
+        if args.command == "predict":
+            from .model.commands import predict_command
+
+            return predict_command(args, console, errors)
         build_parser().print_help()
         return 2
     except ImblabError as exc:
@@ -201,6 +246,7 @@ def _run(args, console, errors, *, resume_from=None):
     from .experiment import check_metric, default_protocol, prepare
     from .report.terminal import render_run
 
+    settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
     if args.data is None and (args.target or args.positive):
         raise ImblabError("--target and --positive describe a file: pass --data FILE as well")
     if args.holdout and (args.folds or args.repeats):
@@ -213,7 +259,12 @@ def _run(args, console, errors, *, resume_from=None):
         raise ImblabError("--groups/--time choose their own splits: drop --holdout and --test-size")
     if args.time and args.repeats:
         raise ImblabError("--time splits follow the time order, so there is nothing to repeat: drop --repeats")
-    strategies = get_strategies(args.strategies)  # fail fast, before reading any data
+    if settings is not None:
+        from .config import choose_strategies
+
+        strategies = get_strategies(choose_strategies(settings, args.strategies))
+    else:
+        strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
 
     if args.data is not None:
@@ -265,6 +316,26 @@ def _run(args, console, errors, *, resume_from=None):
     render_run(results, console, reports=not args.quiet)
     console.print(f"Run folder: {folder} (open {folder / 'report.html'})")
     return 1 if results.errors() else 0
+
+
+def _apply_config(args, errors):
+    """Fill the run's flags left at their defaults from the config file; return its settings (or None)."""
+    from .config import find_config, read_config
+
+    path = args.config or find_config()
+    if path is None:
+        return None
+    settings = read_config(path)
+    if args.config is None:
+        errors.print(f"imblab: using the settings in {path} [tool.imblab]", markup=False, highlight=False)
+    args.config = settings["path"]  # absolute, so that 'imblab resume' finds it from anywhere
+    defaults = vars(build_parser().parse_args(["run"]))
+    for key, value in settings.items():
+        if key in defaults and key not in ("strategies", "config") and getattr(args, key) == defaults[key]:
+            if key == "data":
+                value = str(Path(settings["path"]).parent / value)
+            setattr(args, key, value)
+    return settings
 
 
 def _resume(args, console, errors):

@@ -75,6 +75,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     )
     config = {
         "strategies": [s.name for s in chosen],
+        # a spec rebuilds the strategy (imblab fit RUN_DIR); None: a user's estimator, from its config
+        "strategy_specs": {s.name: s.spec.text if s.spec is not None and s.factory is None else None
+                           for s in chosen},
         "protocol": protocol.describe(),
         "metric": metric,
         "random_state": random_state,
