@@ -40,9 +40,15 @@ def make_card(dataset, strategy, facts, *, random_state, estimates=None, source=
         },
         "estimates": estimates,
         "source": source,
-        "versions": {**_versions(), "python": platform.python_version()},
+        "versions": {**_versions(), **_skops_version(), "python": platform.python_version()},
         "files": {},
     }
+
+
+def _skops_version():
+    from importlib.metadata import version
+
+    return {"skops": version("skops")}
 
 
 def _threshold(spec, facts):

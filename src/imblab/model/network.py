@@ -81,7 +81,7 @@ def network_state(network):
         "feature_names_in": [str(n) for n in getattr(network, "feature_names_in_", [])] or None,
         "fitted": {k: _json(getattr(network, k)) for k in FITTED if hasattr(network, k)},
     }
-    weights = [np.asarray(w) for w in network.model_.get_weights()]
+    weights = [np.asarray(v.value) for v in network.model_.weights]
     description["weight_shapes"] = [list(w.shape) for w in weights]
     return description, weights
 
@@ -112,7 +112,7 @@ def rebuild_network(description, weights):
 
     network.backend_ = keras().backend.backend()  # the backend that predicts now
     network.model_ = network._build(network.n_features_in_, np.random.RandomState(0))
-    expected = [list(np.shape(w)) for w in network.model_.get_weights()]
+    expected = [list(v.shape) for v in network.model_.weights]
     if expected != [list(w.shape) for w in weights] or expected != description["weight_shapes"]:
         raise ImblabError("the model's network weights do not fit its described architecture: the file was "
                           "altered or is damaged; refit the model")

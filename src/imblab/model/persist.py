@@ -216,8 +216,9 @@ def _read_card(folder):
 
 def _check_versions(card):
     from ..experiment import _versions
+    from .card import _skops_version
 
-    now = _versions()
+    now = {**_versions(), **_skops_version()}
     then = card.get("versions", {})
     differ = [f"{name} {then[name]} (now {now[name]})" for name in sorted(then)
               if name in now and then[name] != now[name]]
