@@ -47,10 +47,8 @@ def test_a_user_estimator_gets_preprocessing_seeding_and_the_prior_correction():
     assert fixed.named_steps["model"].random_state == 3  # a seed the user set stays
     results = imblab.compare(ds, strategies=[tree, DecisionTreeClassifier(max_depth=2)],
                              protocol=RepeatedKFold(3, 1, random_state=0))
-    assert results.errors() == {} or not results.errors()
-    fit = results.fits[0]
-    facts = fit["facts"] if isinstance(fit, dict) else fit.facts
-    train = fit["train_counts"] if isinstance(fit, dict) else fit.train_counts
+    assert not results.errors()
+    facts, train = results.fits[0]["facts"], results.fits[0]["train_counts"]
     assert facts["samplers"] == ["RandomOverSampler"]
     assert facts["class_counts_seen"] == {0: train[0], 1: train[0]}  # balanced by the sampler
     assert facts["trained_prior"] == 0.5
@@ -82,8 +80,7 @@ def test_a_user_pipeline_with_its_own_sampler_is_recorded():
     ds = make_synthetic(n_samples=800)
     pipeline = make_pipeline(RandomUnderSampler(), LogisticRegression())
     results = imblab.compare(ds, strategies={"rus_lr": pipeline})
-    fit = results.fits[0]
-    facts = fit["facts"] if isinstance(fit, dict) else fit.facts
+    facts = results.fits[0]["facts"]
     assert facts["samplers"] == ["RandomUnderSampler"]
     assert facts["class_counts_seen"][0] == facts["class_counts_seen"][1]
     assert facts["trained_prior"] == 0.5

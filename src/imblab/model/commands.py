@@ -38,7 +38,7 @@ def fit_command(args, console, errors):
     if foreign:
         errors.print(f"imblab: note: the model holds your estimator's types ({', '.join(foreign)}); "
                      f"'imblab predict' loads them only with --trust {' --trust '.join(foreign)}",
-                     markup=False, highlight=False)
+                     markup=False, highlight=False, soft_wrap=True)
     console.print(f"Model folder: {folder} (card: {folder / 'MODEL.md'})", highlight=False)
     return 0
 

@@ -72,6 +72,12 @@ class FittedModel:
         return pd.DataFrame({"probability": p1, "probability_prior_corrected": corrected,
                              "decision": self.predict(frame, extra=extra)})
 
+    def save(self, folder, *, overwrite=False):
+        """Write the model folder (see :func:`~imblab.model.save_model`); return its path."""
+        from .persist import save_model
+
+        return save_model(self, folder, overwrite=overwrite)
+
     def __repr__(self):
         return f"FittedModel({self.card['strategy']['name']!r}, {len(self.schema['columns'])} features)"
 

@@ -41,7 +41,7 @@ _OWN = [
     "imblab.strategies.recorder:SeenClassCounts", "imblab.strategies.spec:expected_cost",
     "imblab.strategies.spec:precision_at_recall", "imblab.strategies.neural:KerasMLPClassifier",
     "imblab.model.network:NetworkSlot",
-    "numpy:dtype", "scipy.sparse:csr_matrix",
+    "numpy:dtype", "scipy.sparse:csr_matrix", "collections:OrderedDict",
     "sklearn.ensemble._hist_gradient_boosting.predictor:TreePredictor", "sklearn.tree._tree:Tree",
     "sklearn.metrics:f1_score", "sklearn.metrics._dist_metrics:EuclideanDistance64",
     "sklearn.metrics._scorer:_CurveScorer", "sklearn.metrics._scorer:_Scorer",
