@@ -165,6 +165,17 @@ def test_time_splits_train_only_on_rows_strictly_before_every_test_row():
     assert "earlier" in results.config["protocol"]["caveat"]
 
 
+def test_time_given_as_dates_is_ordered_by_date_not_by_text():
+    dates = np.array(["2024-01-15", "2024-02-01", "2023-12-31", "2024-01-02", "2024-03-09", "2023-11-30"] * 4,
+                     dtype=object)
+    y = np.repeat([0, 1, 0, 1], 6)  # each date has rows of both classes
+    order = pd.to_datetime(pd.Series(dates))
+    for split in imblab.TimeSplits("date", folds=3).splits(y, dates):
+        assert order[split.train].max() < order[split.test].min()
+    with pytest.raises(imblab.ImblabError, match="must hold numbers or dates"):
+        list(imblab.TimeSplits("date", folds=3).splits(y, np.array(["soon", "later", "now", "x"] * 6, dtype=object)))
+
+
 def test_time_splits_with_too_few_distinct_times_are_refused():
     y = np.array([0, 1] * 10)
     with pytest.raises(imblab.ImblabError, match="need at least 6 distinct times"):

@@ -161,6 +161,7 @@ class TimeSplits:
         times = np.asarray(times)
         if _has_missing(times):
             raise ImblabError(f"time column '{self.column}' has missing values: fill them in or drop those rows")
+        times = _as_times(times, self.column)
         distinct, block_of_row = np.unique(times, return_inverse=True)
         if len(distinct) < self.folds + 1:
             raise ImblabError(f"{self.folds} time splits need at least {self.folds + 1} distinct times, but "
@@ -260,6 +261,23 @@ def protocol_splits(protocol, dataset):
     dataset, values = split_off_column(dataset, protocol)
     splits = protocol.splits(dataset.y) if values is None else protocol.splits(dataset.y, values)
     return dataset, list(splits)
+
+
+def _as_times(values, column):
+    """Numbers as they are; text parsed as dates, so that '2024-02-01' follows '2024-01-15' by date, not by text."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": then each is parsed alone
+            return pd.to_datetime(pd.Series(values)).to_numpy()
+    except (ValueError, TypeError):
+        raise ImblabError(f"time column '{column}' must hold numbers or dates, e.g. 2024-01-31; it has values "
+                          f"such as {str(values[0])!r}") from None
 
 
 def _check_folds_repeats(folds, repeats):
