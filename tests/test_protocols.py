@@ -103,8 +103,9 @@ def test_folds_beyond_the_minority_count_are_refused():
 
 
 def test_holdout_test_size_is_validated():
-    with pytest.raises(imblab.ImblabError, match="--test-size"):
+    with pytest.raises(imblab.ImblabError, match="test_size must be between 0 and 1") as caught:
         Holdout(test_size=1.2)
+    assert caught.value.param == "test_size"  # the command line names it --test-size
 
 
 def _structured_frame(n=600, seed=0):
