@@ -103,5 +103,122 @@ def test_folds_beyond_the_minority_count_are_refused():
 
 
 def test_holdout_test_size_is_validated():
-    with pytest.raises(imblab.ImblabError, match="test_size must be between 0 and 1"):
+    with pytest.raises(imblab.ImblabError, match="test_size must be between 0 and 1") as caught:
         Holdout(test_size=1.2)
+    assert caught.value.param == "test_size"  # the command line names it --test-size
+
+
+def _structured_frame(n=600, seed=0):
+    """Rows of 60 customers over 100 days; a customer's rows share a label tendency."""
+    rng = np.random.default_rng(seed)
+    customer = rng.integers(0, 60, n)
+    day = rng.integers(0, 100, n)
+    risky = customer % 6 == 0
+    y = (rng.random(n) < np.where(risky, 0.5, 0.05)).astype(int)
+    return pd.DataFrame({"x1": rng.normal(size=n) + y, "x2": rng.normal(size=n),
+                         "customer": customer.astype(str), "day": day, "label": y})
+
+
+def test_no_group_is_on_both_sides_of_any_split_and_the_column_is_not_a_feature(monkeypatch):
+    frame = _structured_frame()
+    ds = dataset_from_frame(frame, "label")
+    protocol = imblab.GroupKFold("customer", folds=4, repeats=2, random_state=3)
+    seen = []
+
+    def record(X, y):
+        seen.append(X.shape[1])  # after the preprocessing: three scaled numeric features
+        return X, y
+
+    strategy = registry.Strategy(
+        "columns", "test", "records the columns it is fitted on", "",
+        lambda rs: [("record", FunctionSampler(func=record, validate=False)),
+                    ("model", DummyClassifier(strategy="prior"))],
+    )
+    results = imblab.compare(ds, strategies=[strategy], protocol=protocol)
+    assert not results.errors()
+    assert seen and all(n_columns == 3 for n_columns in seen)
+    assert results.dataset["columns"] == ["x1", "x2", "day"]
+    splits = list(protocol.splits(ds.y, frame["customer"].to_numpy()))
+    assert len(splits) == 8
+    customers = frame["customer"].to_numpy()
+    for split in splits:
+        assert not set(customers[split.train]) & set(customers[split.test])
+        assert len(split.train) + len(split.test) == len(frame)
+    # the two repeats shuffle the groups differently
+    assert [set(s.test) for s in splits[:4]] != [set(s.test) for s in splits[4:]]
+    assert "no value of 'customer'" in results.config["protocol"]["caveat"]
+
+
+def test_time_splits_train_only_on_rows_strictly_before_every_test_row():
+    frame = _structured_frame()
+    ds = dataset_from_frame(frame, "label")
+    protocol = imblab.TimeSplits("day", folds=4)
+    days = frame["day"].to_numpy()
+    splits = list(protocol.splits(ds.y, days))
+    assert len(splits) == 4
+    for earlier, later in zip(splits, splits[1:]):
+        assert len(later.train) > len(earlier.train)  # forward chaining: the past grows
+    for split in splits:
+        assert days[split.train].max() < days[split.test].min()
+    # the last test block ends with the latest day; every row is in some training part or test part
+    assert days[splits[-1].test].max() == days.max()
+    results = imblab.compare(ds, strategies="lr", protocol=protocol)
+    assert results.dataset["columns"] == ["x1", "x2", "customer"]
+    assert "earlier" in results.config["protocol"]["caveat"]
+
+
+def test_time_given_as_dates_is_ordered_by_date_not_by_text():
+    dates = np.array(["2024-01-15", "2024-02-01", "2023-12-31", "2024-01-02", "2024-03-09", "2023-11-30"] * 4,
+                     dtype=object)
+    y = np.repeat([0, 1, 0, 1], 6)  # each date has rows of both classes
+    order = pd.to_datetime(pd.Series(dates))
+    for split in imblab.TimeSplits("date", folds=3).splits(y, dates):
+        assert order[split.train].max() < order[split.test].min()
+    with pytest.raises(imblab.ImblabError, match="must hold numbers or dates"):
+        list(imblab.TimeSplits("date", folds=3).splits(y, np.array(["soon", "later", "now", "x"] * 6, dtype=object)))
+
+
+def test_time_splits_with_too_few_distinct_times_are_refused():
+    y = np.array([0, 1] * 10)
+    with pytest.raises(imblab.ImblabError, match="need at least 6 distinct times"):
+        list(imblab.TimeSplits("t", folds=5).splits(y, np.repeat([1, 2, 3], [6, 7, 7])))
+
+
+def test_any_scikit_learn_splitter_is_a_protocol():
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedKFold
+
+    frame = _structured_frame()
+    ds = dataset_from_frame(frame, "label")
+    results = imblab.compare(ds, strategies="lr", protocol=StratifiedKFold(3, shuffle=True, random_state=0))
+    assert sorted(results.predictions["row_id"]) == list(range(len(frame)))
+    assert results.config["protocol"]["name"] == "StratifiedKFold"
+    grouped = imblab.SplitterProtocol(GroupShuffleSplit(3, test_size=0.3, random_state=0), column="customer")
+    results = imblab.compare(ds, strategies="lr", protocol=grouped)
+    customers = frame["customer"].to_numpy()
+    for split_id, part in results.predictions.groupby("split_id"):
+        tested = set(customers[part["row_id"]])
+        assert tested and len(tested) < 60
+    assert "customer" not in results.dataset["columns"]
+
+
+def test_cli_groups_and_time_flags(table, tmp_path, capsys):
+    import json
+
+    from imblab.cli import main
+
+    path = table(_structured_frame())
+    status = main(["run", "--data", str(path), "--target", "label", "--groups", "customer", "--folds", "3",
+                   "--repeats", "1", "--strategies", "lr", "--quiet", "--no-report", "--out", str(tmp_path / "g")])
+    assert status == 0, capsys.readouterr().err
+    saved = json.loads((tmp_path / "g" / "results.json").read_text())
+    assert saved["config"]["protocol"]["name"] == "stratified group k-fold"
+    assert "customer" not in saved["dataset"]["columns"]
+    status = main(["run", "--data", str(path), "--target", "label", "--time", "day", "--folds", "3",
+                   "--strategies", "lr", "--quiet", "--no-report", "--out", str(tmp_path / "t")])
+    assert status == 0, capsys.readouterr().err
+    saved = json.loads((tmp_path / "t" / "results.json").read_text())
+    assert saved["config"]["protocol"]["name"] == "forward-chaining time splits"
+    assert main(["run", "--data", str(path), "--target", "label", "--groups", "customer", "--time", "day"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+    assert main(["run", "--data", str(path), "--target", "label", "--groups", "shop"]) == 2
+    assert "split column 'shop' is not among the features" in capsys.readouterr().err

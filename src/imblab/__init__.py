@@ -28,6 +28,12 @@ _PUBLIC = {
     "STRATEGIES": ".strategies",
     "KerasMLPClassifier": ".strategies",
     "get_strategies": ".strategies",
+    "strategy": ".strategies",
+    "GroupKFold": ".evaluation",
+    "TimeSplits": ".evaluation",
+    "SplitterProtocol": ".evaluation",
+    "load_model": ".model",
+    "fit_model": ".model",
 }
 
 __all__ = sorted(_PUBLIC)

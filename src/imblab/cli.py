@@ -63,6 +63,9 @@ def build_parser():
         description="Fit each strategy, evaluate it on held-out rows and write a run folder. "
                     "With no arguments: the course practical (synthetic 95:5 data, 80/20 holdout).",
     )
+    run.add_argument("--config", metavar="FILE",
+                     help="settings and your own estimators from a TOML file (default: [tool.imblab] of "
+                          "./pyproject.toml when it has one); flags given here win")
     data = run.add_argument_group("your own data")
     data.add_argument("--data", metavar="FILE",
                       help="a .csv (also .tsv, .csv.gz/.bz2/.xz/.zip), .xlsx or .parquet file")
@@ -104,6 +107,12 @@ def build_parser():
     ev.add_argument("--holdout", action="store_true",
                     help="one train/test split instead of cross-validation (default without --data)")
     ev.add_argument("--test-size", type=_fraction, help="holdout test share (default 0.2)")
+    ev.add_argument("--groups", metavar="COLUMN",
+                    help="keep each value of COLUMN (a customer, patient…) on one side of every split: "
+                         "stratified group k-fold; the column is not a feature")
+    ev.add_argument("--time", metavar="COLUMN",
+                    help="forward-chaining splits ordered by COLUMN: train on the past, test on what follows "
+                         "(--folds splits, default 5); the column is not a feature")
     ev.add_argument("--jobs", type=_jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
     out = run.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
@@ -146,6 +155,40 @@ def build_parser():
     )
     report.add_argument("folder", metavar="RUN_DIR")
 
+    fit = commands.add_parser(
+        "fit", help="fit a strategy on all the data and write a model folder",
+        description="Fit one strategy on all the data (threshold policies tuned inside it, as in the evaluation) "
+                    "and write a model folder: the model (skops, no pickle), model.json and MODEL.md. "
+                    "Either from a run folder (default: its best strategy, with the run's estimates on the "
+                    "card) or from a file with --data, --target and --strategy.",
+    )
+    fit.add_argument("run_folder", metavar="RUN_DIR", nargs="?", help="a run folder written by 'imblab run'")
+    fit.add_argument("--strategy", metavar="SPEC", help="the strategy (default with RUN_DIR: the run's best)")
+    fit.add_argument("--data", metavar="FILE", help="a .csv or .parquet file (without RUN_DIR)")
+    fit.add_argument("--target", metavar="COLUMN", help="the label column (with --data)")
+    fit.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
+    fit.add_argument("--drop", metavar="COLUMN", action="append", default=[],
+                     help="a column that is not a feature (an id, a group or time column); repeatable")
+    fit.add_argument("--config", metavar="FILE", help="a TOML file whose [estimators.NAME] --strategy may name")
+    fit.add_argument("--seed", type=_whole(0), default=None, help="seeds the model (default: the run's, or 42)")
+    fit.add_argument("--out", metavar="MODEL_DIR", help="model folder (default models/<strategy>)")
+    fit.add_argument("--overwrite", action="store_true", help="replace a model folder imblab wrote before")
+
+    predict = commands.add_parser(
+        "predict", help="predict new rows with a model folder",
+        description="Check FILE's columns against the model's schema, then write each row's probability of "
+                    "the positive class, that probability corrected to the training data's class shares, and "
+                    "the decision at the model's threshold. A column missing, extra, of the wrong type or with a "
+                    "category the model never saw stops it with one line (exit 2).",
+    )
+    predict.add_argument("model_folder", metavar="MODEL_DIR")
+    predict.add_argument("file", metavar="FILE", help="a .csv or .parquet file of rows to predict")
+    predict.add_argument("--out", metavar="FILE", help="predictions CSV (default: FILE's name + -predictions.csv)")
+    predict.add_argument("--ignore-extra", action="store_true", help="drop columns the model was not fitted with")
+    predict.add_argument("--trust", metavar="TYPE", action="append", default=[],
+                         help="load this type too (a model fitted with your own estimator, e.g. "
+                              "lightgbm.sklearn.LGBMClassifier); only for code you trust")
+
     commands.add_parser("strategies", help="list the strategies",
                         description="List every strategy with what it does.")
     return parser
@@ -184,6 +227,14 @@ def main(argv=None):
             return _rescore(args, console)
         if args.command == "strategies":
             return _strategies(console)
+        if args.command == "fit":
+            from .model.commands import fit_command
+
+            return fit_command(args, console, errors)
+        if args.command == "predict":
+            from .model.commands import predict_command
+
+            return predict_command(args, console, errors)
         build_parser().print_help()
         return 2
     except ImblabError as exc:
@@ -217,11 +268,12 @@ def _flagged(exc):
 
 def _run(args, console, errors, *, resume_from=None):
     from . import compare, load_table, make_synthetic
-    from .evaluation import Holdout, RepeatedKFold
     from ._backend import enable_compilation_cache
+    from .evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
     from .experiment import check_metric, default_protocol, prepare
     from .report.terminal import render_run
 
+    settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
     file_options = [flag for flag, value in [
         ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),
         ("--date-features", args.date_features != "drop"), ("--sep", args.sep), ("--encoding", args.encoding),
@@ -232,7 +284,18 @@ def _run(args, console, errors, *, resume_from=None):
         raise ImblabError("--holdout and --folds/--repeats exclude each other: pick one protocol")
     if args.test_size is not None and (args.folds or args.repeats):
         raise ImblabError("--test-size sets a holdout's test share: drop it when using --folds")
-    strategies = get_strategies(args.strategies)  # fail fast, before reading any data
+    if args.groups and args.time:
+        raise ImblabError("--groups and --time exclude each other: pick the structure the splits must respect")
+    if (args.groups or args.time) and (args.holdout or args.test_size is not None):
+        raise ImblabError("--groups/--time choose their own splits: drop --holdout and --test-size")
+    if args.time and args.repeats:
+        raise ImblabError("--time splits follow the time order, so there is nothing to repeat: drop --repeats")
+    if settings is not None:
+        from .config import choose_strategies
+
+        strategies = get_strategies(choose_strategies(settings, args.strategies))
+    else:
+        strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
 
     if args.data is not None:
@@ -245,14 +308,18 @@ def _run(args, console, errors, *, resume_from=None):
         dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
 
     wants_holdout = args.holdout or args.test_size is not None
-    if args.folds is not None or args.repeats is not None:
+    if args.groups:
+        protocol = GroupKFold(args.groups, args.folds or 5, args.repeats or 2, random_state=args.seed)
+    elif args.time:
+        protocol = TimeSplits(args.time, args.folds or 5, random_state=args.seed)
+    elif args.folds is not None or args.repeats is not None:
         protocol = RepeatedKFold(args.folds or 5, args.repeats or 2, random_state=args.seed)
     elif wants_holdout or dataset.kind == "synthetic":
         protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
-    plan = prepare(dataset, [s.name for s in strategies], protocol, metric=args.metric,
-                   random_state=args.seed, n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
+    plan = prepare(dataset, strategies, protocol, metric=args.metric, random_state=args.seed,
+                   n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
     if any(s.needs_keras for s in plan.strategies):
         enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
 
@@ -278,7 +345,7 @@ def _run(args, console, errors, *, resume_from=None):
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
                                 n_seeds=args.seeds, lines=not args.quiet)
         with progress as on_done:
-            results = compare(plan.dataset, [s.name for s in plan.strategies], plan.protocol,
+            results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
                               rope=args.rope, on_done=on_done,
                               store=store)
@@ -300,6 +367,27 @@ def _warn_failures(results, errors):
     for name, error in results.errors().items():
         error = " ".join(str(error).split())  # an exception's message may span lines
         _error(errors, f"imblab: warning: {name} {error}")
+
+
+def _apply_config(args, errors):
+    """Fill the run's flags left at their defaults from the config file; return its settings (or None)."""
+    from .config import find_config, read_config
+
+    path = args.config or find_config()
+    if path is None:
+        return None
+    settings = read_config(path)
+    if args.config is None:
+        errors.print(f"imblab: warning: using the settings in {path} [tool.imblab]", style="yellow",
+                     markup=False, highlight=False, soft_wrap=True)
+    args.config = settings["path"]  # absolute, so that 'imblab resume' finds it from anywhere
+    defaults = vars(build_parser().parse_args(["run"]))
+    for key, value in settings.items():
+        if key in defaults and key not in ("strategies", "config") and getattr(args, key) == defaults[key]:
+            if key == "data":
+                value = str(Path(settings["path"]).parent / value)
+            setattr(args, key, value)
+    return settings
 
 
 def _resume(args, console, errors):

@@ -12,7 +12,7 @@ from ._backend import backend_name, check_backend
 from .data import Dataset, make_synthetic
 from .errors import ImblabError
 from .evaluation.metrics import METRICS
-from .evaluation.protocols import Holdout, RepeatedKFold
+from .evaluation.protocols import Holdout, RepeatedKFold, as_protocol, protocol_splits
 from .evaluation.runner import check_feasible, run_tasks
 from .results import Results
 from .strategies import get_strategies
@@ -28,12 +28,17 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     ----------
     dataset : Dataset, optional
         Defaults to the practical's synthetic 95:5 data.
-    strategies : list of str or str, optional
-        Strategy names (or a comma-separated string); defaults to the
-        practical's ``naive, smote_ann, weighted_ann, brf``.
-    protocol : Holdout or RepeatedKFold, optional
+    strategies : str, list or dict, optional
+        Strategy names, presets and specs (or a comma-separated string);
+        defaults to the practical's ``naive, smote_ann, weighted_ann, brf``.
+        A list may also hold a user's own scikit-learn classifiers (named by
+        their class) and :func:`~imblab.strategy` objects; a dict names each
+        one: ``{"mine": LogisticRegression(), "brf@f1": "brf@f1"}``.
+    protocol : Holdout, RepeatedKFold, GroupKFold, TimeSplits or a scikit-learn splitter, optional
         Defaults to the practical's 80/20 holdout for synthetic data and to
         5 folds × 2 repeats of stratified cross-validation for a user's table.
+        A protocol that splits by a column (groups, time) takes that column
+        out of the features.
     metric : str, default="f1_1"
         The metric strategies are ranked and tested by (minority-class F1).
     random_state : int, default=42
@@ -82,6 +87,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     )
     config = {
         "strategies": [s.name for s in chosen],
+        # a spec rebuilds the strategy (imblab fit RUN_DIR); None: a user's estimator, from its config
+        "strategy_specs": {s.name: s.spec.text if s.spec is not None and s.factory is None else None
+                           for s in chosen},
         "protocol": protocol.describe(),
         "metric": metric,
         "rope": float(rope),
@@ -135,7 +143,8 @@ def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         check_backend()  # a backend that cannot start is one line now, not a failure in every fit
     if protocol is None:
         protocol = default_protocol(dataset, random_state=random_state)
-    splits = list(protocol.splits(dataset.y))
+    protocol = as_protocol(protocol)
+    dataset, splits = protocol_splits(protocol, dataset)
     check_feasible(dataset, chosen, splits, random_state=random_state)
     return Plan(dataset, chosen, protocol, splits)
 

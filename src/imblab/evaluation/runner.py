@@ -141,8 +141,7 @@ def fit_key(base, task):
     from ..store import rows_hash
 
     strategy, split = task.strategy, task.split
-    spec = strategy.spec.text if strategy.spec is not None else None
-    key = {**base, "strategy": strategy.name, "spec": spec, "split_id": int(split.split_id),
+    key = {**base, "strategy": strategy.name, "spec": strategy.identity, "split_id": int(split.split_id),
            "train": rows_hash(split.train), "test": rows_hash(split.test)}
     if task.seed is not None:
         key["fit_random_state"] = task.random_state

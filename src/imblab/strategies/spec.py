@@ -136,15 +136,20 @@ def _number(text, original, item):
     return int(value) if value.is_integer() and "." not in text else value
 
 
-def build_estimator(spec, dataset, *, random_state):
+def build_estimator(spec, dataset, *, random_state, model_steps=None):
     """One unfitted estimator for ``spec``: preprocessing, sampler and learner in an imblearn Pipeline,
-    wrapped in a threshold policy where the spec has one."""
+    wrapped in a threshold policy where the spec has one.
+
+    ``model_steps`` (pipeline steps ending in a classifier) take the catalogue
+    learner's place: that is how a user's own estimator gets imblab's parts.
+    """
     from imblearn.pipeline import Pipeline
 
     from .preprocessing import make_encoder, make_imputer, make_preprocessor
     from .recorder import SeenClassCounts
 
-    learner = LEARNERS[spec.learner].factory(random_state, spec.weighting)
+    if model_steps is None:
+        model_steps = [("model", LEARNERS[spec.learner].factory(random_state, spec.weighting))]
     steps = []
     options = dict(spec.sampler_options)
     if spec.sampler == "smote" and dataset.categorical_columns:
@@ -165,9 +170,9 @@ def build_estimator(spec, dataset, *, random_state):
             steps.append(("preprocess", preprocessor))
         if spec.sampler:
             steps.append((spec.sampler, SAMPLERS[spec.sampler].factory(random_state, options)))
-    if spec.sampler:
+    if spec.sampler and "seen" not in dict(model_steps):  # a user's pipeline may record its own, later
         steps.append(("seen", SeenClassCounts()))  # the class counts after resampling
-    estimator = Pipeline([*steps, ("model", learner)])
+    estimator = Pipeline([*steps, *model_steps])
     return _with_policy(estimator, spec, random_state)
 
 

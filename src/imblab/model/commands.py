@@ -1,0 +1,101 @@
+"""The ``fit`` and ``predict`` commands: parse, call the model API, print. No ML lives here."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from ..errors import ImblabError
+
+
+def fit_command(args, console, errors):
+    from .persist import save_model
+
+    if args.run_folder is not None:
+        if args.data or args.target or args.positive or args.drop:
+            raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
+                              "--positive and --drop")
+        from .from_run import fit_from_run
+
+        model = fit_from_run(args.run_folder, args.strategy)
+    else:
+        model = _fit_from_file(args)
+    name = model.card["strategy"]["name"]
+    folder = Path(args.out) if args.out else Path("models") / _safe(name)
+    save_model(model, folder, overwrite=args.overwrite)
+    training, data = model.card["training"], model.card["data"]
+    console.print(f"Fitted {name} on all {data['rows']} rows of {data['name']}; decision threshold "
+                  f"{training['threshold']:.4g}: {training['threshold_how']}", highlight=False)
+    estimates = model.card.get("estimates") or {}
+    if estimates:
+        metric = model.card["source"]["metric"]
+        shown = estimates.get(metric) or next(iter(estimates.values()))
+        low, high = shown.get("ci_low"), shown.get("ci_high")
+        interval = f" (95% interval {low:.3f} to {high:.3f})" if low is not None and high is not None else ""
+        console.print(f"Out of sample in the run: {metric} {shown['mean']:.3f}{interval}", highlight=False)
+    foreign = model.card.get("files", {}).get("foreign_types") or _foreign(folder)
+    if foreign:
+        errors.print(f"imblab: note: the model holds your estimator's types ({', '.join(foreign)}); "
+                     f"'imblab predict' loads them only with --trust {' --trust '.join(foreign)}",
+                     markup=False, highlight=False, soft_wrap=True)
+    console.print(f"Model folder: {folder} (card: {folder / 'MODEL.md'})", highlight=False)
+    return 0
+
+
+def _fit_from_file(args):
+    from dataclasses import replace
+
+    from ..data import load_table
+    from ..strategies import get_strategies
+    from .fitted import fit_model
+
+    if args.data is None or args.target is None or args.strategy is None:
+        raise ImblabError("give a run folder (imblab fit RUN_DIR), or --data FILE, --target COLUMN and "
+                          "--strategy SPEC")
+    strategies = {}
+    if args.config:
+        from ..config import build_estimators, read_config
+
+        strategies = build_estimators(read_config(args.config))
+    chosen = strategies.get(args.strategy) or get_strategies([args.strategy])[0]
+    dataset = load_table(args.data, args.target, positive=args.positive)
+    missing = [c for c in args.drop if c not in dataset.X.columns]
+    if missing:
+        raise ImblabError(f"--drop {missing[0]}: no such column; the features are {', '.join(dataset.X.columns)}")
+    if args.drop:
+        dataset = replace(dataset, X=dataset.X.drop(columns=args.drop))
+    return fit_model(dataset, chosen, random_state=42 if args.seed is None else args.seed)
+
+
+def predict_command(args, console, errors):
+    from ..data.readers import read_frame
+    from .persist import load_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load_model(args.model_folder, trusted=args.trust)
+    for warning in caught:
+        errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False)
+    frame, _ = read_frame(args.file)
+    table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
+    out = Path(args.out) if args.out else Path(args.file).with_name(Path(args.file).stem + "-predictions.csv")
+    table.insert(0, "row", range(len(table)))
+    table.to_csv(out, index=False)
+    positive = model.labels[1]
+    n_positive = int((table["decision"] == positive).sum())
+    threshold = model.card["training"]["threshold"]
+    console.print(f"Predicted {len(table)} rows: {n_positive} decided {positive!r} (threshold {threshold:.4g}); "
+                  f"wrote {out}", highlight=False)
+    return 0
+
+
+def _foreign(folder):
+    import json
+
+    card = json.loads((folder / "model.json").read_text())
+    return card.get("files", {}).get("foreign_types", [])
+
+
+def _safe(name):
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "model"

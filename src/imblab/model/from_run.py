@@ -1,0 +1,108 @@
+"""Fitting a run's winner (or any of its strategies) on all of the run's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ImblabError
+
+ESTIMATED = ["f1_1", "precision_1", "recall_1", "balanced_accuracy", "mcc", "roc_auc", "average_precision",
+             "brier"]
+
+
+def fit_from_run(folder, strategy=None):
+    """Refit ``strategy`` (default: the run's best, rank 1 of its comparison) on all the run's data.
+
+    The data are read again from where the run read them (or generated again,
+    for the practical's synthetic data) and must hash to what the run saw.
+    The card carries the run's out-of-sample estimates with their intervals.
+
+    Returns
+    -------
+    FittedModel
+    """
+    from ..results import Results
+    from .fitted import fit_model
+
+    results = Results.load(folder)
+    if strategy is None:
+        ranked = results.comparison.sort_values("rank") if "rank" in results.comparison else results.comparison
+        strategy = str(ranked.iloc[0]["strategy"])
+    elif strategy not in results.strategies:
+        raise ImblabError(f"run '{folder}' has no strategy {strategy!r}; its strategies are "
+                          f"{', '.join(results.strategies)} (--strategy NAME)")
+    if strategy in results.errors():
+        raise ImblabError(f"strategy {strategy!r} failed in run '{folder}' ({results.errors()[strategy]}): "
+                          "choose another with --strategy")
+    dataset = _run_dataset(folder, results)
+    chosen = _run_strategy(folder, results, strategy)
+    protocol = results.config.get("protocol", {})
+    source = {"run": str(Path(folder).resolve()), "strategy": strategy,
+              "protocol": protocol.get("name", ""), "metric": results.metric,
+              "caveat": protocol.get("caveat")}
+    return fit_model(dataset, chosen, random_state=int(results.config.get("random_state", 42)),
+                     estimates=_estimates(results, strategy), source=source)
+
+
+def _run_dataset(folder, results):
+    from dataclasses import replace
+
+    from ..data import load_table, make_synthetic
+
+    described = results.dataset
+    provenance = described.get("provenance", {})
+    if provenance.get("kind") == "synthetic":
+        minority = provenance["weights"][1]
+        dataset = make_synthetic(provenance["n_samples"], provenance["n_features"], minority,
+                                 random_state=provenance["random_state"])
+    else:
+        path = Path(provenance.get("path", ""))
+        if not path.is_absolute():
+            from ..store import RunStore
+
+            path = Path(RunStore.open(folder).request.get("cwd", ".")) / path
+        dataset = load_table(path, provenance.get("target"), positive=described.get("positive_label"))
+    column = provenance.get("split_column")
+    if column is not None and column in dataset.X.columns:
+        dataset = replace(dataset, X=dataset.X.drop(columns=[column]),
+                          provenance={**dataset.provenance, "split_column": column})
+    if dataset.content_hash != described.get("sha256"):
+        raise ImblabError(f"the data of run '{folder}' have changed since the run (their SHA-256 differs): "
+                          "fit from the file itself with 'imblab fit --data FILE --target COLUMN --strategy "
+                          "NAME', or run the comparison again")
+    return dataset
+
+
+def _run_strategy(folder, results, name):
+    """The run's strategy ``name``: a spec, or an estimator from the run's config file."""
+    from ..strategies import get_strategies
+
+    spec = results.config.get("strategy_specs", {}).get(name)
+    if spec is not None:
+        return get_strategies({name: spec})[0]
+    from ..config import strategies_from_run
+
+    own = strategies_from_run(folder)  # a user's estimator named in the run's config file
+    if own and name in own:
+        return own[name]
+    return get_strategies([name])[0]
+
+
+def _estimates(results, strategy):
+    row = results.summary.set_index("strategy").loc[strategy]
+    estimates = {}
+    for metric in ESTIMATED:
+        mean = row.get(f"{metric}_mean", row.get(metric))
+        if mean is None or not np.isfinite(mean):
+            continue
+        estimates[metric] = {"mean": float(mean),
+                             "ci_low": _number(row.get(f"{metric}_ci_low")),
+                             "ci_high": _number(row.get(f"{metric}_ci_high")),
+                             "n_splits": int(row["n_splits"])}
+    return estimates
+
+
+def _number(value):
+    return float(value) if value is not None and np.isfinite(value) else None

@@ -1,0 +1,243 @@
+"""Writing and reading a model folder: skops for the estimator, NumPy arrays for a network, never pickle.
+
+A model folder holds ``model.skops`` (the fitted scikit-learn / imbalanced-learn
+estimator, written with ``skops.io``), ``network-K.npz`` for each Keras network
+(its weights; imblab rebuilds the network itself), ``model.json`` (the card,
+with each file's SHA-256) and ``MODEL.md``.
+
+Loading trusts only the types imblab itself writes (:func:`allowed_types`).
+A file holding any other type is refused, unless the caller names that type in
+``trusted`` — as for a user's own estimator (e.g. LightGBM), whose types the
+card lists under ``files.foreign_types``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ImblabError
+from .card import FORMAT, render_markdown
+from .network import NetworkSlot, network_state, rebuild_network, swap_networks
+
+ESTIMATOR_FILE = "model.skops"
+CARD_FILE = "model.json"
+
+#: Where the types imblab writes live; resolved to their qualified names on use, so that a private
+#: module moving between library versions does not make the list stale.
+_OWN = [
+    "imblearn.pipeline:Pipeline", "imblearn.over_sampling:SMOTE", "imblearn.over_sampling:SMOTENC",
+    "imblearn.over_sampling:ADASYN", "imblearn.over_sampling:BorderlineSMOTE",
+    "imblearn.over_sampling:RandomOverSampler", "imblearn.under_sampling:RandomUnderSampler",
+    "imblearn.under_sampling:TomekLinks", "imblearn.under_sampling:EditedNearestNeighbours",
+    "imblearn.combine:SMOTETomek", "imblearn.combine:SMOTEENN",
+    "imblearn.ensemble:BalancedRandomForestClassifier", "imblearn.ensemble:EasyEnsembleClassifier",
+    "imblearn.ensemble:RUSBoostClassifier", "imblearn.ensemble:BalancedBaggingClassifier",
+    "imblab.strategies.recorder:SeenClassCounts", "imblab.strategies.spec:expected_cost",
+    "imblab.strategies.spec:precision_at_recall", "imblab.strategies.neural:KerasMLPClassifier",
+    "imblab.model.network:NetworkSlot",
+    "numpy:dtype", "scipy.sparse:csr_matrix", "collections:OrderedDict",
+    "sklearn.ensemble._hist_gradient_boosting.predictor:TreePredictor", "sklearn.tree._tree:Tree",
+    "sklearn.metrics:f1_score", "sklearn.metrics._dist_metrics:EuclideanDistance64",
+    "sklearn.metrics._scorer:_CurveScorer", "sklearn.metrics._scorer:_Scorer",
+    "sklearn.model_selection:StratifiedKFold", "sklearn.neighbors:KDTree",
+    "sklearn.utils._metadata_requests:MetadataRequest", "sklearn.utils._metadata_requests:MethodMetadataRequest",
+]
+
+
+def allowed_types():
+    """The qualified names of the types imblab writes beyond those skops trusts by default."""
+    names = set()
+    for entry in _OWN:
+        module, _, attribute = entry.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError):
+            continue  # not in this library version: then it is not written either
+        names.add(f"{obj.__module__}.{getattr(obj, '__qualname__', attribute)}")
+    return names
+
+
+def save_model(model, folder, *, overwrite=False):
+    """Write ``model`` (a :class:`FittedModel`) to ``folder``; return the folder's path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from imblab import make_synthetic
+    >>> from imblab.model import fit_model, load_model
+    >>> data = make_synthetic(n_samples=300)
+    >>> model = fit_model(data, "lr")
+    >>> folder = save_model(model, tempfile.mkdtemp() + "/m")
+    >>> bool((load_model(folder).predict_proba(data.X) == model.predict_proba(data.X)).all())
+    True
+    """
+    import skops.io as sio
+
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        ours = (folder / CARD_FILE).is_file()
+        if not (overwrite and ours):
+            hint = ", or pass --overwrite to replace the model imblab wrote there" if ours else ""
+            raise ImblabError(f"model folder '{folder}' exists and is not empty: choose another --out{hint}")
+    folder.mkdir(parents=True, exist_ok=True)
+    card = json.loads(json.dumps(model.card, default=_json_default))
+    networks, restore = swap_networks(model.estimator)
+    try:
+        sio.dump(model.estimator, folder / ESTIMATOR_FILE)
+    finally:
+        restore()
+    files = {ESTIMATOR_FILE: _sha256(folder / ESTIMATOR_FILE)}
+    card["networks"] = []
+    for index, network in enumerate(networks):
+        description, weights = network_state(network)
+        name = f"network-{index}.npz"
+        np.savez(folder / name, **{f"w{i}": w for i, w in enumerate(weights)})
+        files[name] = _sha256(folder / name)
+        card["networks"].append({"file": name, **description})
+    own = allowed_types()
+    foreign = sorted(t for t in sio.get_untrusted_types(file=folder / ESTIMATOR_FILE) if t not in own)
+    card["files"] = {"sha256": files, "foreign_types": foreign}
+    (folder / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default))
+    (folder / "MODEL.md").write_text(render_markdown(card))
+    return folder
+
+
+def load_model(folder, *, trusted=()):
+    """Read a model folder written by imblab, refusing anything it did not write.
+
+    Parameters
+    ----------
+    folder : str or Path
+    trusted : sequence of str, optional
+        Qualified type names to load besides imblab's own, e.g.
+        ``["lightgbm.sklearn.LGBMClassifier"]`` for a model fitted with your own
+        LightGBM estimator (its card lists them under ``files.foreign_types``).
+        Only name types whose code you trust: loading may call them.
+
+    Returns
+    -------
+    FittedModel
+
+    Warns when the model was written with other library versions, naming them.
+    """
+    import skops.io as sio
+
+    from .fitted import FittedModel
+
+    folder = Path(folder)
+    card = _read_card(folder)
+    _check_versions(card)
+    hashes = card.get("files", {}).get("sha256", {})
+    for name in [ESTIMATOR_FILE, *(n["file"] for n in card.get("networks", []))]:
+        path = folder / name
+        if name not in hashes or not path.is_file():
+            raise ImblabError(f"model folder '{folder}' lacks {name} or its hash in {CARD_FILE}: it is incomplete; "
+                              "fit the model again")
+        if _sha256(path) != hashes[name]:
+            raise ImblabError(f"{path} was changed after imblab wrote it (its SHA-256 differs from {CARD_FILE}): "
+                              "refusing to load it; restore the folder or fit the model again")
+    path = folder / ESTIMATOR_FILE
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # not a skops file at all
+        raise ImblabError(f"{path} is not a model file imblab can read ({type(exc).__name__}): fit the "
+                          "model again") from None
+    allowed = allowed_types() | set(trusted)
+    foreign = sorted(t for t in untrusted if t not in allowed)
+    if foreign:
+        raise ImblabError(
+            f"{path} holds types imblab does not write: {', '.join(foreign)}; refusing to load it, because "
+            "loading could run their code. If you fitted this model with your own estimator and trust that "
+            f"code, name the types: --trust {' --trust '.join(foreign)} (load_model(..., trusted=[...]))")
+    try:
+        estimator = sio.load(path, trusted=untrusted)
+    except Exception as exc:
+        raise ImblabError(f"{path} could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): "
+                          "fit the model again") from None
+    networks = []
+    for entry in card.get("networks", []):
+        with np.load(folder / entry["file"], allow_pickle=False) as arrays:
+            weights = [arrays[f"w{i}"] for i in range(len(arrays.files))]
+        networks.append(rebuild_network(entry, weights))
+    if networks:
+        swap_networks_back(estimator, networks)
+    return FittedModel(estimator, card)
+
+
+def swap_networks_back(estimator, networks):
+    """Put the rebuilt networks where their :class:`NetworkSlot` stands."""
+    found = _slots(estimator)
+    if sorted(slot.index for slot, _ in found) != list(range(len(networks))):
+        raise ImblabError("the model file's network places do not match its card: the folder was altered; "
+                          "fit the model again")
+    for slot, setter in found:
+        setter(networks[slot.index])
+
+
+def _slots(obj, found=None):
+    found = [] if found is None else found
+    for key, value in list(vars(obj).items()):
+        if key == "steps" and isinstance(value, list):
+            for i, (name, step) in enumerate(value):
+                if isinstance(step, NetworkSlot):
+                    found.append((step, lambda new, s=value, i=i, n=name: s.__setitem__(i, (n, new))))
+                elif hasattr(step, "get_params"):
+                    _slots(step, found)
+        elif isinstance(value, NetworkSlot):
+            found.append((value, lambda new, o=obj, k=key: setattr(o, k, new)))
+        elif hasattr(value, "get_params") and not isinstance(value, type):
+            _slots(value, found)
+    return found
+
+
+def _read_card(folder):
+    path = folder / CARD_FILE
+    if not folder.is_dir():
+        raise ImblabError(f"model folder '{folder}' does not exist: give the folder 'imblab fit' wrote")
+    try:
+        card = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ImblabError(f"'{folder}' is not an imblab model folder (it has no {CARD_FILE}): give the folder "
+                          "'imblab fit' wrote") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ImblabError(f"{path} is not valid JSON: the model folder is damaged; fit the model again") from None
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        found = card.get("format") if isinstance(card, dict) else None
+        raise ImblabError(f"{path} is not an imblab model card (format {found!r}, expected {FORMAT!r}): give "
+                          "a folder 'imblab fit' wrote")
+    return card
+
+
+def _check_versions(card):
+    from ..experiment import _versions
+    from .card import _skops_version
+
+    now = {**_versions(), **_skops_version()}
+    then = card.get("versions", {})
+    differ = [f"{name} {then[name]} (now {now[name]})" for name in sorted(then)
+              if name in now and then[name] != now[name]]
+    if differ:
+        warnings.warn(f"this model was written with other library versions: {', '.join(differ)}; its "
+                      "predictions may differ — check them, or fit the model again", VersionWarning, stacklevel=3)
+
+
+class VersionWarning(UserWarning):
+    """A model folder was written by other library versions than the ones loading it."""
+
+
+def _sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)

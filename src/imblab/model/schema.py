@@ -1,0 +1,127 @@
+"""The columns a model was fitted on, and the check that new rows have the same ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ImblabError
+
+MAX_SHOWN = 5
+
+
+def make_schema(dataset):
+    """Column names, kinds, dtypes and categories seen, in the order the model expects them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from imblab import dataset_from_frame
+    >>> ds = dataset_from_frame(pd.DataFrame({"a": [1.0, 2, 3, 4], "c": list("xyxy"), "t": [0, 0, 0, 1]}), "t")
+    >>> [(c["name"], c["kind"], c.get("categories")) for c in make_schema(ds)["columns"]]
+    [('a', 'numeric', None), ('c', 'categorical', ['x', 'y'])]
+    """
+    columns = []
+    for name in dataset.X.columns:
+        series = dataset.X[name]
+        column = {"name": str(name), "dtype": str(series.dtype), "missing_seen": int(series.isna().sum())}
+        if name in dataset.categorical_columns:
+            column["kind"] = "categorical"
+            column["categories"] = sorted({_plain(v) for v in series.dropna()}, key=str)
+        else:
+            column["kind"] = "numeric"
+        columns.append(column)
+    return {
+        "columns": columns,
+        "target": dataset.provenance.get("target"),
+        "split_column": dataset.provenance.get("split_column"),
+        # a file's numeric columns are imputed inside the pipeline; the practical's data is fed as it is
+        "imputes_missing": not (dataset.kind == "synthetic" and not dataset.n_missing),
+    }
+
+
+def check_frame(frame, schema, *, extra="error"):
+    """``frame``'s feature columns in the model's order and types; ImblabError on any mismatch.
+
+    The target column and the split column (groups or time) are dropped if
+    present. Other columns the model did not see are an error, or with
+    ``extra="ignore"`` dropped. A category the model never saw is an error:
+    the one-hot encoding would silently treat it as "none of the known ones".
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ImblabError(f"rows to predict must be a pandas DataFrame, got {type(frame).__name__}")
+    frame = frame.rename(columns=str)
+    expected = [c["name"] for c in schema["columns"]]
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise ImblabError(f"the rows lack {_count(missing, 'column')} the model was fitted with: "
+                          f"{_show(missing)}; add {'it' if len(missing) == 1 else 'them'} (empty cells are "
+                          "imputed where the model imputes)")
+    ignorable = {schema.get("target"), schema.get("split_column")}
+    unknown = [c for c in frame.columns if c not in expected and c not in ignorable]
+    if unknown and extra != "ignore":
+        raise ImblabError(f"the rows have {_count(unknown, 'column')} the model was not fitted with: "
+                          f"{_show(unknown)}; drop {'it' if len(unknown) == 1 else 'them'}, or ignore extra "
+                          "columns (--ignore-extra, extra='ignore')")
+    X = frame[expected].copy()
+    for column in schema["columns"]:
+        name = column["name"]
+        X[name] = _numeric(X[name], name, schema) if column["kind"] == "numeric" else _categorical(X[name], column)
+    return X.reset_index(drop=True)
+
+
+def _numeric(series, name, schema):
+    if pd.api.types.is_bool_dtype(series):
+        series = series.astype(np.int64)
+    if not pd.api.types.is_numeric_dtype(series):
+        converted = pd.to_numeric(series, errors="coerce")
+        bad = series[converted.isna() & series.notna()]
+        if len(bad):
+            raise ImblabError(f"column '{name}' held numbers when the model was fitted, but here it has "
+                              f"{_count(bad.unique(), 'non-numeric value')} such as {_show(bad.unique())}: "
+                              "fix or empty those cells")
+        series = converted
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(values).any():
+        raise ImblabError(f"column '{name}' has infinite values: replace them with numbers or empty cells")
+    if np.isnan(values).any() and not schema.get("imputes_missing", True):
+        raise ImblabError(f"column '{name}' has {int(np.isnan(values).sum())} empty cells, but this model "
+                          "was fitted on data without missing values and does not impute: fill them in")
+    return series
+
+
+def _categorical(series, column):
+    known = column["categories"]
+    as_text = all(isinstance(v, str) for v in known)
+    values = series.astype("object").where(series.notna(), None)
+    if as_text:
+        values = values.map(lambda v: v if v is None or isinstance(v, str) else _text(v))
+    present = values.dropna()
+    unseen = present[~present.isin(known)].unique()
+    if len(unseen):
+        raise ImblabError(f"column '{column['name']}' has {_count(unseen, 'category', 'categories')} the model "
+                          f"never saw: {_show(unseen)} (it knows {_show(known)}); map them to known ones or "
+                          "refit on data that has them")
+    return values
+
+
+def _text(value):
+    """A number read from a file as it would read as text (3.0 → '3')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _count(items, word, plural=None):
+    n = len(items)
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _show(items):
+    items = list(items)
+    shown = ", ".join(repr(_plain(v)) for v in items[:MAX_SHOWN])
+    return shown + (", …" if len(items) > MAX_SHOWN else "")
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

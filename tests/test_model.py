@@ -1,0 +1,190 @@
+"""Take the winner home: fit → save → load → predict gives the in-memory model's numbers, safely."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+
+import imblab
+from imblab import ImblabError, dataset_from_frame, make_synthetic
+from imblab.cli import main
+from imblab.model import VersionWarning, fit_model, load_model, save_model
+
+
+def _frame(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.1).astype(int)
+    return pd.DataFrame({
+        "amount": np.round(rng.gamma(2, 50, n) + 100 * y, 2),
+        "age": np.where(rng.random(n) < 0.05, np.nan, np.round(rng.normal(40, 12, n))),
+        "channel": rng.choice(["web", "shop", "phone"], n),
+        "fraud": np.where(y == 1, "yes", "no"),
+    })
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory):
+    """A tree strategy with a tuned threshold, fitted on a file-like table with a category and gaps."""
+    ds = dataset_from_frame(_frame(), "fraud")
+    model = fit_model(ds, "smote+rf@f1", random_state=0)
+    folder = save_model(model, tmp_path_factory.mktemp("m") / "model")
+    return ds, model, folder
+
+
+def test_tree_strategy_round_trip_gives_the_same_probabilities_and_decisions(table_model):
+    ds, model, folder = table_model
+    loaded = load_model(folder)
+    new = _frame(seed=1).drop(columns="fraud")
+    np.testing.assert_array_equal(loaded.predict_proba(new), model.predict_proba(new))
+    in_memory = model.estimator.predict_proba(new[ds.X.columns])[:, 1]
+    np.testing.assert_array_equal(loaded.predict_proba(new)[:, 1], in_memory)
+    assert list(loaded.predict(new)) == list(model.predict(new))
+    assert set(loaded.predict(new)) <= {"yes", "no"}
+    table = loaded.predictions(new)
+    assert list(table.columns) == ["probability", "probability_prior_corrected", "decision"]
+    # SMOTE balanced the classes: the correction maps the balanced-world 0.5 back to the data's share
+    share = model.card["data"]["positive_share"]
+    p, q = table["probability"].to_numpy(), table["probability_prior_corrected"].to_numpy()
+    np.testing.assert_allclose(q, p * share / 0.5 / (p * share / 0.5 + (1 - p) * (1 - share) / 0.5))
+
+
+def test_the_card_records_data_schema_counts_threshold_and_versions(table_model):
+    ds, model, folder = table_model
+    card = json.loads((folder / "model.json").read_text())
+    assert card["data"]["sha256"] == ds.content_hash
+    assert card["data"]["class_counts"] == {"no": int((ds.y == 0).sum()), "yes": int(ds.y.sum())}
+    columns = {c["name"]: c for c in card["data"]["schema"]["columns"]}
+    assert columns["channel"]["categories"] == ["phone", "shop", "web"]
+    assert columns["age"]["kind"] == "numeric" and columns["age"]["missing_seen"] > 0
+    assert 0 < card["training"]["threshold"] < 1
+    assert "maximise minority F1" in card["training"]["threshold_how"]
+    import sklearn
+    import skops
+
+    assert card["versions"]["scikit-learn"] == sklearn.__version__
+    assert card["versions"]["skops"] == skops.__version__
+    text = (folder / "MODEL.md").read_text()
+    assert "Decision threshold" in text and "| channel | categorical | object | phone, shop, web |" in text
+
+
+def test_network_round_trip_rebuilds_the_weights_without_pickle(tmp_path):
+    ds = make_synthetic(n_samples=400, random_state=1)
+    model = fit_model(ds, "smote_ann", random_state=0)
+    folder = save_model(model, tmp_path / "net")
+    assert (folder / "network-0.npz").is_file()
+    with np.load(folder / "network-0.npz", allow_pickle=False) as arrays:  # plain arrays only
+        assert [arrays[k].shape for k in sorted(arrays.files)] == [(20, 16), (16,), (16, 1), (1,)]
+    loaded = load_model(folder)
+    np.testing.assert_allclose(loaded.predict_proba(ds.X), model.predict_proba(ds.X), rtol=0, atol=1e-7)
+    assert list(loaded.predict(ds.X)) == list(model.predict(ds.X))
+    # the saved estimator was put back: the in-memory model still predicts
+    assert model.estimator.predict_proba(ds.X).shape == (400, 2)
+
+
+def test_a_foreign_type_inside_the_model_file_is_refused(tmp_path, table_model):
+    _, model, folder = table_model
+    import shutil
+
+    from sklearn.pipeline import FunctionTransformer
+
+    shutil.copytree(folder, tmp_path / "evil")
+    # a type imblab never writes (a function that would be loaded, os.system), with a card made to match
+    sio.dump({"model": FunctionTransformer(__import__("os").system)}, tmp_path / "evil" / "model.skops")
+    card = json.loads((tmp_path / "evil" / "model.json").read_text())
+    import hashlib
+
+    card["files"]["sha256"]["model.skops"] = hashlib.sha256(
+        (tmp_path / "evil" / "model.skops").read_bytes()).hexdigest()
+    (tmp_path / "evil" / "model.json").write_text(json.dumps(card))
+    with pytest.raises(ImblabError, match="holds types imblab does not write: .*system"):
+        load_model(tmp_path / "evil")
+
+
+def test_a_changed_or_foreign_file_is_refused_with_one_line(tmp_path, table_model, capsys):
+    _, _, folder = table_model
+    import shutil
+
+    shutil.copytree(folder, tmp_path / "changed")
+    with open(tmp_path / "changed" / "model.skops", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ImblabError, match="was changed after imblab wrote it"):
+        load_model(tmp_path / "changed")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "model.json").write_text('{"format": "something-else"}')
+    assert main(["predict", str(tmp_path / "other"), str(tmp_path / "x.csv")]) == 2
+    assert "is not an imblab model card" in capsys.readouterr().err
+    with pytest.raises(ImblabError, match="not an imblab model folder"):
+        load_model(tmp_path)
+
+
+def test_other_library_versions_warn_naming_them(tmp_path, table_model):
+    _, model, folder = table_model
+    import shutil
+
+    shutil.copytree(folder, tmp_path / "old")
+    card = json.loads((tmp_path / "old" / "model.json").read_text())
+    card["versions"]["scikit-learn"] = "1.6.0"
+    (tmp_path / "old" / "model.json").write_text(json.dumps(card))
+    with pytest.warns(VersionWarning, match=r"scikit-learn 1\.6\.0 \(now "):
+        load_model(tmp_path / "old")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f.drop(columns="age"), "lack 1 column the model was fitted with: 'age'"),
+    (lambda f: f.assign(note="x"), "1 column the model was not fitted with: 'note'"),
+    (lambda f: f.assign(amount=["abc"] + list(f["amount"][1:])), "column 'amount' held numbers .* 'abc'"),
+    (lambda f: f.assign(channel=["fax"] + list(f["channel"][1:])), "column 'channel' has 1 category the model "
+                                                                    "never saw: 'fax'"),
+])
+def test_schema_mismatches_give_one_clear_line_and_exit_2(table_model, tmp_path, capsys, change, message):
+    _, model, folder = table_model
+    rows = change(_frame(n=50, seed=2).drop(columns="fraud"))
+    with pytest.raises(ImblabError, match=message):
+        model.predict_proba(rows)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    assert main(["predict", str(folder), str(tmp_path / "rows.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "imblab: error:" in err
+
+
+def test_target_column_and_reordered_columns_are_accepted(table_model):
+    _, model, _ = table_model
+    rows = _frame(n=50, seed=3)
+    reordered = rows[["fraud", "channel", "age", "amount"]]
+    np.testing.assert_array_equal(model.predict_proba(reordered), model.predict_proba(rows.drop(columns="fraud")))
+    extra = rows.assign(id=range(50))
+    assert model.predict_proba(extra, extra="ignore").shape == (50, 2)
+
+
+def test_cli_compare_fit_the_winner_predict(tmp_path, capsys):
+    frame = _frame(n=500)
+    frame.iloc[:400].to_csv(tmp_path / "train.csv", index=False)
+    frame.iloc[400:].drop(columns="fraud").to_csv(tmp_path / "new.csv", index=False)
+    run_dir, model_dir = tmp_path / "run", tmp_path / "model"
+    assert main(["run", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategies",
+                 "lr,lr:balanced", "--folds", "3", "--repeats", "1", "--quiet", "--no-report",
+                 "--out", str(run_dir)]) == 0
+    best = pd.read_csv(run_dir / "comparison.csv").sort_values("rank").iloc[0]["strategy"]
+    capsys.readouterr()
+    assert main(["fit", str(run_dir), "--out", str(model_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"Fitted {best} on all 400 rows" in out and "Out of sample in the run: f1_1" in out
+    card = json.loads((model_dir / "model.json").read_text())
+    summary = pd.read_csv(run_dir / "summary.csv").set_index("strategy").loc[best]
+    assert card["estimates"]["f1_1"]["mean"] == pytest.approx(summary["f1_1"])
+    assert card["estimates"]["f1_1"]["ci_low"] == pytest.approx(summary["f1_1_ci_low"])
+    assert main(["predict", str(model_dir), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert list(predictions.columns) == ["row", "probability", "probability_prior_corrected", "decision"]
+    expected = load_model(model_dir).predict_proba(pd.read_csv(tmp_path / "new.csv"))[:, 1]
+    np.testing.assert_allclose(predictions["probability"], expected, rtol=1e-12)
+    # the same strategy fitted from the file directly is the same model
+    assert main(["fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategy", best,
+                 "--out", str(tmp_path / "direct")]) == 0
+    direct = load_model(tmp_path / "direct").predict_proba(pd.read_csv(tmp_path / "new.csv"))[:, 1]
+    np.testing.assert_allclose(direct, expected)
+    assert main(["fit", str(run_dir), "--out", str(model_dir)]) == 2  # no silent overwrite
+    assert "exists and is not empty" in capsys.readouterr().err

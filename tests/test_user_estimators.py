@@ -1,0 +1,114 @@
+"""A user's own scikit-learn classifier runs beside the catalogue's strategies and gets what they get."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+
+import imblab
+from imblab import RepeatedKFold, dataset_from_frame, make_synthetic
+
+
+def _table(n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.1).astype(int)
+    return pd.DataFrame({
+        "amount": rng.normal(size=n) * 100 + 80 * y,
+        "age": np.where(rng.random(n) < 0.05, np.nan, rng.normal(40, 10, n)),
+        "channel": rng.choice(["web", "shop", "phone"], n),
+        "fraud": y,
+    })
+
+
+def test_estimators_and_specs_mixed_in_one_comparison_equal_the_catalogue_learner():
+    ds = make_synthetic(n_samples=600)
+    protocol = RepeatedKFold(2, 1, random_state=0)
+    results = imblab.compare(ds, strategies={"mine": LogisticRegression(max_iter=1000), "lr@f1": "lr@f1",
+                                             "lr": "lr"}, protocol=protocol)
+    summary = results.summary.set_index("strategy")
+    assert list(summary.index) == ["mine", "lr@f1", "lr"]
+    # the catalogue's lr is a LogisticRegression(max_iter=1000) too: identical predictions
+    mine = results.predictions.query("strategy == 'mine'")["y_score"].to_numpy()
+    catalogue = results.predictions.query("strategy == 'lr'")["y_score"].to_numpy()
+    np.testing.assert_allclose(mine, catalogue)
+    notes = results.strategy_notes["mine"]
+    assert notes["family"] == "own estimator"
+    assert "Logistic Regression (aka logit, MaxEnt) classifier." in notes["summary"]
+
+
+def test_a_user_estimator_gets_preprocessing_seeding_and_the_prior_correction():
+    ds = dataset_from_frame(_table(), "fraud")  # missing values and a text column: needs preprocessing
+    tree = imblab.strategy(DecisionTreeClassifier(max_depth=3), sampler="ros", policy="0.4")
+    assert tree.name == "ros+DecisionTreeClassifier@0.4"
+    built = imblab.strategy(DecisionTreeClassifier(), policy="f1").build(ds, random_state=7)
+    assert built.estimator.named_steps["model"].random_state == 7  # seeded where left at None
+    fixed = imblab.strategy(DecisionTreeClassifier(random_state=3)).build(ds, random_state=7)
+    assert fixed.named_steps["model"].random_state == 3  # a seed the user set stays
+    results = imblab.compare(ds, strategies=[tree, DecisionTreeClassifier(max_depth=2)],
+                             protocol=RepeatedKFold(3, 1, random_state=0))
+    assert not results.errors()
+    facts, train = results.fits[0]["facts"], results.fits[0]["train_counts"]
+    assert facts["samplers"] == ["RandomOverSampler"]
+    assert facts["class_counts_seen"] == {0: train[0], 1: train[0]}  # balanced by the sampler
+    assert facts["trained_prior"] == 0.5
+    part = results.predictions.query("strategy == @tree.name")
+    assert part["y_score_prior"].notna().all()
+    assert list(results.summary["strategy"]) == [tree.name, "DecisionTreeClassifier"]
+
+
+def test_same_seed_same_numbers_and_a_failing_estimator_is_isolated():
+    class Broken(LogisticRegression):
+        """A classifier whose fit fails."""
+
+        def fit(self, X, y):
+            raise RuntimeError("the solver diverged")
+
+    ds = make_synthetic(n_samples=600)
+    kwargs = dict(strategies={"tree": DecisionTreeClassifier(), "broken": Broken(), "naive": "naive"},
+                  protocol=RepeatedKFold(2, 1, random_state=0))
+    one, two = imblab.compare(ds, **kwargs), imblab.compare(ds, **kwargs)
+    pd.testing.assert_frame_equal(one.predictions, two.predictions)
+    assert set(one.predictions["strategy"]) == {"tree", "naive"}
+    assert "RuntimeError: the solver diverged" in str(one.errors())
+
+
+def test_a_user_pipeline_with_its_own_sampler_is_recorded():
+    from imblearn.pipeline import make_pipeline
+    from imblearn.under_sampling import RandomUnderSampler
+
+    ds = make_synthetic(n_samples=800)
+    pipeline = make_pipeline(RandomUnderSampler(), LogisticRegression())
+    results = imblab.compare(ds, strategies={"rus_lr": pipeline})
+    facts = results.fits[0]["facts"]
+    assert facts["samplers"] == ["RandomUnderSampler"]
+    assert facts["class_counts_seen"][0] == facts["class_counts_seen"][1]
+    assert facts["trained_prior"] == 0.5
+
+
+def test_bad_strategies_are_refused_with_one_clear_line():
+    with pytest.raises(imblab.ImblabError, match="is not a scikit-learn classifier"):
+        imblab.compare(make_synthetic(n_samples=200), strategies={"x": object()})
+    with pytest.raises(imblab.ImblabError, match="pass LogisticRegression\\(\\) instead"):
+        imblab.strategy(LogisticRegression)
+    with pytest.raises(imblab.ImblabError, match="unknown sampler 'smoot'"):
+        imblab.strategy(LogisticRegression(), sampler="smoot")
+    with pytest.raises(imblab.ImblabError, match="has no class_weight"):
+        from sklearn.neighbors import KNeighborsClassifier
+
+        imblab.strategy(KNeighborsClassifier(), weighting="balanced")
+
+
+def test_lightgbm_from_the_optional_extra_runs_beside_the_catalogue():
+    lightgbm = pytest.importorskip(
+        "lightgbm", reason="LightGBM is the optional extra imblab[lightgbm]: pip install 'imblab[lightgbm]'")
+    ds = dataset_from_frame(_table(), "fraud")
+    model = lightgbm.LGBMClassifier(n_estimators=30, verbose=-1)
+    results = imblab.compare(ds, strategies={"lgbm": model, "lgbm:balanced": imblab.strategy(
+        model, weighting="balanced"), "naive": "naive"}, protocol=RepeatedKFold(2, 1, random_state=0))
+    assert not results.errors()
+    summary = results.summary.set_index("strategy")
+    assert summary.loc["lgbm", "roc_auc"] > 0.6
+    assert results.strategy_notes["lgbm"]["summary"].startswith("your LGBMClassifier: LightGBM classifier.")
+    weighted = results.predictions.query("strategy == 'lgbm:balanced'")
+    assert weighted["y_score_prior"].notna().all()  # balanced weights: the prior correction applies
