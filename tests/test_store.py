@@ -156,8 +156,11 @@ def _wait_for_fits(folder, n, proc, timeout=120):
 
 def _start(argv, tmp_path):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # A shell that starts a job in the background (as a CI script may) ignores SIGINT in it, and the
+    # child would inherit that: give the run Python's usual Ctrl-C handling.
     return subprocess.Popen([sys.executable, "-m", "imblab", *argv], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 @pytest.fixture(scope="module")
