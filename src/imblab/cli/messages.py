@@ -1,0 +1,35 @@
+"""Messages on standard error, in the command line's terms."""
+
+from __future__ import annotations
+
+import re
+
+#: Library parameters as the command line spells them, for error messages.
+FLAGS = {"test_size": "--test-size", "folds": "--folds", "repeats": "--repeats", "n_samples": "--samples",
+         "n_features": "--features", "minority_share": "--minority-share", "n_jobs": "--jobs",
+         "random_state": "--seed", "n_seeds": "--seeds", "rope": "--rope"}
+
+
+def error_line(errors, line):
+    errors.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
+
+
+def flagged(exc):
+    """The error's message in the command line's terms: the parameter at fault named as its flag
+    (``test_size`` → ``--test-size``), and the loader's options as flags (``keep=[...]`` → ``--keep``)."""
+    message = str(exc)
+    flag = FLAGS.get(getattr(exc, "param", None))
+    if flag:
+        message = re.sub(rf"(?<![\w-]){re.escape(exc.param)}(?= must|=)", flag, message)
+    return as_flags(message)
+
+
+_PARAMETER = re.compile(r"\b(target|positive|drop|keep|date_features|sep|encoding|strict)=(\[\.\.\.\]|'\w+')?")
+
+
+def as_flags(message):
+    """A loader message in the command line's terms: ``keep=[...]`` becomes ``--keep``."""
+    def flag(match):
+        value = (match.group(2) or "").strip("'")
+        return f"--{match.group(1).replace('_', '-')}" + (f" {value}" if value and value != "[...]" else "")
+    return _PARAMETER.sub(flag, message)

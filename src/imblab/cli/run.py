@@ -1,0 +1,170 @@
+"""``imblab run`` and ``imblab resume``: a comparison from the command line's arguments into a run folder."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import ImblabError
+from ..strategies import get_strategies
+from .messages import as_flags, error_line
+from .parser import build_parser
+
+
+def run_command(args, console, errors, *, resume_from=None):
+    from .. import compare, load_table, make_synthetic
+    from .._backend import enable_compilation_cache
+    from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
+    from ..experiment import check_metric, default_protocol, prepare
+    from ..report.terminal import render_run
+
+    settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
+    file_options = [flag for flag, value in [
+        ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),
+        ("--date-features", args.date_features != "drop"), ("--sep", args.sep), ("--encoding", args.encoding),
+        ("--strict", args.strict)] if value]
+    if args.data is None and file_options:
+        raise ImblabError(f"{', '.join(file_options)} describe a file: pass --data FILE as well")
+    if args.holdout and (args.folds or args.repeats):
+        raise ImblabError("--holdout and --folds/--repeats exclude each other: pick one protocol")
+    if args.test_size is not None and (args.folds or args.repeats):
+        raise ImblabError("--test-size sets a holdout's test share: drop it when using --folds")
+    if args.groups and args.time:
+        raise ImblabError("--groups and --time exclude each other: pick the structure the splits must respect")
+    if (args.groups or args.time) and (args.holdout or args.test_size is not None):
+        raise ImblabError("--groups/--time choose their own splits: drop --holdout and --test-size")
+    if args.time and args.repeats:
+        raise ImblabError("--time splits follow the time order, so there is nothing to repeat: drop --repeats")
+    if settings is not None:
+        from ..config import choose_strategies
+
+        strategies = get_strategies(choose_strategies(settings, args.strategies))
+    else:
+        strategies = get_strategies(args.strategies)  # fail fast, before reading any data
+    check_metric(args.metric)
+
+    if args.data is not None:
+        if args.target is None:
+            raise ImblabError("--data needs --target COLUMN: the name of the label column")
+        dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
+                             date_features=args.date_features, sep=args.sep, encoding=args.encoding,
+                             strict=args.strict)
+    else:
+        dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
+
+    wants_holdout = args.holdout or args.test_size is not None
+    if args.groups:
+        protocol = GroupKFold(args.groups, args.folds or 5, args.repeats or 2, random_state=args.seed)
+    elif args.time:
+        protocol = TimeSplits(args.time, args.folds or 5, random_state=args.seed)
+    elif args.folds is not None or args.repeats is not None:
+        protocol = RepeatedKFold(args.folds or 5, args.repeats or 2, random_state=args.seed)
+    elif wants_holdout or dataset.kind == "synthetic":
+        protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
+    else:
+        protocol = default_protocol(dataset, random_state=args.seed)
+    plan = prepare(dataset, strategies, protocol, metric=args.metric, random_state=args.seed,
+                   n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
+    if any(s.needs_keras for s in plan.strategies):
+        enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
+
+    from ..report.progress import fit_progress
+    from ..store import RunStore
+
+    total = len(plan.strategies) * len(plan.splits) * args.seeds
+    if resume_from is None:
+        request = {"args": {k: v for k, v in vars(args).items() if k not in ("command", "out", "overwrite")},
+                   "cwd": os.getcwd(), "data_sha256": dataset.content_hash}
+        store = RunStore.create(args.out or _default_run_folder(dataset.name), overwrite=args.overwrite,
+                                request=request, total=total)
+    else:
+        store = resume_from
+        if store.request.get("data_sha256") not in (None, dataset.content_hash):
+            errors.print("imblab: warning: the data differ from when this run started: every fit is done again",
+                         style="yellow", markup=False, highlight=False)
+    folder = store.folder
+    for note in dataset.notes:  # once every check has passed, so that an error stays the only line
+        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
+                     soft_wrap=True)
+    try:
+        progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
+                                n_seeds=args.seeds, lines=not args.quiet)
+        with progress as on_done:
+            results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
+                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
+                              rope=args.rope, on_done=on_done,
+                              store=store)
+    except KeyboardInterrupt:
+        error_line(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
+                       f"finish the run with: imblab resume {folder}")
+        return 130
+    results.save(folder, report=not args.no_report)  # the record first
+    render_run(results, console, quiet=args.quiet, verbose=args.verbose)
+    _warn_failures(results, errors)
+    if not args.quiet:
+        report = "" if args.no_report else f" (open {folder / 'report.html'})"
+        console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
+    return 1 if results.errors() else 0
+
+
+def _warn_failures(results, errors):
+    """One line on standard error for each strategy that failed on some split."""
+    for name, error in results.errors().items():
+        error = " ".join(str(error).split())  # an exception's message may span lines
+        error_line(errors, f"imblab: warning: {name} {error}")
+
+
+def _apply_config(args, errors):
+    """Fill the run's flags left at their defaults from the config file; return its settings (or None)."""
+    from ..config import find_config, read_config
+
+    path = args.config or find_config()
+    if path is None:
+        return None
+    settings = read_config(path)
+    if args.config is None:
+        errors.print(f"imblab: warning: using the settings in {path} [tool.imblab]", style="yellow",
+                     markup=False, highlight=False, soft_wrap=True)
+    args.config = settings["path"]  # absolute, so that 'imblab resume' finds it from anywhere
+    defaults = vars(build_parser().parse_args(["run"]))
+    for key, value in settings.items():
+        if key in defaults and key not in ("strategies", "config") and getattr(args, key) == defaults[key]:
+            if key == "data":
+                value = str(Path(settings["path"]).parent / value)
+            setattr(args, key, value)
+    return settings
+
+
+def resume_command(args, console, errors):
+    from ..store import RunStore
+
+    store = RunStore.open(args.folder)
+    if store.status == "complete":
+        console.print(f"Run folder {store.folder} is complete: nothing to resume")
+        return 0
+    saved = store.request.get("args")
+    if not saved:
+        raise ImblabError(f"run folder '{store.folder}' does not record how it was started, so it cannot be "
+                          "resumed: run 'imblab run' again with --out and --overwrite")
+    run_args = build_parser().parse_args(["run"])
+    for name, value in saved.items():
+        setattr(run_args, name, value)
+    if run_args.data is not None and not Path(run_args.data).is_absolute():
+        run_args.data = str(Path(store.request.get("cwd", ".")) / run_args.data)
+    if args.jobs is not None:
+        run_args.jobs = args.jobs
+    run_args.out, run_args.overwrite = str(store.folder), False
+    console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
+                  "only the missing ones are fitted", highlight=False)
+    return run_command(run_args, console, errors, resume_from=store)
+
+
+def _default_run_folder(name):
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path("runs") / f"{stamp}-{name}"
+    n = 2
+    while folder.exists():
+        folder = Path("runs") / f"{stamp}-{name}-{n}"
+        n += 1
+    return folder
