@@ -169,3 +169,15 @@ EXPECTED_FAILURES = {
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_class_weights_are_recorded_for_every_weighted_learner():
+    ds = imblab.make_synthetic(1000, 6, 0.05, random_state=0)
+    results = imblab.compare(ds, "lr:balanced,rf:balanced,hgb:balanced,weighted_ann,lr:balanced@f1,smote+lr")
+    for fit in results.fits:
+        counts = fit["train_counts"]
+        expected = {c: (counts[0] + counts[1]) / (2 * counts[c]) for c in (0, 1)}  # N / (2 · n_c)
+        if fit["strategy"] == "smote+lr":
+            assert "class_weight" not in fit["facts"]
+        else:
+            assert fit["facts"]["class_weight"] == pytest.approx(expected), fit["strategy"]

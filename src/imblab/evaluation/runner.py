@@ -192,7 +192,7 @@ def fit_and_predict(task):
     except Exception as exc:  # isolate the failure: the other strategies' results still count
         record.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         return None, record
-    record.facts = training_facts(estimator)
+    record.facts = training_facts(estimator, record.train_counts)
     prior = trained_prior(record.facts, record.train_counts)
     if prior is not None:
         record.facts["trained_prior"] = prior
@@ -211,8 +211,14 @@ def fit_and_predict(task):
     return part, record
 
 
-def training_facts(estimator):
-    """What a fitted estimator learned about the imbalance: resampled counts, class weights, threshold."""
+def training_facts(estimator, train_counts=None):
+    """What a fitted estimator learned about the imbalance: resampled counts, class weights, threshold.
+
+    Class weights are those the learner used: its own ``class_weight_`` (the
+    network), else, for ``class_weight="balanced"``, scikit-learn's
+    N / (2 · n_c) over the rows the learner saw — after any resampling
+    (``class_counts_seen``), else the training part's ``train_counts``.
+    """
     facts = {}
     if hasattr(estimator, "best_threshold_"):  # TunedThresholdClassifierCV
         facts["threshold"] = float(estimator.best_threshold_)
@@ -232,6 +238,11 @@ def training_facts(estimator):
         facts["balanced_by_design"] = True
     if getattr(model, "class_weight", None) is not None and hasattr(model, "class_weight_"):
         facts["class_weight"] = {int(k): float(v) for k, v in model.class_weight_.items()}
+    elif getattr(model, "class_weight", None) == "balanced":
+        seen = facts.get("class_counts_seen") or train_counts
+        if seen and all(seen.get(c) for c in (0, 1)):
+            total = seen[0] + seen[1]
+            facts["class_weight"] = {c: total / (2 * seen[c]) for c in (0, 1)}
     if hasattr(model, "backend_"):
         facts["keras_backend"] = model.backend_
     return facts
