@@ -188,3 +188,16 @@ def test_cli_compare_fit_the_winner_predict(tmp_path, capsys):
     np.testing.assert_allclose(direct, expected)
     assert main(["fit", str(run_dir), "--out", str(model_dir)]) == 2  # no silent overwrite
     assert "exists and is not empty" in capsys.readouterr().err
+
+
+def test_new_rows_as_the_training_file_had_them_left_out_and_dates_expanded():
+    from test_columns import churn_frame
+
+    import imblab
+
+    frame = churn_frame(600, seed=1)
+    ds = imblab.dataset_from_frame(frame, "churn", date_features="expand")
+    model = imblab.fit_model(ds, "lr:balanced")
+    raw = frame.drop(columns="churn").tail(20)  # the file's own columns: an ID and a raw date among them
+    expected = model.estimator.predict_proba(ds.X.tail(20).reset_index(drop=True))[:, 1]
+    assert model.predict_proba(raw)[:, 1] == pytest.approx(expected)

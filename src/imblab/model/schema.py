@@ -31,8 +31,14 @@ def make_schema(dataset):
         else:
             column["kind"] = "numeric"
         columns.append(column)
+    roles = [dict(role) for role in getattr(dataset, "column_roles", ())]
     return {
         "columns": columns,
+        # columns of the file the loader left out (identifiers, constants, text, dropped dates, --drop):
+        # new rows may carry them, as the training file did
+        "left_out": [role["column"] for role in roles if not role["used"]],
+        # date columns the loader expanded into calendar parts: new rows give the date itself
+        "dates": {role["column"]: role["features"] for role in roles if role["role"] == "date" and role["used"]},
         "target": dataset.provenance.get("target"),
         "split_column": dataset.provenance.get("split_column"),
         # a file's numeric columns are imputed inside the pipeline; the practical's data is fed as it is
@@ -50,14 +56,15 @@ def check_frame(frame, schema, *, extra="error"):
     """
     if not isinstance(frame, pd.DataFrame):
         raise ImblabError(f"rows to predict must be a pandas DataFrame, got {type(frame).__name__}")
-    frame = frame.rename(columns=str)
+    frame = _with_calendar_parts(frame.rename(columns=str), schema.get("dates", {}))
     expected = [c["name"] for c in schema["columns"]]
     missing = [c for c in expected if c not in frame.columns]
     if missing:
         raise ImblabError(f"the rows lack {_count(missing, 'column')} the model was fitted with: "
                           f"{_show(missing)}; add {'it' if len(missing) == 1 else 'them'} (empty cells are "
                           "imputed where the model imputes)")
-    ignorable = {schema.get("target"), schema.get("split_column")}
+    ignorable = {schema.get("target"), schema.get("split_column"), *schema.get("left_out", ()),
+                 *schema.get("dates", {})}
     unknown = [c for c in frame.columns if c not in expected and c not in ignorable]
     if unknown and extra != "ignore":
         raise ImblabError(f"the rows have {_count(unknown, 'column')} the model was not fitted with: "
@@ -68,6 +75,17 @@ def check_frame(frame, schema, *, extra="error"):
         name = column["name"]
         X[name] = _numeric(X[name], name, schema) if column["kind"] == "numeric" else _categorical(X[name], column)
     return X.reset_index(drop=True)
+
+
+def _with_calendar_parts(frame, dates):
+    """Expand each date column into the calendar parts the model was fitted on, as the loader did
+    (:func:`imblab.data.columns.expand_dates`: year, month, day, weekday, then hour if there was one)."""
+    for column, features in dates.items():
+        if column in frame.columns and not set(features) <= set(frame.columns):
+            parsed = pd.to_datetime(frame[column], errors="coerce")
+            parts = [parsed.dt.year, parsed.dt.month, parsed.dt.day, parsed.dt.day_of_week, parsed.dt.hour]
+            frame = frame.assign(**{name: values.astype(float) for name, values in zip(features, parts)})
+    return frame
 
 
 def _numeric(series, name, schema):
