@@ -31,6 +31,8 @@ SPECIAL = {
     "imblab run --data nope.csv --target y", "imblab run --out . --overwrite", "KERAS_BACKEND=tensorflow imblab run",
     "imblab resume", "imblab resume RUN_DIR", "imblab rescore RUN_DIR", "imblab rescore RUN_DIR --metric recall_1",
     "imblab rescore RUN_DIR --metric METRIC", "imblab report RUN_DIR",
+    "imblab run --config imblab.toml --quiet --out runs/churn", "imblab fit runs/churn --out model",
+    "imblab predict model new.csv --out predictions.csv",
 }
 
 
@@ -104,3 +106,22 @@ def test_readme_folder_commands(tmp_path, capsys):
         assert main(argv) == 0, capsys.readouterr().err
     assert (folder / "comparison-recall_1.csv").is_file()
     assert "nothing to resume" in capsys.readouterr().out
+
+
+def test_readme_config_fit_predict_path(tmp_path, capsys, monkeypatch):
+    """The README's whole path: compare with a config file, fit the winner, predict new rows."""
+    monkeypatch.chdir(tmp_path)
+    frame = churn_frame()
+    frame.iloc[:2500].to_csv("churn.csv", index=False)
+    frame.iloc[2500:].drop(columns="churn").to_csv("new.csv", index=False)
+    toml = README.read_text(encoding="utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
+    Path("imblab.toml").write_text(toml.replace("folds = 5", "folds = 2").replace("repeats = 2", "repeats = 1"))
+    assert main(["run", "--config", "imblab.toml", "--quiet", "--out", "runs/churn"]) == 0, capsys.readouterr().err
+    assert main(["fit", "runs/churn", "--out", "model"]) == 0, capsys.readouterr().err
+    assert main(["predict", "model", "new.csv", "--out", "predictions.csv"]) == 0, capsys.readouterr().err
+    assert "Predicted 500 rows" in capsys.readouterr().out
+    import pandas as pd
+
+    predictions = pd.read_csv("predictions.csv")
+    assert list(predictions.columns) == ["row", "probability", "probability_prior_corrected", "decision"]
+    assert len(predictions) == 500 and predictions["probability"].between(0, 1).all()
