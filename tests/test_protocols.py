@@ -218,6 +218,8 @@ def test_cli_groups_and_time_flags(table, tmp_path, capsys):
     assert status == 0, capsys.readouterr().err
     saved = json.loads((tmp_path / "t" / "results.json").read_text())
     assert saved["config"]["protocol"]["name"] == "forward-chaining time splits"
+    assert main(["report", str(tmp_path / "t")]) == 0  # the report says what such splits can claim
+    assert "than every test row" in " ".join((tmp_path / "t" / "summary.md").read_text().split())
     assert main(["run", "--data", str(path), "--target", "label", "--groups", "customer", "--time", "day"]) == 2
     assert "exclude each other" in capsys.readouterr().err
     assert main(["run", "--data", str(path), "--target", "label", "--groups", "shop"]) == 2

@@ -95,11 +95,17 @@ def collect(results):
 
 
 def describe_protocol(protocol):
+    """The protocol in a line, with what its statistics can claim where that differs (group and time
+    splits say so in their ``caveat``)."""
+    caveat = f" ({protocol['caveat']})" if protocol.get("caveat") else ""
     if protocol["name"].endswith("holdout"):
         share = protocol["test_size"]
-        return f"{protocol['name']}, {1 - share:.0%} train / {share:.0%} test, seed {protocol['random_state']}"
-    return (f"{protocol['name']}, {protocol['folds']} folds × {protocol['repeats']} repeats, "
-            f"seed {protocol['random_state']}")
+        return (f"{protocol['name']}, {1 - share:.0%} train / {share:.0%} test, "
+                f"seed {protocol['random_state']}{caveat}")
+    if "folds" not in protocol:  # a scikit-learn splitter of the user's
+        return f"{protocol['name']}{caveat}"
+    return (f"{protocol['name']}, {protocol['folds']} folds × {protocol.get('repeats', 1)} repeats, "
+            f"seed {protocol.get('random_state')}{caveat}")
 
 
 def describe_uncertainty(protocol):
