@@ -68,3 +68,28 @@ def fabricated_results(n_strategies=15, *, protocol="cv", metric="f1_1", failing
 
 def _counts(y):
     return {0: int((y == 0).sum()), 1: int((y == 1).sum())}
+
+
+class Exploding:
+    """A real estimator whose fit fails with ``message``, standing for a strategy that breaks on some data."""
+
+    def __init__(self, message="the solver diverged"):
+        self.message = message
+
+    def get_params(self, deep=True):
+        return {"message": self.message}
+
+    def set_params(self, **params):
+        self.__dict__.update(params)
+        return self
+
+    def fit(self, X, y):
+        raise RuntimeError(self.message)
+
+
+def broken_strategy(message="the solver diverged"):
+    """A strategy named ``broken`` whose every fit fails with ``message``."""
+    from imblab.strategies import registry
+
+    return registry.Strategy("broken", "test", "fails", "fails", lambda rs: [("model", Exploding(message))])
+

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from imblab.cli import main
+from fabricated import broken_strategy
 from imblab.strategies import registry
 
 
@@ -187,21 +188,8 @@ def test_existing_run_folder_is_not_overwritten_without_asking(tmp_path, capsys)
     assert list(pd.read_csv(out_dir / "summary.csv")["strategy"]) == ["brf"]
 
 
-class _Exploding:
-    """A real estimator whose fit fails, standing for a strategy that breaks on some data."""
-
-    def __init__(self):
-        pass
-
-    def get_params(self, deep=True):
-        return {}
-
-    def fit(self, X, y):
-        raise RuntimeError("the solver diverged")
-
-
 def test_one_failing_strategy_keeps_the_others(monkeypatch, tmp_path, capsys):
-    broken = registry.Strategy("broken", "test", "fails", "fails", lambda rs: [("model", _Exploding())])
+    broken = broken_strategy()
     monkeypatch.setitem(registry.STRATEGIES, "broken", broken)
     status, out, err = run(capsys, "run", "--strategies", "naive,broken,brf", "--samples", "1000",
                            "--quiet", "--out", str(tmp_path / "r"))

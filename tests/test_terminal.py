@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from fabricated import fabricated_results
+from fabricated import broken_strategy, fabricated_results
 from rich.console import Console
 
 from imblab.cli import main
@@ -196,21 +196,8 @@ def test_an_error_during_the_fits_is_exactly_one_line(table, tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("imblab: error: strategy 'smote+lr' cannot run"), repr(err)
 
 
-class _Exploding:
-    """A real estimator whose fit fails with a two-line message."""
-
-    def __init__(self):
-        pass
-
-    def get_params(self, deep=True):
-        return {}
-
-    def fit(self, X, y):
-        raise RuntimeError("the solver diverged\nafter 3 iterations")
-
-
 def test_a_failed_strategy_is_one_warning_line_on_stderr(monkeypatch, tmp_path, capsys):
-    broken = registry.Strategy("broken", "test", "fails", "fails", lambda rs: [("model", _Exploding())])
+    broken = broken_strategy("the solver diverged\nafter 3 iterations")
     monkeypatch.setitem(registry.STRATEGIES, "broken", broken)
     status = main(["run", "--strategies", "lr,broken", "--samples", "400", "--quiet", "--out", str(tmp_path / "r")])
     out, err = capsys.readouterr()
