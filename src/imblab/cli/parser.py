@@ -44,6 +44,14 @@ def _jobs(text):
     return value
 
 
+def _add_verbosity(parser):
+    """``--quiet`` and ``--verbose``, the same for every command that prints the comparison."""
+    parser.add_argument("--quiet", action="store_true",
+                        help="print the comparison table and nothing else (warnings and errors still go to stderr)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also print every strategy's classification report (printed anyway for up to 4)")
+
+
 def build_parser():
     parser = _Parser(prog="imblab",
                      description="Compare ways of handling class imbalance in binary classification.")
@@ -110,10 +118,7 @@ def build_parser():
     out.add_argument("--overwrite", action="store_true",
                      help="replace a run folder imblab wrote before (only the files imblab writes there; "
                           "a folder imblab did not write is refused)")
-    out.add_argument("--quiet", action="store_true",
-                     help="print the comparison table and nothing else (warnings and errors still go to stderr)")
-    out.add_argument("--verbose", action="store_true",
-                     help="also print every strategy's classification report (printed anyway for up to 4)")
+    _add_verbosity(out)
     out.add_argument("--no-report", action="store_true",
                      help="skip report.html and summary.md (about 1.3 s); 'imblab report' can write them later")
 
@@ -134,10 +139,7 @@ def build_parser():
     )
     rescore.add_argument("folder", metavar="RUN_DIR")
     rescore.add_argument("--metric", help="rank and test strategies by this metric (writes comparison-METRIC.csv)")
-    rescore.add_argument("--quiet", action="store_true",
-                         help="print the comparison table and nothing else (warnings and errors still go to stderr)")
-    rescore.add_argument("--verbose", action="store_true",
-                         help="also print every strategy's classification report (printed anyway for up to 4)")
+    _add_verbosity(rescore)
 
     report = commands.add_parser(
         "report", help="re-render report.html and summary.md of a run folder",
