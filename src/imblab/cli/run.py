@@ -6,19 +6,15 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from ..checks import check_metric
 from ..errors import ImblabError
 from ..strategies import get_strategies
 from .messages import as_flags, error_line
 from .parser import build_parser
+from .preflight import check_data_arguments
 
 
 def run_command(args, console, errors, *, resume_from=None):
-    from .. import compare, load_table, make_synthetic
-    from .._backend import enable_compilation_cache
-    from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
-    from ..experiment import check_metric, default_protocol, prepare
-    from ..report.terminal import render_run
-
     settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
     file_options = [flag for flag, value in [
         ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),
@@ -43,14 +39,24 @@ def run_command(args, console, errors, *, resume_from=None):
     else:
         strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
-
     if args.data is not None:
         if args.target is None:
             raise ImblabError("--data needs --target COLUMN: the name of the label column")
+        check_data_arguments(args)
+
+    # Every check that needs no library has passed: now the work, and the imports it needs.
+    from .. import compare, load_table
+    from .._backend import enable_compilation_cache
+    from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
+    from ..experiment import default_protocol, prepare
+
+    if args.data is not None:
         dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
                              date_features=args.date_features, sep=args.sep, encoding=args.encoding,
                              strict=args.strict)
     else:
+        from .. import make_synthetic
+
         dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
 
     wants_holdout = args.holdout or args.test_size is not None
@@ -100,6 +106,8 @@ def run_command(args, console, errors, *, resume_from=None):
                        f"finish the run with: imblab resume {folder}")
         return 130
     results.save(folder, report=not args.no_report)  # the record first
+    from ..report.terminal import render_run
+
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
     _warn_failures(results, errors)
     if not args.quiet:
