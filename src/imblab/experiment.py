@@ -13,6 +13,7 @@ from .data.dataset import Dataset
 from .checks import check_metric, check_n_jobs, check_rope
 from .errors import ImblabError
 from .evaluation.protocols import Holdout, RepeatedKFold, as_protocol, protocol_splits
+from .evaluation.engines import available_cores, workers_for
 from .evaluation.runner import check_feasible, run_tasks
 from .strategies import get_strategies
 
@@ -95,6 +96,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "random_state": random_state,
         "n_seeds": n_seeds,
         "n_jobs": n_jobs,
+        # how many fits ran at once, on how many cores (what -1, every core, came to)
+        "workers": workers_for(n_jobs, len(chosen) * len(splits) * n_seeds),
+        "cores": available_cores(),
         # the backend Keras actually trained with, as each network recorded it
         "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
                               backend_name()),

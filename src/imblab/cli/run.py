@@ -71,7 +71,7 @@ def run_command(args, console, errors, *, resume_from=None):
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
     plan = prepare(dataset, strategies, protocol, metric=args.metric, random_state=args.seed,
-                   n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
+                   n_jobs=-1 if args.jobs is None else args.jobs, rope=args.rope)  # every check before the folder is made
     if any(s.needs_keras for s in plan.strategies):
         enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
 
@@ -98,7 +98,7 @@ def run_command(args, console, errors, *, resume_from=None):
                                 n_seeds=args.seeds, lines=not args.quiet)
         with progress as on_done:
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
-                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
+                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=-1 if args.jobs is None else args.jobs,
                               rope=args.rope, on_done=on_done,
                               store=store)
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ several workers, inside a learner (its ``n_jobs``) when fits run one by one.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +75,7 @@ def use_cores(estimator, cores):
     return estimator
 
 
-def parallel_map(func, tasks, *, n_workers=1):
+def parallel_map(func, tasks, *, n_workers=1, group=None):
     """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator.
 
     Workers are forked processes that inherit this process's imports, so they
@@ -85,6 +86,12 @@ def parallel_map(func, tasks, *, n_workers=1):
     after that, and where fork does not exist, the workers are threads, which
     give less because the fits' Python-side work holds the GIL.
 
+    ``group(task)`` names what a task needs started in its worker before it can
+    run — ``"keras"`` for a network: importing Keras and JAX and compiling the
+    training loop cost seconds, once per process — or ``None``. Forked workers
+    are handed tasks so that each such start-up is paid by as few workers as
+    possible (see :class:`_Scheduler`), while the other workers take the rest.
+
     Tasks are handed to workers through the fork itself, not pickled, so any
     strategy works; only results travel back.
     """
@@ -92,24 +99,134 @@ def parallel_map(func, tasks, *, n_workers=1):
     if n_workers <= 1:
         yield from map(func, tasks)
     elif _can_fork():
-        global _FORKED_TASKS
-        _FORKED_TASKS = (func, tasks)
-        try:
-            with multiprocessing.get_context("fork").Pool(n_workers) as pool:
-                yield from pool.imap(_run_forked_task, range(len(tasks)))
-        finally:
-            _FORKED_TASKS = None
+        yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks])
     else:
         with ThreadPoolExecutor(n_workers) as pool:
             yield from pool.map(func, tasks)
 
 
-_FORKED_TASKS = None
+class _Scheduler:
+    """Which pending task an idle worker takes next.
+
+    A worker with no start-up paid yet first claims a group nobody has claimed
+    (the slowest start goes first); every worker prefers its own group's tasks,
+    then tasks that need nothing. It takes over another worker's group only while
+    that group has more than twice as many tasks left as workers running it, so
+    a second worker does not pay seconds of start-up for the last fit or two.
+
+    Examples
+    --------
+    The practical's four fits on two workers: one worker runs both networks,
+    the other the forest and the baseline.
+
+    >>> s = _Scheduler([None, "keras", "keras", None])
+    >>> [s.next_for(0), s.next_for(1), s.next_for(1), s.next_for(1), s.next_for(0), s.next_for(0)]
+    [1, 0, 3, None, 2, None]
+    """
+
+    def __init__(self, groups):
+        self.groups = list(groups)
+        self.pending = list(range(len(groups)))
+        self.owned = {}  # worker -> the groups it has started
+
+    def next_for(self, worker):
+        mine = self.owned.setdefault(worker, set())
+        others = set().union(*(g for w, g in self.owned.items() if w != worker))
+        choice = None
+        if not mine:
+            choice = self._first(lambda g: g is not None and g not in others)
+        if choice is None:
+            choice = self._first(lambda g: g is not None and g in mine)
+        if choice is None:
+            choice = self._first(lambda g: g is None)
+        if choice is None:
+            choice = self._first(lambda g: g is not None and g not in mine and self._worth_sharing(g))
+        if choice is not None:
+            self.pending.remove(choice)
+            if self.groups[choice] is not None:
+                mine.add(self.groups[choice])
+        return choice
+
+    def _first(self, wanted):
+        return next((i for i in self.pending if wanted(self.groups[i])), None)
+
+    def _worth_sharing(self, group):
+        left = sum(self.groups[i] == group for i in self.pending)
+        running = sum(group in g for g in self.owned.values())
+        return left > 2 * running
 
 
-def _run_forked_task(index):
-    func, tasks = _FORKED_TASKS
-    return func(tasks[index])
+def _forked_map(func, tasks, n_workers, groups):
+    """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`."""
+    context = multiprocessing.get_context("fork")
+    scheduler = _Scheduler(groups)
+    workers, results, next_out, finished = {}, {}, 0, False
+    try:
+        for worker in range(n_workers):
+            here, there = context.Pipe()
+            process = context.Process(target=_worker_loop, args=(func, tasks, there), daemon=True)
+            process.start()
+            there.close()
+            workers[worker] = (process, here)
+        busy = {}
+        for worker, (_, conn) in workers.items():
+            _hand_out(scheduler, worker, conn, busy)
+        while next_out < len(tasks):
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
+            if next_out == len(tasks):
+                break
+            conns = {workers[w][1]: w for w in busy}
+            if not conns:
+                raise RuntimeError("no worker left to run the remaining fits")
+            for conn in multiprocessing.connection.wait(list(conns)):
+                worker = conns[conn]
+                try:
+                    status, index, value = conn.recv()
+                except EOFError:
+                    raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
+                if status == "error":
+                    raise RuntimeError(f"a worker failed on task {index}: {value}")
+                results[index] = value
+                del busy[worker]
+                _hand_out(scheduler, worker, conn, busy)
+        finished = True
+    finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
+        for process, conn in workers.values():
+            if finished:
+                conn.send(None)
+            else:
+                process.terminate()
+            conn.close()
+        for process, _ in workers.values():
+            process.join()
+
+
+def _hand_out(scheduler, worker, conn, busy):
+    index = scheduler.next_for(worker)
+    if index is not None:
+        conn.send(index)
+        busy[worker] = index
+
+
+def _worker_loop(func, tasks, conn):
+    """A forked worker: run the tasks it is sent until it is sent ``None``."""
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    while True:
+        try:
+            index = conn.recv()
+        except EOFError:
+            return
+        if index is None:
+            return
+        try:
+            conn.send(("ok", index, func(tasks[index])))
+        except Exception:  # noqa: BLE001 - reported to the parent, which raises it
+            conn.send(("error", index, traceback.format_exc(limit=5)))
 
 
 def _can_fork():

@@ -121,7 +121,8 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
                     on_done(done[index][1])
     pending = [index for index in range(len(tasks)) if index not in done]
     with limited_threads(cores):  # also for worker threads, which share this process's pools
-        results = parallel_map(fit_and_predict, [tasks[index] for index in pending], n_workers=n_workers)
+        results = parallel_map(fit_and_predict, [tasks[index] for index in pending], n_workers=n_workers,
+                               group=start_up)
         for index, (part, record) in zip(pending, results):
             if store is not None:
                 store.keep_fit(keys[index], part, asdict(record))
@@ -133,6 +134,11 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
     predictions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return predictions, records
+
+
+def start_up(task):
+    """What a fit needs started in its process first: Keras (imports, compiling the loop) or nothing."""
+    return "keras" if getattr(task.strategy, "needs_keras", False) else None
 
 
 def fit_key(base, task):
@@ -177,6 +183,10 @@ def fit_and_predict(task):
     )
     try:
         estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores)
+        if start_up(task) == "keras":  # importing Keras is the process's start-up, not this fit's time
+            from .._backend import keras
+
+            keras()
         start = time.perf_counter()
         with limited_threads(cores):
             estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
