@@ -70,3 +70,46 @@ def test_worker_and_core_arithmetic():
     assert workers_for(1, 0) == 1
     assert cores_per_fit(1) == available_cores()
     assert cores_per_fit(10 * available_cores()) == 1
+
+
+def _pid_after(seconds):
+    import os
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_forked_workers_pay_a_start_up_once_and_keep_task_order():
+    """The practical's four fits on two workers: both networks in one worker, results in task order."""
+    from imblab.evaluation.engines import _forked_map
+
+    groups = [None, "keras", "keras", None]
+    pids = list(_forked_map(_pid_after, [0.05, 0.3, 0.05, 0.05], 2, groups))
+    assert len(pids) == 4
+    assert pids[1] == pids[2]  # one start-up of Keras, not two
+    assert pids[0] == pids[3] != pids[1]
+
+
+def test_a_second_worker_takes_over_a_group_with_many_fits_left():
+    """5 × 2 CV: twenty network fits are shared once the other worker has nothing else to do."""
+    from imblab.evaluation.engines import _forked_map
+
+    groups = ["keras"] * 20 + [None] * 2
+    pids = list(_forked_map(_pid_after, [0.02] * 22, 2, groups))
+    assert len(set(pids[:20])) == 2
+
+
+def _die(_):
+    import os
+
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang():
+    import pytest
+
+    from imblab.evaluation.engines import _forked_map
+
+    with pytest.raises(RuntimeError, match="died"):
+        list(_forked_map(_die, [1, 2], 2, [None, None]))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import ImblabError
 from .columns import assign_roles
-from .names import printable, quoted, target_missing
+from .names import quoted, target_missing
 from .dataset import Dataset
 from .readers import read_frame
 
