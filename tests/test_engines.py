@@ -113,3 +113,56 @@ def test_a_worker_that_dies_is_an_error_not_a_hang():
 
     with pytest.raises(RuntimeError, match="died"):
         list(_forked_map(_die, [1, 2], 2, [None, None]))
+
+
+from dataclasses import dataclass as _dataclass
+
+
+@_dataclass(frozen=True)
+class _Task:
+    dataset: object
+    seconds: float
+
+
+_STARTED = []
+
+
+def _start_up():
+    _STARTED.append("keras")
+
+
+def _where(task):
+    import os
+    import time
+
+    time.sleep(task.seconds)
+    return os.getpid(), list(_STARTED), len(task.dataset)
+
+
+def test_a_warm_worker_started_early_runs_its_group_with_pickled_tasks(monkeypatch):
+    """The command line forks a worker that starts Keras while it reads the data; the networks go to it,
+    each dataset is sent to it once, and the other fits to a worker forked with the tasks."""
+    from imblab.evaluation import engines
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: True)  # these workers never touch JAX
+
+    assert engines.start_warm_worker("keras", _start_up)
+    warm_pid = engines._WARM[0][0].pid
+    data = list(range(1000))
+    tasks = [_Task(data, 0.05), _Task(data, 0.3), _Task(data, 0.05), _Task(data, 0.05)]
+    out = list(engines._forked_map(_where, tasks, 2, [None, "keras", "keras", None]))
+    assert [o[0] for o in out] == [out[0][0], warm_pid, warm_pid, out[0][0]] and out[0][0] != warm_pid
+    assert out[1][1] == ["keras"] and out[0][1] == []  # the start-up ran in the warm worker only
+    assert [o[2] for o in out] == [1000] * 4
+    assert engines._WARM == []
+
+
+def test_a_warm_worker_without_work_is_stopped(monkeypatch):
+    from imblab.evaluation import engines
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: True)
+
+    assert engines.start_warm_worker("keras", _start_up)
+    process = engines._WARM[0][0]
+    assert list(engines._forked_map(_where, [_Task([1], 0), _Task([1], 0)], 2, [None, None]))
+    assert not process.is_alive() and engines._WARM == []

@@ -43,6 +43,16 @@ def keras():
     return _keras
 
 
+def start_networks():
+    """Everything a process needs before it can fit a network: Keras on its backend, scikit-learn,
+    imbalanced-learn and imblab's training loop (what a warm worker does while its parent reads data)."""
+    keras()
+    import imblearn.pipeline  # noqa: F401 - imported for its cost, here
+    import sklearn.base  # noqa: F401
+
+    from .strategies import neural  # noqa: F401
+
+
 def chosen_backend():
     """The Keras backend a network would use and what chose it, without importing Keras.
 

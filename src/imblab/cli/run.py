@@ -45,8 +45,8 @@ def run_command(args, console, errors, *, resume_from=None):
         check_data_arguments(args)
 
     # Every check that needs no library has passed: now the work, and the imports it needs.
+    _warm_up_networks(strategies, args)
     from .. import compare, load_table
-    from .._backend import enable_compilation_cache
     from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
     from ..experiment import default_protocol, prepare
 
@@ -72,8 +72,6 @@ def run_command(args, console, errors, *, resume_from=None):
         protocol = default_protocol(dataset, random_state=args.seed)
     plan = prepare(dataset, strategies, protocol, metric=args.metric, random_state=args.seed,
                    n_jobs=-1 if args.jobs is None else args.jobs, rope=args.rope)  # every check before the folder is made
-    if any(s.needs_keras for s in plan.strategies):
-        enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
 
     from ..report.progress import fit_progress
     from ..store import RunStore
@@ -114,6 +112,25 @@ def run_command(args, console, errors, *, resume_from=None):
         report = "" if args.no_report else f" (open {folder / 'report.html'})"
         console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
     return 1 if results.errors() else 0
+
+
+def _warm_up_networks(strategies, args):
+    """Start what the networks need in a worker process now, beside this one's imports and data.
+
+    JAX keeps its compiled programs on disk (the command line's choice: the library leaves JAX's
+    settings alone). With more than one core and more than one fit at a time, a worker forked now
+    imports Keras and its backend while this process reads the data; the fits then send it the
+    networks (see :func:`imblab.evaluation.engines.start_warm_worker`).
+    """
+    if not any(s.needs_keras for s in strategies):
+        return
+    from .._backend import check_backend, enable_compilation_cache, start_networks
+    from ..evaluation.engines import available_cores, start_warm_worker
+
+    check_backend()  # a backend that cannot start is one line, before any worker is started
+    enable_compilation_cache()
+    if args.jobs != 1 and available_cores() > 1:
+        start_warm_worker("keras", start_networks)
 
 
 def _warn_failures(results, errors):

@@ -16,6 +16,7 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 
 
 def available_cores():
@@ -93,10 +94,13 @@ def parallel_map(func, tasks, *, n_workers=1, group=None):
     possible (see :class:`_Scheduler`), while the other workers take the rest.
 
     Tasks are handed to workers through the fork itself, not pickled, so any
-    strategy works; only results travel back.
+    strategy works; only results travel back. The exception is a worker started
+    ahead of time (:func:`start_warm_worker`), which is sent its tasks pickled,
+    each task's dataset once.
     """
     n_workers = min(n_workers, len(tasks))
     if n_workers <= 1:
+        _stop_warm_workers()
         yield from map(func, tasks)
     elif _can_fork():
         yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks])
@@ -161,16 +165,21 @@ def _forked_map(func, tasks, n_workers, groups):
     context = multiprocessing.get_context("fork")
     scheduler = _Scheduler(groups)
     workers, results, next_out, finished = {}, {}, 0, False
+    warm = _adopt_warm_workers(func, tasks, groups, n_workers)
     try:
-        for worker in range(n_workers):
+        for worker, (process, conn, group) in enumerate(warm):
+            workers[worker] = (process, conn)
+            scheduler.owned[worker] = {group}
+        for worker in range(len(warm), n_workers):
             here, there = context.Pipe()
             process = context.Process(target=_worker_loop, args=(func, tasks, there), daemon=True)
             process.start()
             there.close()
             workers[worker] = (process, here)
+        sender = _Sender(tasks, {w for w in range(len(warm))})
         busy = {}
         for worker, (_, conn) in workers.items():
-            _hand_out(scheduler, worker, conn, busy)
+            _hand_out(scheduler, worker, conn, busy, sender)
         while next_out < len(tasks):
             while next_out in results:
                 yield results.pop(next_out)
@@ -190,7 +199,7 @@ def _forked_map(func, tasks, n_workers, groups):
                     raise RuntimeError(f"a worker failed on task {index}: {value}")
                 results[index] = value
                 del busy[worker]
-                _hand_out(scheduler, worker, conn, busy)
+                _hand_out(scheduler, worker, conn, busy, sender)
         finished = True
     finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
         for process, conn in workers.values():
@@ -203,30 +212,150 @@ def _forked_map(func, tasks, n_workers, groups):
             process.join()
 
 
-def _hand_out(scheduler, worker, conn, busy):
+def _hand_out(scheduler, worker, conn, busy, sender):
     index = scheduler.next_for(worker)
     if index is not None:
-        conn.send(index)
+        sender.send(worker, conn, index)
         busy[worker] = index
 
 
+class _Sender:
+    """Sends a worker its next task: the index for a worker forked with the tasks, the pickled task
+    for a warm worker (its dataset sent once, then named by a number)."""
+
+    def __init__(self, tasks, warm):
+        self.tasks, self.warm, self.sent = tasks, warm, {}
+
+    def send(self, worker, conn, index):
+        if worker not in self.warm:
+            conn.send(index)
+            return
+        task = self.tasks[index]
+        dataset = getattr(task, "dataset", None)
+        known = self.sent.setdefault(worker, {})
+        if dataset is not None and id(dataset) not in known:
+            known[id(dataset)] = len(known)
+            conn.send(("dataset", known[id(dataset)], dataset))
+        if dataset is not None:
+            task = replace(task, dataset=None)
+        conn.send(("task", index, task, known.get(id(dataset))))
+
+
 def _worker_loop(func, tasks, conn):
-    """A forked worker: run the tasks it is sent until it is sent ``None``."""
+    """A forked worker: run the tasks it is sent until it is sent ``None``.
+
+    A worker forked with the tasks is sent their indices; a warm worker, forked
+    before they existed, is sent ``("dataset", n, dataset)`` and
+    ``("task", index, task, n)`` messages instead.
+    """
     import signal
     import traceback
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    datasets = {}
     while True:
         try:
-            index = conn.recv()
+            message = conn.recv()
         except EOFError:
             return
-        if index is None:
+        if message is None:
             return
+        if isinstance(message, tuple) and message[0] == "dataset":
+            datasets[message[1]] = message[2]
+            continue
+        if isinstance(message, tuple):
+            _, index, task, dataset = message
+            if dataset is not None:
+                task = replace(task, dataset=datasets[dataset])
+            work = (lambda task=task: func(task))
+        else:
+            index, work = message, (lambda index=message: func(tasks[index]))
         try:
-            conn.send(("ok", index, func(tasks[index])))
+            conn.send(("ok", index, work()))
         except Exception:  # noqa: BLE001 - reported to the parent, which raises it
             conn.send(("error", index, traceback.format_exc(limit=5)))
+
+
+# Workers started ahead of time: (process, connection, the group it has started). Only the command
+# line starts them (see start_warm_worker); a library call never does.
+_WARM = []
+
+
+def start_warm_worker(group, start_up):
+    """Fork a worker now that pays ``group``'s start-up (``start_up()``, e.g. importing Keras) while
+    this process goes on reading data and checking strategies; the next :func:`parallel_map` with
+    tasks of that group and more than one worker adopts it and sends it tasks pickled.
+
+    The command line calls this for runs with networks on machines with more than one core, before
+    it imports anything large: the start-ups of the two processes then overlap. Returns whether a
+    worker was started (not where fork is unsafe or missing).
+    """
+    if not _can_fork():
+        return False
+    context = multiprocessing.get_context("fork")
+    here, there = context.Pipe()
+    process = context.Process(target=_warm_loop, args=(start_up, there), daemon=True)
+    process.start()
+    there.close()
+    _WARM.append((process, here, group))
+    return True
+
+
+def _warm_loop(start_up, conn):
+    try:
+        start_up()
+    except Exception:  # noqa: BLE001 - the fit that needs it will fail with the reason, in the worker
+        pass
+    _worker_loop_pickled(conn)
+
+
+def _worker_loop_pickled(conn):
+    """A warm worker's loop: it learns the function with its first task."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        message = conn.recv()
+    except EOFError:
+        return
+    if message is None:
+        return
+    func = message
+    _worker_loop(func, None, conn)
+
+
+def _adopt_warm_workers(func, tasks, groups, n_workers):
+    """The warm workers this map can use (their group has tasks here, they are alive, the tasks pickle),
+    sent ``func``; the others are stopped. Returns ``[(process, conn, group)]``."""
+    import pickle
+
+    adopted = []
+    while _WARM:
+        process, conn, group = _WARM.pop()
+        usable = process.is_alive() and group in groups and len(adopted) < n_workers
+        if usable:
+            try:
+                pickle.dumps(func)
+                sample = tasks[groups.index(group)]
+                pickle.dumps(replace(sample, dataset=None) if hasattr(sample, "dataset") else sample)
+            except Exception:  # noqa: BLE001 - a task that cannot travel: run it in a forked worker
+                usable = False
+        if usable:
+            conn.send(func)
+            adopted.append((process, conn, group))
+        else:
+            process.terminate()
+            process.join()
+            conn.close()
+    return adopted
+
+
+def _stop_warm_workers():
+    while _WARM:
+        process, conn, _ = _WARM.pop()
+        process.terminate()
+        process.join()
+        conn.close()
 
 
 def _can_fork():
