@@ -94,11 +94,16 @@ def run_command(args, console, errors, *, resume_from=None):
     try:
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
                                 n_seeds=args.seeds, lines=not args.quiet)
+        from ..evaluation.engines import workers_for
+
+        parallel = workers_for(-1 if args.jobs is None else args.jobs, total) > 1
+        preload = _Preload(report=not args.no_report, active=parallel)
         with progress as on_done:
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
-                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=-1 if args.jobs is None else args.jobs,
-                              rope=args.rope, on_done=on_done,
-                              store=store)
+                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds,
+                              n_jobs=-1 if args.jobs is None else args.jobs, rope=args.rope,
+                              on_done=preload.after_first(on_done), store=store)
+        preload.join()
     except KeyboardInterrupt:
         error_line(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
                        f"finish the run with: imblab resume {folder}")
@@ -131,6 +136,40 @@ def _warm_up_networks(strategies, args):
     enable_compilation_cache()
     if args.jobs != 1 and available_cores() > 1:
         start_warm_worker("keras", start_networks)
+
+
+class _Preload:
+    """Imports what the statistics and the report need while worker processes fit.
+
+    This process only waits while its workers fit, so a thread here costs the fits
+    nothing. It starts with the first finished fit, once every worker has been forked
+    (a fork during an import could leave the child's import lock held), and must be
+    joined before anything forks again (the report draws its charts in forked processes).
+    """
+
+    def __init__(self, report, active):
+        self.report, self.active, self.thread = report, active, None
+
+    def after_first(self, on_done):
+        def wrapped(record):
+            if self.active and self.thread is None:
+                import threading
+
+                self.thread = threading.Thread(target=self._imports, daemon=True)
+                self.thread.start()
+            on_done(record)
+        return wrapped
+
+    def _imports(self):
+        from .. import results  # noqa: F401 - the statistics: scipy, scikit-learn's metrics
+        from ..report import terminal  # noqa: F401
+        if self.report:
+            from ..report import html, plots  # noqa: F401
+            from matplotlib.backends import backend_agg  # noqa: F401
+
+    def join(self):
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _warn_failures(results, errors):
