@@ -41,7 +41,8 @@ def stratified_count_chunks(y_true, n_boot, random_state, max_cells=MAX_CELLS):
             rows = np.flatnonzero(y_true == label)
             if len(rows):
                 drawn = rows[rng.randint(0, len(rows), size=(size, len(rows)))]
-                counts += np.bincount((drawn + offsets).ravel(), minlength=size * n)
+                drawn += offsets  # in place: each resample's rows in its own block of the counts
+                counts += np.bincount(drawn.ravel(), minlength=size * n)
         # float32 holds counts exactly and halves the memory traffic of the products below
         yield counts.reshape(size, n).astype(np.float32)
 
