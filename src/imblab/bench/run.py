@@ -179,7 +179,8 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
     --------
     >>> import tempfile, imblab
     >>> data = [imblab.make_synthetic(200, 4, 0.2, random_state=s) for s in range(2)]
-    >>> result = imblab.compare_datasets(data, "naive,lr", folds=2, repeats=1, out=tempfile.mkdtemp() + "/b")
+    >>> result = imblab.compare_datasets(data, "naive,lr", folds=2, repeats=1, report=False,
+    ...                                  out=tempfile.mkdtemp() + "/b")
     >>> list(result.mean_ranks["strategy"])  # doctest: +SKIP
     ['lr', 'naive']
     """

