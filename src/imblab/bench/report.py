@@ -165,11 +165,11 @@ def cd_diagram(bench):
 
     ranks = bench.ranks.mean()
     matrix = p_matrix(bench.pairwise, "nemenyi_p", bench.strategies).fillna(1.0)
-    figure = Figure(figsize=(7.5, 1.2 + 0.3 * len(ranks)), dpi=100, layout="constrained")
+    figure = Figure(figsize=(7.5, 1.4 + 0.3 * len(ranks)), dpi=100, layout="constrained")
     ax = figure.add_subplot()
     cd = bench.critical_difference
     sp.critical_difference_diagram(ranks, matrix, ax=ax, alpha=ALPHA, cd=cd if np.isfinite(cd) else None)
-    ax.set_title(f"Mean rank by {bench.metric} over {len(bench.ranks)} datasets (1 = best)", fontsize=10)
+    # the diagram draws its critical difference where a title would go: the caption names the axis
     return figure
 
 
@@ -203,7 +203,8 @@ def render_terminal(bench, console, *, quiet=False):
     from rich.table import Table
 
     f = collect(bench)
-    table = Table(title=f"Mean ranks by {f['metric']} over {f['n_complete']} datasets (1 = best); "
+    n = f["n_complete"]
+    table = Table(title=f"Mean ranks by {f['metric']} over {n} dataset{'' if n == 1 else 's'} (1 = best); "
                         f"against {f['baseline']}", title_justify="left")
     for heading, justify in [("Strategy", "left"), ("Mean rank", "right"), (f"Mean {f['metric']}", "right"),
                              ("Wins", "right"), ("Not separated", "right"), ("Losses", "right")]:
