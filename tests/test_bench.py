@@ -228,3 +228,26 @@ def test_without_the_extra_the_command_says_how_to_install_it(capsys, monkeypatc
     status, _, err = run(capsys, "bench", "--list-suites")
     assert status == 2
     assert "pip install 'imblab[bench]'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_overwrite_removes_only_imblabs_files(bench_run, tmp_path, capsys):
+    from imblab.bench.folder import prepare_folder
+
+    _, out, _, _ = bench_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "notes.txt").write_text("mine")
+    (copy / "datasets" / "set0" / "notes.txt").write_text("mine too")
+    with pytest.raises(imblab_error(), match="already exists: choose another --out, pass --overwrite"):
+        prepare_folder(copy)
+    assert prepare_folder(copy, resume=True) == copy and (copy / "ranks.csv").is_file()  # resume keeps all
+    prepare_folder(copy, overwrite=True)
+    assert sorted(p.name for p in copy.iterdir()) == ["datasets", "notes.txt"]
+    assert sorted(p.name for p in (copy / "datasets").iterdir()) == ["set0"]  # set1, set2: imblab's, now empty
+    assert [p.name for p in (copy / "datasets" / "set0").iterdir()] == ["notes.txt"]
+
+
+def imblab_error():
+    from imblab import ImblabError
+
+    return ImblabError
