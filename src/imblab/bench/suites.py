@@ -162,7 +162,7 @@ def bench_suite(name, *, max_rows=None, max_features=None, min_minority=None, mi
 
     Examples
     --------
-    >>> [d.name for d in bench_suite("tiny", max_rows=105)]   # doctest: +SKIP
+    >>> [d.name for d in bench_suite("tiny", max_rows=105)]
     ['glass_0_4_vs_5', 'zoo-3']
     """
     if name not in SUITES:
