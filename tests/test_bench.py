@@ -191,6 +191,8 @@ def test_a_dataset_that_fails_is_recorded_and_the_bench_carries_on(tmp_path, cap
 def test_manifest_csv_paths_are_relative_to_it(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "list.csv").write_text("path,target,positive,name\n../a.csv,y,,first\nb.parquet,z,yes,\n")
+    (tmp_path / "a.csv").touch()
+    (tmp_path / "sub" / "b.parquet").touch()
     entries = read_manifest(tmp_path / "sub" / "list.csv")
     assert [e.name for e in entries] == ["first", "b"]
     assert entries[0].source == str(tmp_path / "sub" / ".." / "a.csv")
@@ -207,6 +209,7 @@ def test_manifest_csv_paths_are_relative_to_it(tmp_path):
     (["bench", "--suite", "tiny", "--baseline", "brf", "--strategies", "naive,lr"], "baseline 'brf'"),
     (["bench", "--suite", "tiny", "--resume"], "--resume continues the bench in --out"),
     (["bench", "--manifest", "missing.toml"], "manifest 'missing.toml' does not exist"),
+    (["bench", "--data", "nope.csv", "--target", "y"], "data file 'nope.csv' does not exist"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

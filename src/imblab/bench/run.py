@@ -9,7 +9,6 @@ engine reaches the runner).
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,7 +234,3 @@ def _entries(datasets):
 
     return _named(entries)
 
-
-def request_json(args):
-    """The command line's arguments as plain JSON values, to resume the bench from its folder."""
-    return json.loads(json.dumps(args, default=str))

@@ -45,7 +45,12 @@ def bench_files(paths, target, *, positive=None):
 
     Examples
     --------
-    >>> [d.name for d in bench_files(["a/credit.csv", "b/credit.csv", "c.parquet"], "y")]
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for path in ["a/credit.csv", "b/credit.csv", "c.parquet"]:
+    ...     (folder / path).parent.mkdir(exist_ok=True)
+    ...     (folder / path).touch()
+    >>> [d.name for d in bench_files([folder / "a/credit.csv", folder / "b/credit.csv", folder / "c.parquet"], "y")]
     ['credit', 'credit-2', 'c']
     """
     if target is None:
@@ -65,6 +70,7 @@ def read_manifest(path):
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "list.csv").write_text("path,target,positive\\ncredit.csv,default,yes\\n")
+    >>> (folder / "credit.csv").touch()
     >>> [(d.name, d.facts["target"], d.facts["positive"]) for d in read_manifest(folder / "list.csv")]
     [('credit', 'default', 'yes')]
     """
@@ -114,6 +120,10 @@ def _manifest_rows(path):
 
 
 def _file_loader(path, target, positive):
+    if not Path(path).is_file():  # a name mistyped is bad input, found before anything runs
+        raise ImblabError(f"data file '{path}' does not exist: check the path (a manifest's paths are relative "
+                          "to the manifest)")
+
     def load():
         from ..data import load_table
 
