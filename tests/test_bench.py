@@ -254,3 +254,17 @@ def imblab_error():
     from imblab import ImblabError
 
     return ImblabError
+
+
+def test_a_folder_of_the_users_in_a_datasets_place_is_left_alone(tmp_path, capsys):
+    paths = write_csvs(tmp_path, n=2)
+    out = tmp_path / "b"
+    (out / "datasets" / "set1").mkdir(parents=True)
+    (out / "datasets" / "set1" / "mine.txt").write_text("keep")
+    (out / "bench.json").write_text(json.dumps({"format": "imblab-bench", "version": 1, "status": "incomplete"}))
+    status, _, err = run(capsys, "bench", "--data", paths[0], "--data", paths[1], "--target", "label",
+                         "--strategies", "naive,lr", "--folds", "2", "--repeats", "1", "--no-report", "--quiet",
+                         "--resume", "--out", out)
+    assert status == 1 and "set1: failed" in err and "not written by imblab" in err
+    assert (out / "datasets" / "set1" / "mine.txt").read_text() == "keep"
+    assert pd.read_csv(out / "datasets.csv")["status"].tolist() == ["ok", "failed"]

@@ -95,11 +95,14 @@ def run_dataset(entry, strategies, protocol, *, folder, metric="f1_1", random_st
         elif existing.request.get("bench_request") == wanted:
             store = existing  # its kept fits are reused by compare
     if store is None:
-        bench_folder.remove_run(folder)
         total = len(plan.strategies) * len(plan.splits)
-        store = RunStore.create(folder, overwrite=True, total=total,
-                                request={"bench_request": wanted, "source": entry.source,
-                                         "data_sha256": dataset.content_hash})
+        try:
+            bench_folder.remove_run(folder)
+            store = RunStore.create(folder, overwrite=True, total=total,
+                                    request={"bench_request": wanted, "source": entry.source,
+                                             "data_sha256": dataset.content_hash})
+        except ImblabError as exc:  # e.g. a folder of the user's own in the dataset's place: left alone
+            return failed(str(exc))
     extra = {}
     if engine is not None:
         extra["engine"] = engine  # the one place an engine reaches the runner
