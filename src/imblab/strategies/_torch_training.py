@@ -36,6 +36,7 @@ PyTorch backend, but collected (for its doctests) everywhere.
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -235,6 +236,7 @@ def _written_out_adam(params, grads, m, v, work, alpha, beta_1, beta_2, epsilon)
     params.sub_(torch.mul(m, alpha, out=update).div_(denominator))
 
 
+@functools.lru_cache(maxsize=8)
 def _fused_adam_agrees(beta_1, beta_2, epsilon):
     """Whether ``torch._fused_adam_``, used as ``_KerasAdam`` uses it, runs here and takes Keras' steps.
 
