@@ -45,11 +45,12 @@ BACKENDS := tensorflow torch
 BACKEND_TESTS := tests/test_neural.py tests/test_torch_training.py tests/test_backends.py tests/test_strategies.py::test_sklearn_estimator_checks
 
 # JAX, the default, is tested by `make test` (which also checks that a missing backend is one line and exit 2).
-test-backends: $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
-	@set -e; for b in $(BACKENDS); do \
-	  echo "== KERAS_BACKEND=$$b"; \
-	  KERAS_BACKEND=$$b .venv-$$b/bin/python -m pytest -q -p no:cacheprovider $(BACKEND_TESTS) -k 'not test_sklearn_estimator_checks or KerasMLPClassifier'; \
-	done
+test-backends: $(foreach b,$(BACKENDS),test-backend-$(b))
+
+# One target per backend, so that `make -j2 test-backends` (what CI runs) tests both side by side.
+test-backend-%: .venv-%/.installed
+	@echo "== KERAS_BACKEND=$*"
+	KERAS_BACKEND=$* .venv-$*/bin/python -m pytest -q -p no:cacheprovider $(BACKEND_TESTS) -k 'not test_sklearn_estimator_checks or KerasMLPClassifier'
 
 # The network's training time on each backend, imblab's loop beside Keras' own fit.
 bench-backends: $(STAMP) $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
