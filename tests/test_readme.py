@@ -35,6 +35,16 @@ SPECIAL = {
     "imblab predict model new.csv --out predictions.csv",
 }
 
+#: The README's --dask commands -> extra arguments that keep the run small. They need a Dask cluster, so
+#: tests/test_dask.py runs them (the address form against its own cluster's scheduler).
+DASK = {
+    "imblab run --dask local:2": ["--samples", "400", "--features", "6", "--folds", "2", "--repeats", "2",
+                                  "--strategies", "naive,lr:balanced,rf:balanced", "--no-report", "--quiet"],
+    "imblab run --dask tcp://10.0.0.5:8786": ["--samples", "400", "--features", "6", "--folds", "2",
+                                              "--repeats", "2", "--strategies", "naive,lr:balanced",
+                                              "--no-report", "--quiet"],
+}
+
 
 def readme_commands():
     text = README.read_text(encoding="utf-8")
@@ -59,7 +69,7 @@ def quoted_error(command):
 
 
 def test_every_readme_command_is_run_here():
-    assert readme_commands() == set(SMALLER) | SPECIAL
+    assert readme_commands() - set(DASK) == set(SMALLER) | SPECIAL
 
 
 @pytest.mark.parametrize("command", sorted(SMALLER))

@@ -21,7 +21,7 @@ VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "k
 
 
 def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_seeds=1,
-            n_jobs=1, rope=0.01, on_done=None, store=None):
+            n_jobs=1, rope=0.01, on_done=None, store=None, engine=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -61,6 +61,11 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         fits already kept there whose strategy spec, split, data, seed and
         library versions match (resuming an interrupted run). Finish the folder
         with ``results.save(store.folder)``.
+    engine : DaskEngine, optional
+        Run the fits on a Dask cluster (see
+        :class:`~imblab.evaluation.dask_engine.DaskEngine`) instead of in
+        ``n_jobs`` local processes; the predictions are the same as a local
+        run's whose fits get as many cores each.
 
     Returns
     -------
@@ -83,7 +88,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         raise ImblabError(f"n_seeds must be a whole number of at least 1, got {n_seeds!r}", param="n_seeds")
     predictions, fits = run_tasks(
         dataset, chosen, splits, random_state=random_state, n_seeds=n_seeds, n_jobs=n_jobs, on_done=on_done,
-        store=store, key=key,
+        store=store, key=key, engine=engine,
     )
     config = {
         "strategies": [s.name for s in chosen],
@@ -96,6 +101,8 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "random_state": random_state,
         "n_seeds": n_seeds,
         "n_jobs": n_jobs,
+        # how the fits were run: this process's workers, or a Dask cluster's
+        "engine": {"kind": "local", "jobs": n_jobs} if engine is None else engine.describe(),
         # the backend Keras actually trained with, as each network recorded it
         "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
                               backend_name()),

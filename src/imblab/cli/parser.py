@@ -113,6 +113,10 @@ def build_parser():
                     help="forward-chaining splits ordered by COLUMN: train on the past, test on what follows "
                          "(--folds splits, default 5); the column is not a feature")
     ev.add_argument("--jobs", type=_jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
+    ev.add_argument("--dask", metavar="WHERE",
+                    help="run the fits on a Dask cluster: a scheduler's address (tcp://host:8786) or local[:N] "
+                         "for N local worker processes (default N: the cores); the workers decide how many fits "
+                         "run at once, so --jobs cannot be given too (needs pip install 'imblab[dask]')")
     out = run.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
     out.add_argument("--overwrite", action="store_true",
@@ -128,7 +132,9 @@ def build_parser():
                     "seed and library versions), fit only the missing ones, and write the run folder.",
     )
     resume.add_argument("folder", metavar="RUN_DIR")
-    resume.add_argument("--jobs", type=_jobs, help="fits to run at once (default: as the run was started)")
+    resume.add_argument("--jobs", type=_jobs, help="fits to run at once, here (default: as the run was started)")
+    resume.add_argument("--dask", metavar="WHERE",
+                        help="run the missing fits on this Dask cluster (default: as the run was started)")
 
     rescore = commands.add_parser(
         "rescore", help="recompute a run folder's tables from its predictions",

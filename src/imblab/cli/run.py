@@ -13,11 +13,10 @@ from .parser import build_parser
 
 
 def run_command(args, console, errors, *, resume_from=None):
-    from .. import compare, load_table, make_synthetic
+    from .. import load_table, make_synthetic
     from .._backend import enable_compilation_cache
     from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
     from ..experiment import check_metric, default_protocol, prepare
-    from ..report.terminal import render_run
 
     settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
     file_options = [flag for flag, value in [
@@ -43,6 +42,7 @@ def run_command(args, console, errors, *, resume_from=None):
     else:
         strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
+    dask = _check_dask(args)
 
     if args.data is not None:
         if args.target is None:
@@ -69,7 +69,18 @@ def run_command(args, console, errors, *, resume_from=None):
     if any(s.needs_keras for s in plan.strategies):
         enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
 
+    engine = _start_engine(*dask) if dask else None  # a scheduler that cannot be reached: before the folder
+    try:
+        return _run_plan(args, console, errors, plan, dataset, resume_from, engine)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _run_plan(args, console, errors, plan, dataset, resume_from, engine):
+    from .. import compare
     from ..report.progress import fit_progress
+    from ..report.terminal import render_run
     from ..store import RunStore
 
     total = len(plan.strategies) * len(plan.splits) * args.seeds
@@ -94,11 +105,14 @@ def run_command(args, console, errors, *, resume_from=None):
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
                               rope=args.rope, on_done=on_done,
-                              store=store)
+                              store=store, engine=engine)
     except KeyboardInterrupt:
         error_line(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
                        f"finish the run with: imblab resume {folder}")
         return 130
+    except ImblabError as exc:  # the cluster failed mid-run: what it finished is kept
+        raise ImblabError(f"{exc}; {store.n_stored} of {total} fits are kept in {folder}: finish the run with "
+                          f"imblab resume {folder}") from None
     results.save(folder, report=not args.no_report)  # the record first
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
     _warn_failures(results, errors)
@@ -106,6 +120,27 @@ def run_command(args, console, errors, *, resume_from=None):
         report = "" if args.no_report else f" (open {folder / 'report.html'})"
         console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
     return 1 if results.errors() else 0
+
+
+def _check_dask(args):
+    """``(kind, value)`` of a valid ``--dask`` (see :func:`parse_dask`), None without it; checked, with
+    distributed's presence, before any work."""
+    if args.dask is None:
+        return None
+    from ..evaluation.dask_engine import parse_dask, require_distributed
+
+    dask = parse_dask(args.dask)
+    if args.jobs != 1:
+        raise ImblabError("--dask and --jobs exclude each other: the cluster's workers decide how many fits run "
+                          "at once (start local:N with N workers); drop --jobs")
+    require_distributed()
+    return dask
+
+
+def _start_engine(kind, value):
+    from ..evaluation.dask_engine import DaskEngine
+
+    return DaskEngine.local(value) if kind == "local" else DaskEngine.connect(value)
 
 
 def _warn_failures(results, errors):
@@ -152,8 +187,10 @@ def resume_command(args, console, errors):
         setattr(run_args, name, value)
     if run_args.data is not None and not Path(run_args.data).is_absolute():
         run_args.data = str(Path(store.request.get("cwd", ".")) / run_args.data)
-    if args.jobs is not None:
-        run_args.jobs = args.jobs
+    if args.jobs is not None:  # the missing fits run here, as asked
+        run_args.jobs, run_args.dask = args.jobs, None
+    if args.dask is not None:
+        run_args.jobs, run_args.dask = 1, args.dask
     run_args.out, run_args.overwrite = str(store.folder), False
     console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
                   "only the missing ones are fitted", highlight=False)

@@ -1,0 +1,186 @@
+"""The Dask engine on a real cluster: two worker processes on this machine.
+
+The cluster is started once for the module, with ``allowed-failures`` 1 so
+that a fit killing its worker twice is given up on (Dask's default is 3).
+The strategies built from this suite's own classes (``fabricated``) are sent
+to the workers by value, since the workers cannot import the tests.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'imblab[dask]')")
+
+import fabricated  # noqa: E402
+from fabricated import SlowClassifier, WorkerKiller  # noqa: E402
+from imblab import compare, make_synthetic, strategy  # noqa: E402
+from imblab.cli import main  # noqa: E402
+from imblab.evaluation import Holdout, RepeatedKFold  # noqa: E402
+from imblab.evaluation.dask_engine import DaskEngine, parse_dask  # noqa: E402
+from imblab.evaluation.engines import available_cores  # noqa: E402
+from test_readme import DASK  # noqa: E402
+
+STRATEGIES = "naive,lr:balanced,rf:balanced"
+SMALL = DASK["imblab run --dask local:2"]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    import cloudpickle
+    import dask
+
+    cloudpickle.register_pickle_by_value(fabricated)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        engine = DaskEngine.local(2)
+    yield engine
+    engine.close()
+    cloudpickle.unregister_pickle_by_value(fabricated)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return make_synthetic(400, 6, 0.1, random_state=0), RepeatedKFold(2, 2, random_state=0)
+
+
+def test_cluster_predictions_equal_a_local_run(engine, small):
+    dataset, protocol = small
+    finished = []
+    remote = compare(dataset, STRATEGIES, protocol, engine=engine, on_done=finished.append)
+    # two local workers: each fit gets this machine's cores / 2, as each of the cluster's two does
+    local = compare(dataset, STRATEGIES, protocol, n_jobs=2)
+    pd.testing.assert_frame_equal(remote.predictions, local.predictions)
+    for table in ("summary", "folds", "comparison"):
+        assert getattr(remote, table).to_csv(index=False) == getattr(local, table).to_csv(index=False)
+    assert sorted((r.strategy, r.split_id) for r in finished) == sorted(
+        (s, i) for s in STRATEGIES.split(",") for i in range(4))
+    assert [f["strategy"] for f in remote.fits] == [f["strategy"] for f in local.fits]  # task order
+    assert remote.config["engine"]["kind"] == "dask"
+    assert (remote.config["engine"]["workers"], remote.config["engine"]["threads"]) == (2, 2)
+    assert local.config["engine"] == {"kind": "local", "jobs": 2}
+    share = max(1, available_cores() // 2)
+    assert set(engine.cores_by_worker().values()) == {share}
+
+
+def test_a_worker_killed_mid_fit_is_replaced_and_every_fit_completes(engine, small):
+    dataset, protocol = small
+    slow = strategy(SlowClassifier(seconds=1.0), name="slow")
+    killed = []
+
+    def kill_a_busy_worker(record):
+        if killed:
+            return
+        busy = [address for address, keys in engine.client.processing().items() if keys]
+        pid = engine.client.run(os.getpid, workers=busy[:1])[busy[0]]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    remote = compare(dataset, ["naive", slow], protocol, engine=engine, on_done=kill_a_busy_worker)
+    assert killed
+    assert not remote.errors() and len(remote.fits) == 8
+    assert remote.predictions.groupby("strategy")["split_id"].nunique().to_dict() == {"naive": 4, "slow": 4}
+    local = compare(dataset, ["naive", slow], protocol, n_jobs=2)
+    pd.testing.assert_frame_equal(remote.predictions, local.predictions)
+    engine.client.wait_for_workers(2, timeout=60)
+    assert killed[0] not in engine.client.run(os.getpid).values()  # the nanny started a new process
+
+
+def test_every_worker_dying_at_once_loses_the_dataset_which_is_sent_again(engine, small):
+    dataset, protocol = small
+    slow = strategy(SlowClassifier(seconds=0.5), name="slow")
+    killed = []
+
+    def kill_every_worker(record):
+        if not killed:
+            killed.extend(engine.client.run(os.getpid).values())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+    remote = compare(dataset, [slow, "naive"], protocol, engine=engine, on_done=kill_every_worker)
+    assert len(killed) == 2 and not remote.errors() and len(remote.fits) == 8
+    local = compare(dataset, [slow, "naive"], protocol, n_jobs=2)
+    pd.testing.assert_frame_equal(remote.predictions, local.predictions)
+    engine.client.wait_for_workers(2, timeout=60)
+
+
+def test_a_fit_that_kills_every_worker_is_a_failed_fit_not_a_failed_run(engine, small):
+    dataset, _ = small
+    killer = strategy(WorkerKiller(), name="killer")
+    # one split: each attempt costs a worker restart
+    results = compare(dataset, ["naive", killer, "lr:balanced"], Holdout(0.25, random_state=0), engine=engine)
+    errors = results.errors()
+    assert list(errors) == ["killer"] and "KilledWorker: every attempt at this fit killed" in errors["killer"]
+    assert [f["error"] is None for f in results.fits] == [True, False, True]
+    assert set(results.predictions["strategy"]) == {"naive", "lr:balanced"}
+    local = compare(dataset, ["naive", "lr:balanced"], Holdout(0.25, random_state=0), n_jobs=2)
+    pd.testing.assert_frame_equal(results.predictions, local.predictions)
+    engine.client.wait_for_workers(2, timeout=60)
+
+
+def test_cli_local_cluster_writes_the_same_summary(tmp_path, capsys):
+    command = "imblab run --dask local:2"  # as the README shows it
+    argv = [*command.split()[1:], *DASK[command]]
+    assert main([*argv, "--out", str(tmp_path / "dask")]) == 0, capsys.readouterr().err
+    without = [arg for arg in argv if arg not in ("--dask", "local:2")]
+    assert main([*without, "--jobs", "2", "--out", str(tmp_path / "local")]) == 0
+    for name in ("summary.csv", "folds.csv", "comparison.csv", "predictions.parquet"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+    config = json.loads((tmp_path / "dask" / "results.json").read_text())["config"]
+    assert config["engine"]["kind"] == "dask" and config["engine"]["workers"] == 2
+    marker = json.loads((tmp_path / "dask" / "run.json").read_text())
+    assert marker["status"] == "complete" and marker["request"]["args"]["dask"] == "local:2"
+
+
+def test_cli_on_a_running_scheduler(engine, tmp_path, capsys):
+    command = "imblab run --dask tcp://10.0.0.5:8786"  # as the README shows it, with this cluster's address
+    address = engine.client.scheduler.address
+    argv = [arg.replace("tcp://10.0.0.5:8786", address) for arg in [*command.split()[1:], *DASK[command]]]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0, capsys.readouterr().err
+    config = json.loads((tmp_path / "run" / "results.json").read_text())["config"]
+    assert config["engine"] == {"kind": "dask", "scheduler": address, "workers": 2, "threads": 2}
+    assert engine.client.status == "running"  # a cluster imblab did not start is left running
+
+
+@pytest.mark.parametrize("value", ["local:0", "local:two", "nowhere", "tcp://host", "http://host:8786", "local:"])
+def test_bad_dask_values_are_one_line_and_exit_2(value, tmp_path, capsys):
+    assert main(["run", *SMALL, "--dask", value, "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("imblab: error: --dask") and "\n" not in err
+    assert "local:N" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_dask_and_jobs_exclude_each_other(tmp_path, capsys):
+    assert main(["run", *SMALL, "--dask", "local:2", "--jobs", "2", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--dask and --jobs exclude each other" in err and "\n" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
+    start = time.perf_counter()
+    assert main(["run", *SMALL, "--dask", "tcp://127.0.0.1:1", "--out", str(tmp_path / "run")]) == 2
+    assert time.perf_counter() - start < 30
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("imblab: error: --dask tcp://127.0.0.1:1: cannot reach a Dask scheduler") and "\n" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_without_distributed_dask_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # what Python does when it is not installed
+    assert main(["run", *SMALL, "--dask", "local:2", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("install it with pip install 'imblab[dask]'") and "\n" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_parse_dask_forms():
+    assert parse_dask("local") == ("local", available_cores())
+    assert parse_dask("local:3") == ("local", 3)
+    for address in ("tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://scheduler.example.org:8786", "[::1]:8786"):
+        assert parse_dask(address) == ("address", address)
