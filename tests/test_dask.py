@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_fit_is_replaced_and_every_fit_completes(engine, sma
     assert killed[0] not in engine.client.run(os.getpid).values()  # the nanny started a new process
 
 
-def test_every_worker_dying_at_once_loses_the_dataset_which_is_sent_again(engine, small):
+def test_every_worker_dying_at_once_loses_the_dataset_which_dask_recomputes(engine, small):
     dataset, protocol = small
     slow = strategy(SlowClassifier(seconds=0.5), name="slow")
     killed = []
@@ -114,7 +114,9 @@ def test_a_fit_that_kills_every_worker_is_a_failed_fit_not_a_failed_run(engine, 
     # one split: each attempt costs a worker restart
     results = compare(dataset, ["naive", killer, "lr:balanced"], Holdout(0.25, random_state=0), engine=engine)
     errors = results.errors()
-    assert list(errors) == ["killer"] and "KilledWorker: every attempt at this fit killed" in errors["killer"]
+    assert list(errors) == ["killer"]
+    assert errors["killer"].endswith("KilledWorker: every attempt at this fit killed its Dask worker "
+                                     "(2 workers died running it)")  # allowed-failures 1: 2 attempts
     assert [f["error"] is None for f in results.fits] == [True, False, True]
     assert set(results.predictions["strategy"]) == {"naive", "lr:balanced"}
     local = compare(dataset, ["naive", "lr:balanced"], Holdout(0.25, random_state=0), n_jobs=2)

@@ -1,7 +1,10 @@
 """The Dask engine: the runner's fits on a Dask cluster, many machines or local worker processes.
 
-Each dataset is sent to the workers once (scattered to every worker, so that
-a worker's death never loses the only copy), and each fit is a task holding
+Each dataset is sent to the cluster once, as the result of a task of its own
+that every fit depends on: the workers copy it from one another as they need
+it, and should every copy die with its workers, Dask recomputes it (scattered
+data, ``client.scatter``, cannot be recomputed: a fit killing the workers
+that held it would cancel every fit still to run). Each fit is a task holding
 only the strategy, the split's row indices and its seed. Results come back as
 they finish. A worker that dies mid-fit has its fit run again elsewhere by
 Dask's own failure handling; a fit that keeps killing workers (more than
@@ -22,11 +25,6 @@ from .engines import available_cores
 
 #: How long to try reaching a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 5
-#: How many times in a row, with no fit finished in between, the dataset is scattered again when the
-#: workers holding it have all died.
-RESCATTERS = 2
-#: Seconds to wait for restarting workers before scattering the dataset again.
-WORKERS_BACK = 60
 INSTALL = "install it with pip install 'imblab[dask]'"
 _LOCAL = re.compile(r"local(?::(?P<n>[0-9]+))?")
 _ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):[0-9]{1,5}")
@@ -161,69 +159,41 @@ class DaskEngine:
         """Run ``fit_and_predict`` on each task on the cluster; yield ``(index, (part, record))`` in the
         order the fits finish.
 
-        Every task must hold the same dataset, which is scattered once. A fit
-        that keeps killing its workers gives a record with that as its error.
-        Should every worker holding the dataset die (a fit that kills workers
-        can outlast the copies), Dask cannot recompute scattered data: it is
-        scattered again once the workers are back and the fits it took with it
-        are submitted again, up to :data:`RESCATTERS` times in a row.
+        Every task must hold the same dataset, which is sent once. A fit that
+        keeps killing its workers gives a record with that as its error.
         """
-        if not tasks:
-            return
-        if len({id(task.dataset) for task in tasks}) != 1:
-            raise ValueError("DaskEngine.fits takes the tasks of one dataset at a time")
-        remaining = dict(enumerate(tasks))
-        n_workers = len(self.client.nthreads())
-        stalled = 0
-        while True:
-            before = len(remaining)
-            yield from self._submit_and_collect(remaining)
-            if not remaining:
-                return
-            stalled = 0 if len(remaining) < before else stalled + 1
-            if stalled > RESCATTERS:
-                raise ImblabError(f"the Dask cluster lost the dataset {stalled} times in a row, with no fit "
-                                  "finished in between, as its workers died: check the workers' memory and logs")
-            try:  # give restarting workers time to come back, so that the dataset is sent to all of them
-                self.client.wait_for_workers(max(n_workers, 1), timeout=WORKERS_BACK)
-            except TimeoutError:
-                pass
-
-    def _submit_and_collect(self, remaining):
-        """One round: scatter the dataset, submit the ``remaining`` tasks, yield each as it finishes and
-        remove it from ``remaining``; stop early, leaving them there, if the dataset is lost."""
-        from concurrent.futures import CancelledError
+        import warnings
 
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
-        first = next(iter(remaining.values()))
-        # broadcast: every worker holds a copy, so that one dead worker does not take the only one with it
-        data = self.client.scatter(first.dataset, broadcast=True, hash=False)
-        cores = self.cores_by_worker()
+        if not tasks:
+            return
+        if len({id(task.dataset) for task in tasks}) != 1:
+            raise ValueError("DaskEngine.fits takes the tasks of one dataset at a time")
         run = uuid.uuid4().hex[:8]
+        with warnings.catch_warnings():  # a large dataset is meant to travel this way, once
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            # a task, not scattered data: Dask recomputes a task whose every copy died with its workers
+            # (scattered data would be lost, and the fits needing it cancelled)
+            data = self.client.submit(_dataset, tasks[0].dataset, key=f"imblab-data-{run}", pure=False)
+        cores = self.cores_by_worker()
         futures = {}
-        for index, task in remaining.items():
+        for index, task in enumerate(tasks):
             future = self.client.submit(_fit_on_worker, data, task.strategy, task.split, task.random_state,
                                         task.seed, cores, key=f"imblab-fit-{run}-{index}", pure=False)
             futures[future] = index  # a key of its own: identical fits are never merged
         try:
             for future in as_completed(futures, loop=self.client.loop):
-                index, task = futures[future], remaining[futures[future]]
+                index = futures[future]
                 try:
                     result = future.result()
                 except KilledWorker as exc:
-                    result = killed_record(task, exc)
-                except CancelledError:
-                    if data.status != "finished" and self.client.status == "running":
-                        continue  # the dataset was lost with its workers: the next round sends it again
-                    raise _cluster_failed(task, "the cluster cancelled it (did the scheduler stop?)") from None
+                    result = killed_record(tasks[index], exc)
                 except Exception as exc:  # the cluster could not run it at all: stop, keeping what is done
-                    raise _cluster_failed(task, f"{type(exc).__name__}: {' '.join(str(exc).split())}; the "
-                                          "workers need imblab and every module your strategies use") from None
+                    raise _cluster_failed(tasks[index], exc) from None
                 finally:
                     future.release()
-                del remaining[index]
                 yield index, result
         finally:
             for future in futures:
@@ -231,9 +201,16 @@ class DaskEngine:
             data.release()
 
 
-def _cluster_failed(task, reason):
+def _cluster_failed(task, exc):
+    reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     return ImblabError(f"the Dask cluster could not run the fit of {task.strategy.name} on split "
-                       f"{task.split.split_id}: {reason}")
+                       f"{task.split.split_id} ({reason}): the scheduler and workers need imblab and every "
+                       "module your strategies use, and must stay up")
+
+
+def _dataset(dataset):
+    """The dataset, as a task's result: held by the workers that need it, recomputed if all are lost."""
+    return dataset
 
 
 def killed_record(task, exc):
@@ -241,10 +218,12 @@ def killed_record(task, exc):
     from .runner import FitRecord
 
     dataset, split = task.dataset, task.split
+    allowed = getattr(exc, "allowed_failures", None)
+    attempts = allowed + 1 if isinstance(allowed, int) else "all the"
     return None, FitRecord(
         strategy=task.strategy.name, split_id=split.split_id, train_counts=dataset.class_counts(split.train),
         test_counts=dataset.class_counts(split.test), seed=task.seed,
-        error=f"KilledWorker: every attempt at this fit killed its Dask worker ({' '.join(str(exc).split())})",
+        error=f"KilledWorker: every attempt at this fit killed its Dask worker ({attempts} workers died running it)",
     )
 
 
