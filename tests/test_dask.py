@@ -62,7 +62,7 @@ def test_cluster_predictions_equal_a_local_run(engine, small):
     assert [f["strategy"] for f in remote.fits] == [f["strategy"] for f in local.fits]  # task order
     assert remote.config["engine"]["kind"] == "dask"
     assert (remote.config["engine"]["workers"], remote.config["engine"]["threads"]) == (2, 2)
-    assert local.config["engine"] == {"kind": "local", "jobs": 2}
+    assert local.config["engine"] == {"kind": "local"}
     share = max(1, available_cores() // 2)
     assert set(engine.cores_by_worker().values()) == {share}
 

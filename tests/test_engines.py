@@ -70,3 +70,99 @@ def test_worker_and_core_arithmetic():
     assert workers_for(1, 0) == 1
     assert cores_per_fit(1) == available_cores()
     assert cores_per_fit(10 * available_cores()) == 1
+
+
+def _pid_after(seconds):
+    import os
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_forked_workers_pay_a_start_up_once_and_keep_task_order():
+    """The practical's four fits on two workers: both networks in one worker, results in task order."""
+    from imblab.evaluation.engines import _forked_map
+
+    groups = [None, "keras", "keras", None]
+    pids = list(_forked_map(_pid_after, [0.05, 0.3, 0.05, 0.05], 2, groups))
+    assert len(pids) == 4
+    assert pids[1] == pids[2]  # one start-up of Keras, not two
+    assert pids[0] == pids[3] != pids[1]
+
+
+def test_a_second_worker_takes_over_a_group_with_many_fits_left():
+    """5 × 2 CV: twenty network fits are shared once the other worker has nothing else to do."""
+    from imblab.evaluation.engines import _forked_map
+
+    groups = ["keras"] * 20 + [None] * 2
+    pids = list(_forked_map(_pid_after, [0.02] * 22, 2, groups))
+    assert len(set(pids[:20])) == 2
+
+
+def _die(_):
+    import os
+
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang():
+    import pytest
+
+    from imblab.evaluation.engines import _forked_map
+
+    with pytest.raises(RuntimeError, match="died"):
+        list(_forked_map(_die, [1, 2], 2, [None, None]))
+
+
+from dataclasses import dataclass as _dataclass
+
+
+@_dataclass(frozen=True)
+class _Task:
+    dataset: object
+    seconds: float
+
+
+_STARTED = []
+
+
+def _start_up():
+    _STARTED.append("keras")
+
+
+def _where(task):
+    import os
+    import time
+
+    time.sleep(task.seconds)
+    return os.getpid(), list(_STARTED), len(task.dataset)
+
+
+def test_a_warm_worker_started_early_runs_its_group_with_pickled_tasks(monkeypatch):
+    """The command line forks a worker that starts Keras while it reads the data; the networks go to it,
+    each dataset is sent to it once, and the other fits to a worker forked with the tasks."""
+    from imblab.evaluation import engines
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: True)  # these workers never touch JAX
+
+    assert engines.start_warm_worker("keras", _start_up)
+    warm_pid = engines._WARM[0][0].pid
+    data = list(range(1000))
+    tasks = [_Task(data, 0.05), _Task(data, 0.3), _Task(data, 0.05), _Task(data, 0.05)]
+    out = list(engines._forked_map(_where, tasks, 2, [None, "keras", "keras", None]))
+    assert [o[0] for o in out] == [out[0][0], warm_pid, warm_pid, out[0][0]] and out[0][0] != warm_pid
+    assert out[1][1] == ["keras"] and out[0][1] == []  # the start-up ran in the warm worker only
+    assert [o[2] for o in out] == [1000] * 4
+    assert engines._WARM == []
+
+
+def test_a_warm_worker_without_work_is_stopped(monkeypatch):
+    from imblab.evaluation import engines
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: True)
+
+    assert engines.start_warm_worker("keras", _start_up)
+    process = engines._WARM[0][0]
+    assert list(engines._forked_map(_where, [_Task([1], 0), _Task([1], 0)], 2, [None, None]))
+    assert not process.is_alive() and engines._WARM == []

@@ -1,14 +1,12 @@
 """Take the winner home: fit → save → load → predict gives the in-memory model's numbers, safely."""
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
 
-import imblab
 from imblab import ImblabError, dataset_from_frame, make_synthetic
 from imblab.cli import main
 from imblab.model import VersionWarning, fit_model, load_model, save_model

@@ -2,11 +2,9 @@
 ``imblab run`` completes or exits 2 with exactly one line on standard error and no run folder."""
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 

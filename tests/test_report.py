@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import imblab
 from fabricated import fabricated_results
 from imblab.cli import main
 from imblab.report.collect import strategy_styles

@@ -62,11 +62,13 @@ def family_wise_error(k, protocol, reps, *, n=2000, seed=3, data=None):
     return errors
 
 
-def report(reps_small, reps_large, *, data=None):
+def report(reps_small, reps_large, *, data=None, protocols=("holdout", "cv")):
     """Lines of the report, yielded as each block finishes."""
     data = population() if data is None else data
     for k, reps in ((4, reps_small), (15, reps_large)):
-        for protocol in ("holdout", "cv"):
+        if not reps:
+            continue
+        for protocol in protocols:
             label = "holdout 80/20" if protocol == "holdout" else "CV 5×2"
             yield (f"Global null, {k} equal strategies (random forests, different seeds), {label}, "
                    f"n = 2000, {reps} replications: family-wise error")

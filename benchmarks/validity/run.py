@@ -1,6 +1,6 @@
 """The validity suite: error rates, coverage and power of imblab's statistics, measured by simulation.
 
-Usage: ``python benchmarks/validity/run.py [--scale S] [--only coverage,multiplicity,power]``.
+Usage: ``python benchmarks/validity/run.py [--scale S] [--only coverage,multiplicity,power,seeds,multiplicity-holdout]``.
 ``--scale`` multiplies every replication count (e.g. 0.25 on a busy machine); the
 counts used are printed with each block. Seeded: the same scale gives the same numbers.
 """
@@ -18,15 +18,18 @@ import common  # noqa: E402
 import intervals  # noqa: E402
 import multiplicity  # noqa: E402
 import power  # noqa: E402
+import seeds  # noqa: E402
 
 #: Replication counts at scale 1.
-COUNTS = {"coverage_cv": 400, "coverage_holdout": 400, "fwer_4": 300, "fwer_15": 100, "power": 300}
+COUNTS = {"coverage_cv": 400, "coverage_holdout": 400, "fwer_4": 300, "fwer_15": 100, "power": 300,
+          "fwer_4_holdout": 1000, "seed_noise": 20, "seed_null": 100}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--only", default="coverage,multiplicity,power")
+    parser.add_argument("--only", default="coverage,multiplicity,power,seeds",
+                        help="blocks to run, comma-separated; also: multiplicity-holdout")
     args = parser.parse_args(argv)
     n = {k: max(2, int(round(v * args.scale))) for k, v in COUNTS.items()}
     data = common.population()
@@ -34,6 +37,10 @@ def main(argv=None):
         "coverage": lambda: intervals.report(n["coverage_cv"], n["coverage_holdout"], data=data),
         "multiplicity": lambda: multiplicity.report(n["fwer_4"], n["fwer_15"], data=data),
         "power": lambda: power.report(n["power"], data=data),
+        "seeds": lambda: seeds.report(n["seed_noise"], n["seed_null"], data=data),
+        # The closest call of the suite (AP, 4 strategies, holdout) with enough replications to tell 5% apart
+        "multiplicity-holdout": lambda: multiplicity.report(n["fwer_4_holdout"], 0, data=data,
+                                                            protocols=("holdout",)),
     }
     for name in args.only.split(","):
         start = time.time()

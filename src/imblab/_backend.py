@@ -14,6 +14,7 @@ chosen backend can start without importing it.
 
 import json
 import os
+import sys
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -40,6 +41,16 @@ def keras():
     import keras as _keras
 
     return _keras
+
+
+def start_networks():
+    """Everything a process needs before it can fit a network: Keras on its backend, scikit-learn,
+    imbalanced-learn and imblab's training loop (what a warm worker does while its parent reads data)."""
+    keras()
+    import imblearn.pipeline  # noqa: F401 - imported for its cost, here
+    import sklearn.base  # noqa: F401
+
+    from .strategies import neural  # noqa: F401
 
 
 def chosen_backend():
@@ -144,9 +155,14 @@ def enable_compilation_cache():
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # an unwritable home only costs compile time
-    import jax
+    settings = {"jax_compilation_cache_dir": str(cache_dir), "jax_persistent_cache_min_compile_time_secs": 0.0,
+                "jax_persistent_cache_min_entry_size_bytes": 0}
+    if "jax" in sys.modules:
+        import jax
 
-    jax.config.update("jax_compilation_cache_dir", str(cache_dir))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        for name, value in settings.items():
+            jax.config.update(name, value)
+    else:  # JAX reads these when it is imported: in this process or in a worker forked from it
+        for name, value in settings.items():
+            os.environ.setdefault(name.upper(), str(value))
     return cache_dir

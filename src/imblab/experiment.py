@@ -9,12 +9,12 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from ._backend import backend_name, check_backend
-from .data import Dataset, make_synthetic
+from .data.dataset import Dataset
+from .checks import check_metric, check_n_jobs, check_rope
 from .errors import ImblabError
-from .evaluation.metrics import METRICS
 from .evaluation.protocols import Holdout, RepeatedKFold, as_protocol, protocol_splits
+from .evaluation.engines import available_cores, workers_for
 from .evaluation.runner import check_feasible, run_tasks
-from .results import Results
 from .strategies import get_strategies
 
 VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "keras", "jax", "scipy"]
@@ -90,6 +90,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         dataset, chosen, splits, random_state=random_state, n_seeds=n_seeds, n_jobs=n_jobs, on_done=on_done,
         store=store, key=key, engine=engine,
     )
+    cluster = engine.describe() if engine is not None else None
     config = {
         "strategies": [s.name for s in chosen],
         # a spec rebuilds the strategy (imblab fit RUN_DIR); None: a user's estimator, from its config
@@ -101,14 +102,19 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "random_state": random_state,
         "n_seeds": n_seeds,
         "n_jobs": n_jobs,
-        # how the fits were run: this process's workers, or a Dask cluster's
-        "engine": {"kind": "local", "jobs": n_jobs} if engine is None else engine.describe(),
+        # how the fits ran: this process's workers, or a Dask cluster's (its workers and their threads)
+        "engine": {"kind": "local"} if engine is None else cluster,
+        # how many fits ran at once, on how many cores (what -1, every core, came to)
+        "workers": workers_for(n_jobs, len(chosen) * len(splits) * n_seeds) if engine is None else cluster["workers"],
+        "cores": available_cores() if engine is None else cluster["threads"],
         # the backend Keras actually trained with, as each network recorded it
         "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
                               backend_name()),
         "python": platform.python_version(),
         "versions": versions,
     }
+    from .results import Results  # its statistics need scikit-learn: imported once there is work
+
     return Results(
         predictions=predictions,
         fits=fits,
@@ -138,7 +144,10 @@ def prepare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
     if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool) or random_state < 0:
         raise ImblabError(f"random_state must be a whole number of at least 0, got {random_state!r}",
                           param="random_state")
-    dataset = make_synthetic(random_state=random_state) if dataset is None else dataset
+    if dataset is None:
+        from .data.synthetic import make_synthetic
+
+        dataset = make_synthetic(random_state=random_state)
     if not isinstance(dataset, Dataset):
         raise ImblabError(f"dataset must be an imblab Dataset (from make_synthetic, load_table or "
                           f"dataset_from_frame), got {type(dataset).__name__}", param="dataset")
@@ -161,23 +170,6 @@ def default_protocol(dataset, *, random_state=42):
     if dataset.kind == "synthetic":
         return Holdout(random_state=random_state)
     return RepeatedKFold(folds=5, repeats=2, random_state=random_state)
-
-
-def check_metric(metric):
-    if metric not in METRICS:
-        raise ImblabError(f"unknown metric {metric!r}: choose from {', '.join(METRICS)}", param="metric")
-
-
-def check_n_jobs(n_jobs):
-    if not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
-        raise ImblabError(f"n_jobs must be a positive whole number, or -1 for every core; got {n_jobs!r}",
-                          param="n_jobs")
-
-
-def check_rope(rope):
-    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 1:
-        raise ImblabError(f"rope must be a number from 0 to below 1 in the metric's units (e.g. 0.01), got {rope!r}",
-                          param="rope")
 
 
 def _versions():

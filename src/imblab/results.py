@@ -180,7 +180,7 @@ class Results:
 
     def with_metric(self, metric):
         """The same record, ranked and tested by another metric."""
-        from .experiment import check_metric
+        from .checks import check_metric
 
         check_metric(metric)
         return Results(predictions=self.predictions, fits=self.fits, config={**self.config, "metric": metric},

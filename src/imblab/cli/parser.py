@@ -112,7 +112,9 @@ def build_parser():
     ev.add_argument("--time", metavar="COLUMN",
                     help="forward-chaining splits ordered by COLUMN: train on the past, test on what follows "
                          "(--folds splits, default 5); the column is not a feature")
-    ev.add_argument("--jobs", type=_jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
+    ev.add_argument("--jobs", type=_jobs,
+                    help="fits to run at once, each in its own process; -1 for every core "
+                         "(default: every core when the run has more than one fit)")
     ev.add_argument("--dask", metavar="WHERE",
                     help="run the fits on a Dask cluster: a scheduler's address (tcp://host:8786) or local[:N] "
                          "for N local worker processes (default N: the cores); the workers decide how many fits "

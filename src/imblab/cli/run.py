@@ -6,18 +6,15 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from ..checks import check_metric
 from ..errors import ImblabError
 from ..strategies import get_strategies
 from .messages import as_flags, error_line
 from .parser import build_parser
+from .preflight import check_data_arguments
 
 
 def run_command(args, console, errors, *, resume_from=None):
-    from .. import load_table, make_synthetic
-    from .._backend import enable_compilation_cache
-    from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
-    from ..experiment import check_metric, default_protocol, prepare
-
     settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
     file_options = [flag for flag, value in [
         ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),
@@ -43,14 +40,24 @@ def run_command(args, console, errors, *, resume_from=None):
         strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
     dask = _check_dask(args)
-
     if args.data is not None:
         if args.target is None:
             raise ImblabError("--data needs --target COLUMN: the name of the label column")
+        check_data_arguments(args)
+
+    # Every check that needs no library has passed: now the work, and the imports it needs.
+    _warm_up_networks(strategies, args)
+    from .. import load_table
+    from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
+    from ..experiment import default_protocol, prepare
+
+    if args.data is not None:
         dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
                              date_features=args.date_features, sep=args.sep, encoding=args.encoding,
                              strict=args.strict)
     else:
+        from .. import make_synthetic
+
         dataset = make_synthetic(args.samples, args.features, args.minority_share, random_state=args.seed)
 
     wants_holdout = args.holdout or args.test_size is not None
@@ -64,23 +71,21 @@ def run_command(args, console, errors, *, resume_from=None):
         protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
+    n_jobs = 1 if dask else -1 if args.jobs is None else args.jobs  # a cluster's workers decide for themselves
     plan = prepare(dataset, strategies, protocol, metric=args.metric, random_state=args.seed,
-                   n_jobs=args.jobs, rope=args.rope)  # every check before the folder is made
-    if any(s.needs_keras for s in plan.strategies):
-        enable_compilation_cache()  # the command line's choice: the library leaves JAX's settings alone
+                   n_jobs=n_jobs, rope=args.rope)  # every check before the folder is made
 
     engine = _start_engine(*dask) if dask else None  # a scheduler that cannot be reached: before the folder
     try:
-        return _run_plan(args, console, errors, plan, dataset, resume_from, engine)
+        return _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
     finally:
         if engine is not None:
             engine.close()
 
 
-def _run_plan(args, console, errors, plan, dataset, resume_from, engine):
+def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs):
     from .. import compare
     from ..report.progress import fit_progress
-    from ..report.terminal import render_run
     from ..store import RunStore
 
     total = len(plan.strategies) * len(plan.splits) * args.seeds
@@ -101,11 +106,16 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine):
     try:
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
                                 n_seeds=args.seeds, lines=not args.quiet)
+        from ..evaluation.engines import workers_for
+
+        parallel = engine is not None or workers_for(n_jobs, total) > 1
+        preload = _Preload(report=not args.no_report, active=parallel)
         with progress as on_done:
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
-                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds, n_jobs=args.jobs,
-                              rope=args.rope, on_done=on_done,
-                              store=store, engine=engine)
+                              metric=args.metric, random_state=args.seed, n_seeds=args.seeds,
+                              n_jobs=n_jobs, rope=args.rope,
+                              on_done=preload.after_first(on_done), store=store, engine=engine)
+        preload.join()
     except KeyboardInterrupt:
         error_line(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
                        f"finish the run with: imblab resume {folder}")
@@ -114,12 +124,67 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine):
         raise ImblabError(f"{exc}; {store.n_stored} of {total} fits are kept in {folder}: finish the run with "
                           f"imblab resume {folder}") from None
     results.save(folder, report=not args.no_report)  # the record first
+    from ..report.terminal import render_run
+
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
     _warn_failures(results, errors)
     if not args.quiet:
         report = "" if args.no_report else f" (open {folder / 'report.html'})"
         console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
     return 1 if results.errors() else 0
+
+
+def _warm_up_networks(strategies, args):
+    """Start what the networks need in a worker process now, beside this one's imports and data.
+
+    JAX keeps its compiled programs on disk (the command line's choice: the library leaves JAX's
+    settings alone). With more than one core and more than one fit at a time, a worker forked now
+    imports Keras and its backend while this process reads the data; the fits then send it the
+    networks (see :func:`imblab.evaluation.engines.start_warm_worker`).
+    """
+    if not any(s.needs_keras for s in strategies):
+        return
+    from .._backend import check_backend, enable_compilation_cache, start_networks
+    from ..evaluation.engines import available_cores, start_warm_worker
+
+    check_backend()  # a backend that cannot start is one line, before any worker is started
+    enable_compilation_cache()
+    if args.jobs != 1 and not args.dask and available_cores() > 1:
+        start_warm_worker("keras", start_networks)
+
+
+class _Preload:
+    """Imports what the statistics and the report need while worker processes fit.
+
+    This process only waits while its workers fit, so a thread here costs the fits
+    nothing. It starts with the first finished fit, once every worker has been forked
+    (a fork during an import could leave the child's import lock held), and must be
+    joined before anything forks again (the report draws its charts in forked processes).
+    """
+
+    def __init__(self, report, active):
+        self.report, self.active, self.thread = report, active, None
+
+    def after_first(self, on_done):
+        def wrapped(record):
+            if self.active and self.thread is None:
+                import threading
+
+                self.thread = threading.Thread(target=self._imports, daemon=True)
+                self.thread.start()
+            on_done(record)
+        return wrapped
+
+    def _imports(self):
+        from .. import results  # noqa: F401 - the statistics: scipy, scikit-learn's metrics
+        from ..report import terminal  # noqa: F401
+        if self.report:
+            from ..report import html, plots  # noqa: F401
+            from matplotlib.backends import backend_agg  # noqa: F401
+
+    def join(self):
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _check_dask(args):
@@ -130,7 +195,7 @@ def _check_dask(args):
     from ..evaluation.dask_engine import parse_dask, require_distributed
 
     dask = parse_dask(args.dask)
-    if args.jobs != 1:
+    if args.jobs is not None:
         raise ImblabError("--dask and --jobs exclude each other: the cluster's workers decide how many fits run "
                           "at once (start local:N with N workers); drop --jobs")
     require_distributed()
@@ -190,7 +255,7 @@ def resume_command(args, console, errors):
     if args.jobs is not None:  # the missing fits run here, as asked
         run_args.jobs, run_args.dask = args.jobs, None
     if args.dask is not None:
-        run_args.jobs, run_args.dask = 1, args.dask
+        run_args.jobs, run_args.dask = None, args.dask
     run_args.out, run_args.overwrite = str(store.folder), False
     console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
                   "only the missing ones are fitted", highlight=False)

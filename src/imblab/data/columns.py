@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ImblabError
+from .names import not_a_feature, printable, quoted  # noqa: F401 - printable and quoted are used here and re-exported
 
 #: Roles whose columns are features.
 FEATURE_ROLES = ("numeric", "categorical")
@@ -177,21 +178,6 @@ def expand_dates(dates, column, *, taken=()):
     return frame
 
 
-def printable(text):
-    """``text`` with control characters escaped, so a message naming a column stays one line.
-
-    >>> printable("a\\nb ü")
-    'a\\\\nb ü'
-    """
-    text = str(text)
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-def quoted(text):
-    """``'text'``, made printable (see :func:`printable`)."""
-    return f"'{printable(text)}'"
-
-
 def _example(text):
     example = printable(text.iloc[0]).strip()
     return example if len(example) <= 24 else example[:23] + "…"
@@ -211,11 +197,7 @@ def _names(X, names, parameter):
     names = [str(n) for n in names]
     for name in names:
         if name not in X.columns:
-            shown = ", ".join(map(printable, X.columns))
-            raise ImblabError(
-                f"{parameter}= names column {quoted(name)}, which is not a feature column; the features are: {shown}",
-                param=parameter,
-            )
+            raise not_a_feature(parameter, name, X.columns)
     return names
 
 

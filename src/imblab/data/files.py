@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ImblabError
-from .columns import assign_roles, printable, quoted
+from .columns import assign_roles
+from .names import quoted, target_missing
 from .dataset import Dataset
 from .readers import read_frame
 
@@ -112,9 +113,7 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
     frame = _unique_names(frame)
     target = str(target)
     if target not in frame.columns:
-        columns = ", ".join(map(printable, frame.columns))
-        raise ImblabError(f"target column {quoted(target)} is not in the data; its columns are: {columns}",
-                          param="target")
+        raise target_missing(target, frame.columns)
     y_raw = frame[target]
     if y_raw.dtype == object or pd.api.types.is_string_dtype(y_raw):
         y_raw = y_raw.where(~y_raw.astype(str).str.strip().eq(""), None)  # a blank label is a missing one

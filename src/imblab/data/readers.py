@@ -11,8 +11,6 @@ import lzma
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import ImblabError
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
@@ -43,10 +41,10 @@ def read_frame(path, *, sep=None, encoding=None):
     >>> list(frame.columns), info["sep"], info["encoding"]
     (['név', 'y'], ';', 'cp1252')
     """
+    import pandas as pd
+
     path = Path(path)
-    fmt, compression = file_format(path)
-    if not path.is_file():
-        raise ImblabError(f"data file '{path}' does not exist: check the path")
+    fmt, compression = check_file(path)
     info = {"format": fmt, "compression": compression, "notes": []}
     try:
         if fmt == "parquet":
@@ -67,6 +65,44 @@ def read_frame(path, *, sep=None, encoding=None):
     if frame.shape[0] == 0:
         raise ImblabError(f"data file '{path}' has a header but no data rows: expected at least one row per class")
     return frame, info
+
+
+def check_file(path):
+    """``(format, compression)`` of a file that exists and has a name imblab can read; else ImblabError."""
+    fmt, compression = file_format(path)
+    if not Path(path).is_file():
+        raise ImblabError(f"data file '{path}' does not exist: check the path")
+    return fmt, compression
+
+
+def peek_columns(path, *, sep=None, encoding=None):
+    """The column names of a CSV file's header as :func:`read_frame` will see them, read without
+    pandas; ``None`` when that cannot be told cheaply (Excel, Parquet, a header with blank or
+    repeated names, which the full reader names or refuses itself).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(path, "w").write('id;"a;b";y\\n1;2;0\\n')
+    >>> peek_columns(path)
+    ['id', 'a;b', 'y']
+    """
+    fmt, compression = check_file(path)
+    if fmt != "csv":
+        return None
+    with _open(path, compression) as fh:
+        head = fh.read(HEAD_BYTES)
+    encodings = [_check_encoding(encoding)] if encoding else _candidate_encodings(head)
+    text = head.decode(encodings[0], errors="ignore")
+    sep = _check_sep(sep) if sep else sniff_delimiter(text, truncated=len(head) == HEAD_BYTES)
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=sep), None)
+    except csv.Error:
+        return None
+    if not header or any(not name.strip() for name in header) or len(set(header)) != len(header):
+        return None
+    return header
 
 
 def file_format(path):
@@ -109,6 +145,8 @@ def _open(path, compression):
 
 
 def _read_csv(path, compression, sep, encoding, info):
+    import pandas as pd
+
     with _open(path, compression) as fh:
         head = fh.read(HEAD_BYTES)
     if not head.strip():
@@ -149,6 +187,8 @@ _PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
 def _decimal_commas(frame):
     """Whether some text column holds only numbers written with a decimal comma (``1,5``), as
     spreadsheets in much of Europe save them, next to their semicolon delimiter."""
+    import pandas as pd
+
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
@@ -220,6 +260,8 @@ def _check_encoding(encoding):
 
 
 def _read_excel(path, info):
+    import pandas as pd
+
     with pd.ExcelFile(path, engine="openpyxl") as book:
         sheets = book.sheet_names
         frame = pd.read_excel(book, sheet_name=sheets[0])

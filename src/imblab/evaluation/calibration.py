@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import brier_score_loss
 
 N_BINS = 10
 
@@ -53,6 +52,8 @@ def calibration_summary(predictions):
 
     Strategies trained at their true prior have no corrected scores and get NaN.
     """
+    from sklearn.metrics import brier_score_loss
+
     rows = []
     for strategy, part in predictions.groupby("strategy", sort=False):
         corrected = part["y_score_prior"]

@@ -11,10 +11,12 @@ several workers, inside a learner (its ``n_jobs``) when fits run one by one.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 
 
 def available_cores():
@@ -74,7 +76,7 @@ def use_cores(estimator, cores):
     return estimator
 
 
-def parallel_map(func, tasks, *, n_workers=1):
+def parallel_map(func, tasks, *, n_workers=1, group=None):
     """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator.
 
     Workers are forked processes that inherit this process's imports, so they
@@ -85,31 +87,275 @@ def parallel_map(func, tasks, *, n_workers=1):
     after that, and where fork does not exist, the workers are threads, which
     give less because the fits' Python-side work holds the GIL.
 
+    ``group(task)`` names what a task needs started in its worker before it can
+    run — ``"keras"`` for a network: importing Keras and JAX and compiling the
+    training loop cost seconds, once per process — or ``None``. Forked workers
+    are handed tasks so that each such start-up is paid by as few workers as
+    possible (see :class:`_Scheduler`), while the other workers take the rest.
+
     Tasks are handed to workers through the fork itself, not pickled, so any
-    strategy works; only results travel back.
+    strategy works; only results travel back. The exception is a worker started
+    ahead of time (:func:`start_warm_worker`), which is sent its tasks pickled,
+    each task's dataset once.
     """
     n_workers = min(n_workers, len(tasks))
     if n_workers <= 1:
+        _stop_warm_workers()
         yield from map(func, tasks)
     elif _can_fork():
-        global _FORKED_TASKS
-        _FORKED_TASKS = (func, tasks)
-        try:
-            with multiprocessing.get_context("fork").Pool(n_workers) as pool:
-                yield from pool.imap(_run_forked_task, range(len(tasks)))
-        finally:
-            _FORKED_TASKS = None
+        yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks])
     else:
         with ThreadPoolExecutor(n_workers) as pool:
             yield from pool.map(func, tasks)
 
 
-_FORKED_TASKS = None
+class _Scheduler:
+    """Which pending task an idle worker takes next.
+
+    A worker with no start-up paid yet first claims a group nobody has claimed
+    (the slowest start goes first); every worker prefers its own group's tasks,
+    then tasks that need nothing. It takes over another worker's group only while
+    that group has more than twice as many tasks left as workers running it, so
+    a second worker does not pay seconds of start-up for the last fit or two.
+
+    Examples
+    --------
+    The practical's four fits on two workers: one worker runs both networks,
+    the other the forest and the baseline.
+
+    >>> s = _Scheduler([None, "keras", "keras", None])
+    >>> [s.next_for(0), s.next_for(1), s.next_for(1), s.next_for(1), s.next_for(0), s.next_for(0)]
+    [1, 0, 3, None, 2, None]
+    """
+
+    def __init__(self, groups):
+        self.groups = list(groups)
+        self.pending = list(range(len(groups)))
+        self.owned = {}  # worker -> the groups it has started
+
+    def next_for(self, worker):
+        mine = self.owned.setdefault(worker, set())
+        others = set().union(*(g for w, g in self.owned.items() if w != worker))
+        choice = None
+        if not mine:
+            choice = self._first(lambda g: g is not None and g not in others)
+        if choice is None:
+            choice = self._first(lambda g: g is not None and g in mine)
+        if choice is None:
+            choice = self._first(lambda g: g is None)
+        if choice is None:
+            choice = self._first(lambda g: g is not None and g not in mine and self._worth_sharing(g))
+        if choice is not None:
+            self.pending.remove(choice)
+            if self.groups[choice] is not None:
+                mine.add(self.groups[choice])
+        return choice
+
+    def _first(self, wanted):
+        return next((i for i in self.pending if wanted(self.groups[i])), None)
+
+    def _worth_sharing(self, group):
+        left = sum(self.groups[i] == group for i in self.pending)
+        running = sum(group in g for g in self.owned.values())
+        return left > 2 * running
 
 
-def _run_forked_task(index):
-    func, tasks = _FORKED_TASKS
-    return func(tasks[index])
+def _forked_map(func, tasks, n_workers, groups):
+    """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`."""
+    context = multiprocessing.get_context("fork")
+    scheduler = _Scheduler(groups)
+    workers, results, next_out, finished = {}, {}, 0, False
+    warm = _adopt_warm_workers(func, tasks, groups, n_workers)
+    try:
+        for worker, (process, conn, group) in enumerate(warm):
+            workers[worker] = (process, conn)
+            scheduler.owned[worker] = {group}
+        for worker in range(len(warm), n_workers):
+            here, there = context.Pipe()
+            process = context.Process(target=_worker_loop, args=(func, tasks, there), daemon=True)
+            process.start()
+            there.close()
+            workers[worker] = (process, here)
+        sender = _Sender(tasks, {w for w in range(len(warm))})
+        busy = {}
+        for worker, (_, conn) in workers.items():
+            _hand_out(scheduler, worker, conn, busy, sender)
+        while next_out < len(tasks):
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
+            if next_out == len(tasks):
+                break
+            conns = {workers[w][1]: w for w in busy}
+            if not conns:
+                raise RuntimeError("no worker left to run the remaining fits")
+            for conn in multiprocessing.connection.wait(list(conns)):
+                worker = conns[conn]
+                try:
+                    status, index, value = conn.recv()
+                except EOFError:
+                    raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
+                if status == "error":
+                    raise RuntimeError(f"a worker failed on task {index}: {value}")
+                results[index] = value
+                del busy[worker]
+                _hand_out(scheduler, worker, conn, busy, sender)
+        finished = True
+    finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
+        for process, conn in workers.values():
+            if finished:
+                conn.send(None)
+            else:
+                process.terminate()
+            conn.close()
+        for process, _ in workers.values():
+            process.join()
+
+
+def _hand_out(scheduler, worker, conn, busy, sender):
+    index = scheduler.next_for(worker)
+    if index is not None:
+        sender.send(worker, conn, index)
+        busy[worker] = index
+
+
+class _Sender:
+    """Sends a worker its next task: the index for a worker forked with the tasks, the pickled task
+    for a warm worker (its dataset sent once, then named by a number)."""
+
+    def __init__(self, tasks, warm):
+        self.tasks, self.warm, self.sent = tasks, warm, {}
+
+    def send(self, worker, conn, index):
+        if worker not in self.warm:
+            conn.send(index)
+            return
+        task = self.tasks[index]
+        dataset = getattr(task, "dataset", None)
+        known = self.sent.setdefault(worker, {})
+        if dataset is not None and id(dataset) not in known:
+            known[id(dataset)] = len(known)
+            conn.send(("dataset", known[id(dataset)], dataset))
+        if dataset is not None:
+            task = replace(task, dataset=None)
+        conn.send(("task", index, task, known.get(id(dataset))))
+
+
+def _worker_loop(func, tasks, conn):
+    """A forked worker: run the tasks it is sent until it is sent ``None``.
+
+    A worker forked with the tasks is sent their indices; a warm worker, forked
+    before they existed, is sent ``("dataset", n, dataset)`` and
+    ``("task", index, task, n)`` messages instead.
+    """
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    datasets = {}
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        if isinstance(message, tuple) and message[0] == "dataset":
+            datasets[message[1]] = message[2]
+            continue
+        if isinstance(message, tuple):
+            _, index, task, dataset = message
+            if dataset is not None:
+                task = replace(task, dataset=datasets[dataset])
+            work = (lambda task=task: func(task))
+        else:
+            index, work = message, (lambda index=message: func(tasks[index]))
+        try:
+            conn.send(("ok", index, work()))
+        except Exception:  # noqa: BLE001 - reported to the parent, which raises it
+            conn.send(("error", index, traceback.format_exc(limit=5)))
+
+
+# Workers started ahead of time: (process, connection, the group it has started). Only the command
+# line starts them (see start_warm_worker); a library call never does.
+_WARM = []
+
+
+def start_warm_worker(group, start_up):
+    """Fork a worker now that pays ``group``'s start-up (``start_up()``, e.g. importing Keras) while
+    this process goes on reading data and checking strategies; the next :func:`parallel_map` with
+    tasks of that group and more than one worker adopts it and sends it tasks pickled.
+
+    The command line calls this for runs with networks on machines with more than one core, before
+    it imports anything large: the start-ups of the two processes then overlap. Returns whether a
+    worker was started (not where fork is unsafe or missing).
+    """
+    if not _can_fork():
+        return False
+    context = multiprocessing.get_context("fork")
+    here, there = context.Pipe()
+    process = context.Process(target=_warm_loop, args=(start_up, there), daemon=True)
+    process.start()
+    there.close()
+    _WARM.append((process, here, group))
+    return True
+
+
+def _warm_loop(start_up, conn):
+    try:
+        start_up()
+    except Exception:  # noqa: BLE001 - the fit that needs it will fail with the reason, in the worker
+        pass
+    _worker_loop_pickled(conn)
+
+
+def _worker_loop_pickled(conn):
+    """A warm worker's loop: it learns the function with its first task."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        message = conn.recv()
+    except EOFError:
+        return
+    if message is None:
+        return
+    func = message
+    _worker_loop(func, None, conn)
+
+
+def _adopt_warm_workers(func, tasks, groups, n_workers):
+    """The warm workers this map can use (their group has tasks here, they are alive, the tasks pickle),
+    sent ``func``; the others are stopped. Returns ``[(process, conn, group)]``."""
+    import pickle
+
+    adopted = []
+    while _WARM:
+        process, conn, group = _WARM.pop()
+        usable = process.is_alive() and group in groups and len(adopted) < n_workers
+        if usable:
+            try:
+                pickle.dumps(func)
+                sample = tasks[groups.index(group)]
+                pickle.dumps(replace(sample, dataset=None) if hasattr(sample, "dataset") else sample)
+            except Exception:  # noqa: BLE001 - a task that cannot travel: run it in a forked worker
+                usable = False
+        if usable:
+            conn.send(func)
+            adopted.append((process, conn, group))
+        else:
+            process.terminate()
+            process.join()
+            conn.close()
+    return adopted
+
+
+def _stop_warm_workers():
+    while _WARM:
+        process, conn, _ = _WARM.pop()
+        process.terminate()
+        process.join()
+        conn.close()
 
 
 def _can_fork():

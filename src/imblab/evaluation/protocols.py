@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
 from ..errors import ImblabError
 
@@ -40,6 +39,8 @@ class Holdout:
 
     def splits(self, y):
         rows = np.arange(len(y))
+        from sklearn.model_selection import train_test_split
+
         train, test = train_test_split(
             rows, test_size=self.test_size, random_state=self.random_state,
             stratify=y if self.stratify else None,
@@ -76,6 +77,8 @@ class RepeatedKFold:
                 f"{self.folds} folds need at least {self.folds} rows of each class, but the minority "
                 f"class has {minority}: use folds={max(minority, 2)} or fewer", param="folds"
             )
+        from sklearn.model_selection import RepeatedStratifiedKFold
+
         cv = RepeatedStratifiedKFold(
             n_splits=self.folds, n_repeats=self.repeats, random_state=self.random_state
         )
@@ -247,8 +250,9 @@ def split_off_column(dataset, protocol):
     if column is None:
         return dataset, None
     if column not in dataset.X.columns:
-        raise ImblabError(f"split column '{column}' is not among the features; its columns are: "
-                          f"{', '.join(map(str, dataset.X.columns))}", param="column")
+        from ..data.names import split_column_missing
+
+        raise split_column_missing(column, dataset.X.columns)
     if dataset.X.shape[1] == 1:
         raise ImblabError(f"column '{column}' is the only feature: splitting by it leaves nothing to learn from")
     values = dataset.X[column].to_numpy()

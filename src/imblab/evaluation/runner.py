@@ -127,7 +127,8 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     pending = [index for index in range(len(tasks)) if index not in done]
     with limited_threads(cores):  # also for worker threads, which share this process's pools
         if engine is None:
-            results = zip(pending, parallel_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers))
+            results = zip(pending, parallel_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
+                                                group=start_up))
         else:
             results = ((pending[i], result) for i, result in engine.fits([tasks[i] for i in pending]))
         for index, (part, record) in results:
@@ -141,6 +142,11 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
     predictions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return predictions, records
+
+
+def start_up(task):
+    """What a fit needs started in its process first: Keras (imports, compiling the loop) or nothing."""
+    return "keras" if getattr(task.strategy, "needs_keras", False) else None
 
 
 def fit_key(base, task):
@@ -185,6 +191,10 @@ def fit_and_predict(task):
     )
     try:
         estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores)
+        if start_up(task) == "keras":  # importing Keras is the process's start-up, not this fit's time
+            from .._backend import keras
+
+            keras()
         start = time.perf_counter()
         with limited_threads(cores):
             estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])

@@ -24,22 +24,41 @@ DPI = 100
 
 
 def all_plots(results):
-    """``{name: data URI}`` for every chart of the report."""
-    return {name: _png(figure) for name, figure in all_figures(results).items()}
+    """``{name: data URI}`` for every chart of the report.
+
+    Drawing and encoding a chart is mostly single-threaded work, so the
+    charts are drawn side by side, one per core (forked processes, when that is
+    safe; see :func:`~imblab.evaluation.engines.parallel_map`).
+    """
+    from ..evaluation.engines import available_cores, parallel_map
+
+    results.summary, results.comparison, results.reliability  # noqa: B018 - computed once, before forking
+    names = list(CHARTS)
+    drawn = parallel_map(lambda name: _png(CHARTS[name](results)), names, n_workers=available_cores())
+    return dict(zip(names, drawn))
 
 
 def all_figures(results):
     """``{name: matplotlib Figure}`` for every chart of the report."""
+    return {name: draw(results) for name, draw in CHARTS.items()}
+
+
+def _inputs(results):
     styles = strategy_styles(results.strategies)
     parts = {name: part for name, part in results.predictions.groupby("strategy", sort=False)}
     drawn = [name for name in results.strategies if name in parts]
-    return {
-        "pr": pr_curves(parts, drawn, styles),
-        "roc": roc_curves(parts, drawn, styles),
-        "thresholds": threshold_curves(parts, drawn, styles),
-        "reliability": reliability_chart(results.reliability, drawn, styles),
-        "metrics": metric_chart(results.summary, _best_first(results, drawn), styles, results.metric),
-    }
+    return parts, drawn, styles
+
+
+#: Each chart of the report, drawn from the results alone.
+CHARTS = {
+    "pr": lambda results: pr_curves(*_inputs(results)),
+    "roc": lambda results: roc_curves(*_inputs(results)),
+    "thresholds": lambda results: threshold_curves(*_inputs(results)),
+    "reliability": lambda results: reliability_chart(results.reliability, *_inputs(results)[1:]),
+    "metrics": lambda results: metric_chart(results.summary, _best_first(results, _inputs(results)[1]),
+                                            _inputs(results)[2], results.metric),
+}
 
 
 def _best_first(results, names):

@@ -68,11 +68,35 @@ def dataset_overview(results):
                       f"positive class {ds['positive_label']!r} is {counts[1]} rows "
                       f"({ds['minority_share']:.1%})"),
         Text.assemble(("Protocol ", "bold"), describe_protocol(protocol)),
+        *([Text.assemble(("Fits ", "bold"), describe_workers(results.config))] if "workers" in results.config else []),
         Text.assemble(("Training part ", "bold"), _counts(train)),
         Text(f"Always predicting the majority class scores {ds['majority_accuracy']:.1%} accuracy "
              "and finds none of the minority class: the accuracy paradox.", style="italic"),
     ]
     return Group(*lines)
+
+
+def describe_workers(config):
+    """How the fits ran: how many at once, and what chose that.
+
+    >>> describe_workers({"workers": 2, "cores": 2, "n_jobs": -1})
+    '2 at a time, one per core (--jobs -1: every core; --jobs 1 runs them one by one)'
+    >>> describe_workers({"workers": 1, "cores": 2, "n_jobs": 1})
+    'one at a time, each with every core (--jobs 1)'
+    >>> describe_workers({"workers": 2, "cores": 2, "engine": {"kind": "dask", "scheduler": "tcp://10.0.0.5:8786",
+    ...                                                         "workers": 2, "threads": 2}})
+    'on the Dask cluster at tcp://10.0.0.5:8786: 2 workers, 2 fits at a time (--dask)'
+    """
+    engine = config.get("engine") or {}
+    if engine.get("kind") == "dask":
+        return (f"on the Dask cluster at {engine['scheduler']}: {engine['workers']} workers, "
+                f"{engine['threads']} fits at a time (--dask)")
+    workers, cores, n_jobs = config["workers"], config["cores"], config.get("n_jobs")
+    if workers == 1:
+        return f"one at a time, each with every core (--jobs {n_jobs})"
+    share = "one per core" if workers >= cores else f"{cores // workers} cores each"
+    how = "every core; --jobs 1 runs them one by one" if n_jobs == -1 else "as asked"
+    return f"{workers} at a time, {share} (--jobs {n_jobs}: {how})"
 
 
 def training_lines(results):
