@@ -9,6 +9,7 @@ to the workers by value, since the workers cannot import the tests.
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -86,7 +87,7 @@ def test_a_worker_killed_mid_fit_is_replaced_and_every_fit_completes(engine, sma
     assert remote.predictions.groupby("strategy")["split_id"].nunique().to_dict() == {"naive": 4, "slow": 4}
     local = compare(dataset, ["naive", slow], protocol, n_jobs=2)
     pd.testing.assert_frame_equal(remote.predictions, local.predictions)
-    engine.client.wait_for_workers(2, timeout=60)
+    engine.client.wait_for_workers(2, timeout=300)
     assert killed[0] not in engine.client.run(os.getpid).values()  # the nanny started a new process
 
 
@@ -105,7 +106,7 @@ def test_every_worker_dying_at_once_loses_the_dataset_which_dask_recomputes(engi
     assert len(killed) == 2 and not remote.errors() and len(remote.fits) == 8
     local = compare(dataset, [slow, "naive"], protocol, n_jobs=2)
     pd.testing.assert_frame_equal(remote.predictions, local.predictions)
-    engine.client.wait_for_workers(2, timeout=60)
+    engine.client.wait_for_workers(2, timeout=300)
 
 
 def test_a_fit_that_kills_every_worker_is_a_failed_fit_not_a_failed_run(engine, small):
@@ -121,31 +122,59 @@ def test_a_fit_that_kills_every_worker_is_a_failed_fit_not_a_failed_run(engine, 
     assert set(results.predictions["strategy"]) == {"naive", "lr:balanced"}
     local = compare(dataset, ["naive", "lr:balanced"], Holdout(0.25, random_state=0), n_jobs=2)
     pd.testing.assert_frame_equal(results.predictions, local.predictions)
-    engine.client.wait_for_workers(2, timeout=60)
+    engine.client.wait_for_workers(2, timeout=300)
 
 
-def test_cli_local_cluster_writes_the_same_summary(tmp_path, capsys):
-    command = "imblab run --dask local:2"  # as the README shows it
-    argv = [*command.split()[1:], *DASK[command]]
-    assert main([*argv, "--out", str(tmp_path / "dask")]) == 0, capsys.readouterr().err
-    without = [arg for arg in argv if arg not in ("--dask", "local:2")]
-    assert main([*without, "--jobs", "2", "--out", str(tmp_path / "local")]) == 0
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The README's small run without --dask, two local workers: each fit gets the cores / 2, as on the cluster."""
+    folder = tmp_path_factory.mktemp("local") / "run"
+    assert main(["run", *SMALL, "--jobs", "2", "--out", str(folder)]) == 0
+    return folder
+
+
+def same_record(folder, local_run):
     for name in ("summary.csv", "folds.csv", "comparison.csv", "predictions.parquet"):
-        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
-    config = json.loads((tmp_path / "dask" / "results.json").read_text())["config"]
+        assert (folder / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_cli_local_cluster_writes_the_same_summary(local_run, tmp_path, capsys):
+    command = "imblab run --dask local:2"  # as the README shows it
+    assert main([*command.split()[1:], *DASK[command], "--out", str(tmp_path / "run")]) == 0, capsys.readouterr().err
+    same_record(tmp_path / "run", local_run)
+    config = json.loads((tmp_path / "run" / "results.json").read_text())["config"]
     assert config["engine"]["kind"] == "dask" and config["engine"]["workers"] == 2
-    marker = json.loads((tmp_path / "dask" / "run.json").read_text())
+    marker = json.loads((tmp_path / "run" / "run.json").read_text())
     assert marker["status"] == "complete" and marker["request"]["args"]["dask"] == "local:2"
 
 
-def test_cli_on_a_running_scheduler(engine, tmp_path, capsys):
+def test_cli_on_a_running_scheduler(engine, local_run, tmp_path, capsys):
     command = "imblab run --dask tcp://10.0.0.5:8786"  # as the README shows it, with this cluster's address
     address = engine.client.scheduler.address
     argv = [arg.replace("tcp://10.0.0.5:8786", address) for arg in [*command.split()[1:], *DASK[command]]]
     assert main([*argv, "--out", str(tmp_path / "run")]) == 0, capsys.readouterr().err
+    same_record(tmp_path / "run", local_run)
     config = json.loads((tmp_path / "run" / "results.json").read_text())["config"]
     assert config["engine"] == {"kind": "dask", "scheduler": address, "workers": 2, "threads": 2}
     assert engine.client.status == "running"  # a cluster imblab did not start is left running
+
+
+def test_a_run_whose_client_dies_resumes_on_the_cluster(engine, local_run, tmp_path, capsys):
+    address, folder = engine.client.scheduler.address, tmp_path / "run"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    client = subprocess.Popen([sys.executable, "-m", "imblab", "run", *SMALL, "--dask", address, "--out", str(folder)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list((folder / "fits").glob("*.json"))) < 3:
+        assert client.poll() is None, client.stderr.read()
+        assert time.monotonic() < deadline, "no fits were kept in time"
+        time.sleep(0.02)
+    client.kill()  # the client dies; the cluster stays up
+    client.wait()
+    assert json.loads((folder / "run.json").read_text())["status"] == "incomplete"
+    assert main(["resume", str(folder), "--dask", address]) == 0, capsys.readouterr().err
+    assert "finished fits are kept and reused" in capsys.readouterr().out
+    same_record(folder, local_run)
 
 
 @pytest.mark.parametrize("value", ["local:0", "local:two", "nowhere", "tcp://host", "http://host:8786", "local:"])

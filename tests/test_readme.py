@@ -37,13 +37,9 @@ SPECIAL = {
 
 #: The README's --dask commands -> extra arguments that keep the run small. They need a Dask cluster, so
 #: tests/test_dask.py runs them (the address form against its own cluster's scheduler).
-DASK = {
-    "imblab run --dask local:2": ["--samples", "400", "--features", "6", "--folds", "2", "--repeats", "2",
-                                  "--strategies", "naive,lr:balanced,rf:balanced", "--no-report", "--quiet"],
-    "imblab run --dask tcp://10.0.0.5:8786": ["--samples", "400", "--features", "6", "--folds", "2",
-                                              "--repeats", "2", "--strategies", "naive,lr:balanced",
-                                              "--no-report", "--quiet"],
-}
+_SMALL_CV = ["--samples", "400", "--features", "6", "--folds", "2", "--repeats", "2",
+             "--strategies", "naive,lr:balanced,rf:balanced", "--no-report", "--quiet"]
+DASK = {"imblab run --dask local:2": _SMALL_CV, "imblab run --dask tcp://10.0.0.5:8786": _SMALL_CV}
 
 
 def readme_commands():

@@ -25,6 +25,9 @@ from .engines import available_cores
 
 #: How long to try reaching a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 5
+#: How long a local cluster waits for a restarting worker before giving up on it, and fits wait for a
+#: worker at all before they fail.
+WORKER_RESTART = "5 minutes"
 INSTALL = "install it with pip install 'imblab[dask]'"
 _LOCAL = re.compile(r"local(?::(?P<n>[0-9]+))?")
 _ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):[0-9]{1,5}")
@@ -77,9 +80,10 @@ class DaskEngine:
     ...     results = compare(make_synthetic(n_samples=500), "naive,brf", engine=engine)
     """
 
-    def __init__(self, client, *, _owned=()):
+    def __init__(self, client, *, _owned=(), _config=None):
         self.client = client
         self._owned = list(_owned)
+        self._config = _config  # Dask settings this engine changed, restored when it closes
 
     @classmethod
     def connect(cls, address, *, timeout=CONNECT_TIMEOUT):
@@ -103,8 +107,13 @@ class DaskEngine:
         worker process that dies (out of memory, a crashing library) is
         restarted by its nanny while the others carry on. Each worker is
         handed one fit at a time (``worker-saturation`` 1.0), so that a
-        worker's death counts against the fit it was running and no other;
-        Dask's own log lines are silenced, imblab reports failed fits itself.
+        worker's death counts against the fit it was running and no other.
+        While the engine is open, a restarting worker has
+        :data:`WORKER_RESTART` to come back (Dask's ``lost-worker-timeout``
+        gives it 15 s, which a busy machine's restarts exceeded, and the
+        cluster then drops the worker for good), and fits that no worker can
+        run for that long fail (``no-workers-timeout``) instead of waiting
+        forever. Dask's own log lines are silenced: imblab reports failed fits.
         """
         require_distributed()
         import logging
@@ -115,18 +124,28 @@ class DaskEngine:
 
         options = {"n_workers": n_workers, "threads_per_worker": 1, "processes": True,
                    "dashboard_address": None, "silence_logs": logging.CRITICAL, **cluster_options}
-        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), warnings.catch_warnings():
-            # without a dashboard the scheduler still serves its health page, on 8787 or, if taken, elsewhere
-            warnings.filterwarnings("ignore", message="Port .* is already in use")
-            cluster = LocalCluster(**options)
-        client = Client(cluster, set_as_default=False)
-        return cls(client, _owned=[client, cluster])
+        patience = dask.config.set({"distributed.deploy.lost-worker-timeout": WORKER_RESTART})
+        try:
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                                  "distributed.scheduler.no-workers-timeout": WORKER_RESTART}), \
+                    warnings.catch_warnings():
+                # without a dashboard the scheduler still serves its health page, on 8787 or, if taken, elsewhere
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                cluster = LocalCluster(**options)
+            client = Client(cluster, set_as_default=False)
+        except BaseException:
+            patience.__exit__(None, None, None)
+            raise
+        return cls(client, _owned=[client, cluster], _config=patience)
 
     def close(self):
         """Close the client and cluster this engine made (not a client it was given)."""
         for owned in self._owned:
             owned.close()
         self._owned = []
+        if self._config is not None:
+            self._config.__exit__(None, None, None)
+            self._config = None
 
     def __enter__(self):
         return self
