@@ -75,9 +75,15 @@ class DaskEngine:
 
     Examples
     --------
+    A cluster of one worker inside this process (``local(2)`` would start
+    two worker processes; ``DaskEngine(distributed.Client(address))`` uses a
+    running scheduler):
+
     >>> from imblab import compare, make_synthetic
-    >>> with DaskEngine.local(2) as engine:  # doctest: +SKIP
+    >>> with DaskEngine.local(1, processes=False) as engine:
     ...     results = compare(make_synthetic(n_samples=500), "naive,brf", engine=engine)
+    >>> list(results.summary["strategy"]), results.config["engine"]["workers"]
+    (['naive', 'brf'], 1)
     """
 
     def __init__(self, client, *, _owned=(), _config=None):
