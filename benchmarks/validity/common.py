@@ -47,10 +47,11 @@ def metric(name, y_true, y_score, y_pred):
     return float(REGISTRY[name].score(y_true, y_score, y_pred))
 
 
-def cv_predictions(X, y, learners, *, seed, thresholds=None):
+def cv_predictions(X, y, learners, *, seed, thresholds=None, pass_split=False):
     """Out-of-fold predictions of each learner on 5 × 2 stratified CV, in imblab's format.
 
-    ``learners`` maps a strategy name to a factory ``seed → estimator``; ``thresholds``
+    ``learners`` maps a strategy name to a factory ``seed → estimator`` (``(seed, split_id) →
+    estimator`` with ``pass_split``); ``thresholds``
     maps further names to ``(learner name, threshold)``: the same fitted model,
     another decision threshold. Returns ``(predictions, fits)``.
     """
@@ -59,7 +60,7 @@ def cv_predictions(X, y, learners, *, seed, thresholds=None):
     for split_id, (train, test) in enumerate(cv.split(X, y)):
         scores = {}
         for name, factory in learners.items():
-            model = factory(seed).fit(X[train], y[train])
+            model = (factory(seed, split_id) if pass_split else factory(seed)).fit(X[train], y[train])
             scores[name] = model.predict_proba(X[test])[:, 1]
             parts.append(_frame(name, split_id, test, y[test], scores[name], 0.5))
         for name, (base, threshold) in (thresholds or {}).items():

@@ -41,7 +41,8 @@ def stratified_count_chunks(y_true, n_boot, random_state, max_cells=MAX_CELLS):
             rows = np.flatnonzero(y_true == label)
             if len(rows):
                 drawn = rows[rng.randint(0, len(rows), size=(size, len(rows)))]
-                counts += np.bincount((drawn + offsets).ravel(), minlength=size * n)
+                drawn += offsets  # in place: each resample's rows in its own block of the counts
+                counts += np.bincount(drawn.ravel(), minlength=size * n)
         # float32 holds counts exactly and halves the memory traffic of the products below
         yield counts.reshape(size, n).astype(np.float32)
 
@@ -160,27 +161,43 @@ def _ranking_metrics(W, t, s):
     """Weighted ROC-AUC and average precision for each row of weights.
 
     Both need, for each positive row, the weight of negatives scored below
-    (or tied with) it. Sorting the negatives once and taking cumulative sums
-    gives that for every resample at the positives' positions.
+    (or tied with) it — only at the positives' places among the sorted
+    negatives. The negatives' weights are summed between consecutive such places
+    (one sparse product, no copy of the weights) and accumulated over those
+    segments, so a large test set costs one pass over its weights.
     """
+    from scipy.sparse import csr_matrix
+
     pos, neg = np.flatnonzero(t), np.flatnonzero(~t)
     pos, neg = pos[np.argsort(s[pos], kind="mergesort")], neg[np.argsort(s[neg], kind="mergesort")]
     pos_scores, neg_scores = s[pos], s[neg]
     Wp = W[:, pos]
-    neg_cum = np.zeros((len(W), len(neg) + 1), dtype=np.float64)
-    np.cumsum(W[:, neg], axis=1, out=neg_cum[:, 1:])  # weight of the k lowest-scored negatives
+    values, starts = np.unique(pos_scores, return_index=True)
+    left = np.searchsorted(neg_scores, pos_scores, "left")
+    right = np.searchsorted(neg_scores, pos_scores, "right")
+    at_values = np.searchsorted(neg_scores, values, "left")
+    # neg_cum[:, j]: weight of the j lowest-scored negatives, at the places j asked for
+    places = np.unique(np.concatenate([[0, len(neg)], left, right, at_values]))
+    segment = np.searchsorted(places, np.arange(len(neg)), "right") - 1  # of each sorted negative
+    between = csr_matrix((np.ones(len(neg), dtype=W.dtype), (neg, segment)), shape=(W.shape[1], len(places) - 1))
+    neg_cum = np.zeros((len(W), len(places)), dtype=np.float64)
+    if len(neg):
+        np.cumsum(np.asarray(W @ between, dtype=np.float64), axis=1, out=neg_cum[:, 1:])
+
+    def cum(j):
+        return neg_cum[:, np.searchsorted(places, j)]
+
     P, N = Wp.sum(axis=1, dtype=np.float64), neg_cum[:, -1]
 
     # ROC-AUC (Mann-Whitney): a positive beats the negatives below it, ties count half.
-    below = neg_cum[:, np.searchsorted(neg_scores, pos_scores, "left")]
-    tied = neg_cum[:, np.searchsorted(neg_scores, pos_scores, "right")] - below
+    below = cum(left)
+    tied = cum(right) - below
     roc_auc = _ratio((Wp * (below + 0.5 * tied)).sum(axis=1), P * N)
 
     # Average precision: Σ over distinct positive scores v of (recall gained at v) · precision(score ≥ v).
-    values, starts = np.unique(pos_scores, return_index=True)
     gained = np.add.reduceat(Wp, starts, axis=1) if len(starts) else np.zeros((len(W), 0))
     tp_at_or_above = P[:, None] - (np.cumsum(gained, axis=1) - gained)
-    fp_at_or_above = N[:, None] - neg_cum[:, np.searchsorted(neg_scores, values, "left")]
+    fp_at_or_above = N[:, None] - cum(at_values)
     precision = _ratio(tp_at_or_above, tp_at_or_above + fp_at_or_above)
     average_precision = _ratio((gained * precision).sum(axis=1), P)
     return roc_auc, average_precision
