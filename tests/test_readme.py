@@ -47,7 +47,9 @@ BENCH_SMALLER = ["--strategies", "naive,lr:balanced", "--folds", "2", "--repeats
 #: tests/test_dask.py runs them (the address form against its own cluster's scheduler).
 _SMALL_CV = ["--samples", "400", "--features", "6", "--folds", "2", "--repeats", "2",
              "--strategies", "naive,lr:balanced,rf:balanced", "--no-report", "--quiet"]
-DASK = {"imblab run --dask local:2": _SMALL_CV, "imblab run --dask tcp://10.0.0.5:8786": _SMALL_CV}
+DASK = {"imblab run --dask local:2": _SMALL_CV, "imblab run --dask tcp://10.0.0.5:8786": _SMALL_CV,
+        "imblab bench --suite small --min-minority 8 --limit 40 --dask tcp://10.0.0.5:8786 --out benches/small":
+            ["--limit", "3", *BENCH_SMALLER]}
 
 
 def readme_commands():

@@ -187,15 +187,15 @@ class _Preload:
             self.thread.join()
 
 
-def _check_dask(args):
+def _check_dask(args, *, jobs_default=None):
     """``(kind, value)`` of a valid ``--dask`` (see :func:`parse_dask`), None without it; checked, with
-    distributed's presence, before any work."""
+    distributed's presence, before any work. ``--jobs`` other than its default conflicts with it."""
     if args.dask is None:
         return None
     from ..evaluation.dask_engine import parse_dask, require_distributed
 
     dask = parse_dask(args.dask)
-    if args.jobs is not None:
+    if args.jobs not in (None, jobs_default):
         raise ImblabError("--dask and --jobs exclude each other: the cluster's workers decide how many fits run "
                           "at once (start local:N with N workers); drop --jobs")
     require_distributed()
