@@ -15,6 +15,15 @@ from .preflight import check_data_arguments
 
 
 def run_command(args, console, errors, *, resume_from=None):
+    try:
+        return _run(args, console, errors, resume_from=resume_from)
+    finally:
+        from ..evaluation.engines import stop_warm_workers
+
+        stop_warm_workers()  # one started for networks the run never reached (an error, all fits kept)
+
+
+def _run(args, console, errors, *, resume_from=None):
     settings = _apply_config(args, errors)  # the file's settings first: the checks below see them
     file_options = [flag for flag, value in [
         ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),

@@ -100,7 +100,7 @@ def parallel_map(func, tasks, *, n_workers=1, group=None):
     """
     n_workers = min(n_workers, len(tasks))
     if n_workers <= 1:
-        _stop_warm_workers()
+        stop_warm_workers()
         yield from map(func, tasks)
     elif _can_fork():
         yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks])
@@ -350,7 +350,8 @@ def _adopt_warm_workers(func, tasks, groups, n_workers):
     return adopted
 
 
-def _stop_warm_workers():
+def stop_warm_workers():
+    """Stop every warm worker not yet adopted by a map."""
     while _WARM:
         process, conn, _ = _WARM.pop()
         process.terminate()
