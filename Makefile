@@ -42,7 +42,7 @@ install: $(STAMP)
 # unpinned torch would resolve to a multi-GB CUDA build. TensorFlow 2.21 needs h5py < 3.15, older than the
 # default environment's pin, so that one line of the constraints is replaced in its environment.
 BACKENDS := tensorflow torch
-BACKEND_TESTS := tests/test_neural.py tests/test_backends.py tests/test_strategies.py::test_sklearn_estimator_checks
+BACKEND_TESTS := tests/test_neural.py tests/test_torch_training.py tests/test_backends.py tests/test_strategies.py::test_sklearn_estimator_checks
 
 # JAX, the default, is tested by `make test` (which also checks that a missing backend is one line and exit 2).
 test-backends: $(foreach b,$(BACKENDS),.venv-$(b)/.installed)

@@ -72,7 +72,7 @@ EVERY_PART = (
 
 def test_every_part_runs_on_the_practicals_data(tmp_path, capsys):
     # not --quiet: that prints the table alone, and the thresholds are checked in the full output
-    status = main(["run", "--strategies", ",".join(EVERY_PART), "--out", str(tmp_path / "r")])
+    status = main(["run", "--strategies", ",".join(EVERY_PART), "--samples", "3000", "--out", str(tmp_path / "r")])
     out = capsys.readouterr().out
     assert status == 0, out
     summary = pd.read_csv(tmp_path / "r" / "summary.csv").set_index("strategy")

@@ -22,8 +22,9 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
     Dense(1, sigmoid)``, trained with Adam on binary cross-entropy in
     mini-batches, the rows shuffled every epoch. The training loop is compiled
     as a whole on JAX (``jax.jit``, see ``_jax_training``) and TensorFlow
-    (``tf.function``, ``_tf_training``), and is a plain PyTorch loop on the
-    model's own parameters on PyTorch (``_torch_training``); any other backend
+    (``tf.function``, ``_tf_training``); on PyTorch it is a loop without autograd
+    over the model's weights in one flat buffer, with the loss's gradient written
+    out and Adam as one fused step (``_torch_training``); any other backend
     uses Keras' own ``fit``. Initial weights and the shuffling are drawn with
     NumPy from ``random_state``, so no global random generator is seeded.
 
