@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pandas as pd
@@ -186,16 +187,20 @@ def test_a_bench_on_the_cluster_equals_the_local_one_though_a_worker_dies(engine
     chosen = ["naive", "lr:balanced", strategy(SlowClassifier(seconds=0.3), name="slow")]
     killed, order = [], []
 
-    def kill_a_busy_worker(outcome, index, total):  # the next dataset's fits are running by now
-        order.append(outcome.name)
-        if not killed:
+    def kill_the_first_busy_worker():
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
             busy = [address for address, keys in engine.client.processing().items() if keys]
             if busy:
                 killed.append(engine.client.run(os.getpid, workers=busy[:1])[busy[0]])
                 os.kill(killed[0], signal.SIGKILL)
+            time.sleep(0.01)
 
+    killer = threading.Thread(target=kill_the_first_busy_worker)
+    killer.start()
     remote = imblab.compare_datasets(datasets, chosen, folds=2, repeats=2, report=False, out=tmp_path / "dask",
-                                     engine=engine, on_dataset=kill_a_busy_worker)
+                                     engine=engine, on_dataset=lambda outcome, *_: order.append(outcome.name))
+    killer.join()
     local = imblab.compare_datasets(datasets, chosen, folds=2, repeats=2, report=False, out=tmp_path / "local",
                                     n_jobs=2)
     assert killed and sorted(order) == ["synthetic", "synthetic-2", "synthetic-3"]
