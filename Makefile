@@ -67,7 +67,7 @@ bench-backends: $(STAMP) $(foreach b,$(BACKENDS),.venv-$(b)/.installed)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lightgbm,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lightgbm,bench,dask]'
 	# byte-compile imblab now: with PYTHONDONTWRITEBYTECODE set, every run would compile it again
 	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@

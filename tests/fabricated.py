@@ -7,6 +7,7 @@ are seeded, so every table computed from them is the same on every run.
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from imblab import make_synthetic
 from imblab.evaluation import Holdout, RepeatedKFold
@@ -93,3 +94,41 @@ def broken_strategy(message="the solver diverged"):
 
     return registry.Strategy("broken", "test", "fails", "fails", lambda rs: [("model", Exploding(message))])
 
+
+
+class SlowClassifier(ClassifierMixin, BaseEstimator):
+    """A logistic regression whose fit first sleeps ``seconds``: a fit that is still running when a
+    test kills its worker."""
+
+    def __init__(self, seconds=1.0, random_state=None):
+        self.seconds = seconds
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import time
+
+        from sklearn.linear_model import LogisticRegression
+
+        time.sleep(self.seconds)
+        self.model_ = LogisticRegression(random_state=self.random_state).fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+class WorkerKiller(SlowClassifier):
+    """A fit that ends the process it runs in, as a crashing native library would: only ever in a
+    child process (a Dask worker), never in the process running the tests."""
+
+    def fit(self, X, y):
+        import multiprocessing
+        import os
+
+        if multiprocessing.parent_process() is not None:
+            os._exit(1)
+        raise RuntimeError("WorkerKiller only kills worker processes")

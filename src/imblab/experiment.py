@@ -21,7 +21,7 @@ VERSIONED = ["imblab", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "k
 
 
 def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", random_state=42, n_seeds=1,
-            n_jobs=1, rope=0.01, on_done=None, store=None):
+            n_jobs=1, rope=0.01, on_done=None, store=None, engine=None):
     """Fit each strategy on each split of ``dataset`` and collect the results.
 
     Parameters
@@ -61,6 +61,11 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         fits already kept there whose strategy spec, split, data, seed and
         library versions match (resuming an interrupted run). Finish the folder
         with ``results.save(store.folder)``.
+    engine : DaskEngine, optional
+        Run the fits on a Dask cluster (see
+        :class:`~imblab.evaluation.dask_engine.DaskEngine`) instead of in
+        ``n_jobs`` local processes; the predictions are the same as a local
+        run's whose fits get as many cores each.
 
     Returns
     -------
@@ -83,8 +88,9 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         raise ImblabError(f"n_seeds must be a whole number of at least 1, got {n_seeds!r}", param="n_seeds")
     predictions, fits = run_tasks(
         dataset, chosen, splits, random_state=random_state, n_seeds=n_seeds, n_jobs=n_jobs, on_done=on_done,
-        store=store, key=key,
+        store=store, key=key, engine=engine,
     )
+    cluster = engine.describe() if engine is not None else None
     config = {
         "strategies": [s.name for s in chosen],
         # a spec rebuilds the strategy (imblab fit RUN_DIR); None: a user's estimator, from its config
@@ -96,9 +102,11 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         "random_state": random_state,
         "n_seeds": n_seeds,
         "n_jobs": n_jobs,
+        # how the fits ran: this process's workers, or a Dask cluster's (its workers and their threads)
+        "engine": {"kind": "local"} if engine is None else cluster,
         # how many fits ran at once, on how many cores (what -1, every core, came to)
-        "workers": workers_for(n_jobs, len(chosen) * len(splits) * n_seeds),
-        "cores": available_cores(),
+        "workers": workers_for(n_jobs, len(chosen) * len(splits) * n_seeds) if engine is None else cluster["workers"],
+        "cores": available_cores() if engine is None else cluster["threads"],
         # the backend Keras actually trained with, as each network recorded it
         "keras_backend": next((f.facts["keras_backend"] for f in fits if "keras_backend" in f.facts),
                               backend_name()),

@@ -9,6 +9,7 @@ engine reaches the runner).
 
 from __future__ import annotations
 
+import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,11 @@ from . import folder as bench_folder
 from .suites import BenchDataset, require_extra
 
 OK, PARTIAL, FAILED = "ok", "partial", "failed"
+#: Datasets in flight at once on a Dask engine: while one dataset's statistics and report are computed
+#: here, the next one's fits keep the cluster's workers busy.
+IN_FLIGHT = 2
+#: Writing a run folder's report draws its charts in forked processes: one dataset at a time.
+_SAVING = threading.Lock()
 
 
 @dataclass
@@ -108,7 +114,8 @@ def run_dataset(entry, strategies, protocol, *, folder, metric="f1_1", random_st
         extra["engine"] = engine  # the one place an engine reaches the runner
     results = compare(dataset, plan.strategies, plan.protocol, metric=metric,
                       random_state=random_state, n_jobs=n_jobs, rope=rope, on_done=on_done, store=store, **extra)
-    results.save(folder, report=report)
+    with _SAVING:
+        results.save(folder, report=report)
     return _outcome(entry, folder, results, start)
 
 
@@ -165,13 +172,18 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
         datasets are reused and unfinished ones reuse their kept fits.
     report : bool, default=True
         Write each dataset's ``report.html`` and the bench's.
-    engine : optional
-        Passed to :func:`imblab.compare` for every dataset (None: its default).
+    engine : DaskEngine, optional
+        Passed to :func:`imblab.compare` for every dataset (None: its
+        default). With an engine, :data:`IN_FLIGHT` datasets run at once
+        (threads sharing its client), so that the cluster fits the next
+        dataset while this process scores the last; ``progress`` is then
+        not used, since their fits interleave.
     progress : callable, optional
         ``progress(entry, n_fits)`` returns a context manager that yields the
         ``on_done(record)`` callback for that dataset's fits.
     on_dataset : callable, optional
-        Called with ``(outcome, index, total)`` as each dataset finishes.
+        Called with ``(outcome, index, total)`` as each dataset finishes, in
+        this thread (``index`` counts the finished datasets).
 
     Returns
     -------
@@ -203,18 +215,44 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
     bench_folder.write_marker(folder, {"status": "incomplete", "config": config, "request": request or {},
                                        "datasets": [e.name for e in entries]})
     outcomes, wall = [], perf_counter()
-    for index, entry in enumerate(entries, start=1):
-        n_fits = len(chosen) * folds * repeats
-        with (progress(entry, n_fits) if progress is not None else nullcontext(None)) as on_done:
-            outcome = run_dataset(entry, chosen, protocol, folder=bench_folder.dataset_folder(folder, entry.name),
-                                  metric=metric, random_state=random_state, n_jobs=n_jobs, resume=resume,
-                                  report=report, engine=engine, on_done=on_done)
-        outcomes.append(outcome)
-        if on_dataset is not None:
-            on_dataset(outcome, index, len(entries))
+
+    def one(entry, on_done=None):
+        return run_dataset(entry, chosen, protocol, folder=bench_folder.dataset_folder(folder, entry.name),
+                           metric=metric, random_state=random_state, n_jobs=n_jobs, resume=resume,
+                           report=report, engine=engine, on_done=on_done)
+
+    if engine is not None and len(entries) > 1:
+        outcomes = _in_flight(one, entries, on_dataset)
+    else:
+        for index, entry in enumerate(entries, start=1):
+            n_fits = len(chosen) * folds * repeats
+            with (progress(entry, n_fits) if progress is not None else nullcontext(None)) as on_done:
+                outcome = one(entry, on_done)
+            outcomes.append(outcome)
+            if on_dataset is not None:
+                on_dataset(outcome, index, len(entries))
     results = BenchResults(outcomes, config=config, folder=folder, wall_seconds=perf_counter() - wall)
     results.save(report=report)
     return results
+
+
+def _in_flight(one, entries, on_dataset):
+    """``one(entry)`` for every entry, :data:`IN_FLIGHT` at a time; the outcomes in the entries' order."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    outcomes = [None] * len(entries)
+    pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="imblab-bench")
+    running = {pool.submit(one, entry): index for index, entry in enumerate(entries)}
+    try:
+        for finished, future in enumerate(as_completed(running), start=1):
+            outcomes[running[future]] = future.result()
+            if on_dataset is not None:
+                on_dataset(outcomes[running[future]], finished, len(entries))
+    except BaseException:  # Ctrl-C or a cluster that failed: drop the datasets not started, wait for none
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return outcomes
 
 
 def _entries(datasets):

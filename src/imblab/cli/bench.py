@@ -59,6 +59,10 @@ def add_bench_parser(commands, *, whole, jobs, verbosity):
     ev.add_argument("--repeats", type=whole(1), default=2, help="repeats of --folds (default 2)")
     ev.add_argument("--seed", type=whole(0), default=42, help="seeds splits and models (default 42)")
     ev.add_argument("--jobs", type=jobs, default=1, help="fits to run at once; -1 for every core (default 1)")
+    ev.add_argument("--dask", metavar="WHERE",
+                    help="run the fits on a Dask cluster, two datasets in flight: a scheduler's address "
+                         "(tcp://host:8786) or local[:N] for N local worker processes (default N: the cores); "
+                         "excludes --jobs (needs pip install 'imblab[dask]')")
     out = bench.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="bench folder (default benches/<time>-<datasets>)")
     out.add_argument("--overwrite", action="store_true",
@@ -102,6 +106,9 @@ def bench_command(args, console, errors):
         raise ImblabError("--resume continues the bench in --out DIR: pass the folder to continue")
     get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
+    from .run import _check_dask, _start_engine
+
+    dask = _check_dask(args, jobs_default=1)
     if args.data:
         entries = bench_files(args.data, args.target, positive=args.positive)
         label = entries[0].name if len(entries) == 1 else f"{len(entries)}-files"
@@ -136,16 +143,25 @@ def bench_command(args, console, errors):
         else:
             errors.print(line, markup=False, highlight=False, soft_wrap=True)
 
+    engine = _start_engine(*dask) if dask else None  # a scheduler that cannot be reached: before the folder
     try:
         results = compare_datasets(entries, args.strategies, folds=args.folds, repeats=args.repeats,
                                    metric=args.metric, random_state=args.seed, n_jobs=args.jobs,
                                    baseline=args.baseline, out=out, overwrite=args.overwrite, resume=args.resume,
                                    report=not args.no_report, progress=progress, on_dataset=on_dataset,
-                                   request=request)
+                                   request=request, engine=engine)
     except KeyboardInterrupt:
         error_line(errors, f"imblab: interrupted: finished datasets and kept fits are in {out}; continue with "
                            f"the same command and --resume --out {out}, or: imblab resume {out}")
         return 130
+    except ImblabError as exc:
+        if engine is None:
+            raise
+        raise ImblabError(f"{exc}; finished datasets and kept fits are in {out}: continue with imblab resume {out}")\
+            from None
+    finally:
+        if engine is not None:
+            engine.close()
     render_terminal(results, console, quiet=quiet)
     return 1 if results.failed or any(o.status == "partial" for o in results.outcomes) else 0
 
@@ -168,8 +184,10 @@ def bench_resume_command(args, console, errors):
         bench_args.data = [str(cwd / p) for p in bench_args.data]
     if bench_args.manifest:
         bench_args.manifest = str(cwd / bench_args.manifest)
-    if args.jobs is not None:
-        bench_args.jobs = args.jobs
+    if args.jobs is not None:  # the rest runs here, as asked
+        bench_args.jobs, bench_args.dask = args.jobs, None
+    if getattr(args, "dask", None) is not None:
+        bench_args.jobs, bench_args.dask = 1, args.dask
     bench_args.out, bench_args.resume, bench_args.overwrite = str(args.folder), True, False
     console.print(f"Resuming {args.folder}: finished datasets and kept fits are reused", highlight=False)
     return bench_command(bench_args, console, errors)

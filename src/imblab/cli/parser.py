@@ -115,6 +115,10 @@ def build_parser():
     ev.add_argument("--jobs", type=_jobs,
                     help="fits to run at once, each in its own process; -1 for every core "
                          "(default: every core when the run has more than one fit)")
+    ev.add_argument("--dask", metavar="WHERE",
+                    help="run the fits on a Dask cluster: a scheduler's address (tcp://host:8786) or local[:N] "
+                         "for N local worker processes (default N: the cores); the workers decide how many fits "
+                         "run at once, so --jobs cannot be given too (needs pip install 'imblab[dask]')")
     out = run.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", help="run folder (default runs/<time>-<data>)")
     out.add_argument("--overwrite", action="store_true",
@@ -130,7 +134,9 @@ def build_parser():
                     "seed and library versions), fit only the missing ones, and write the run folder.",
     )
     resume.add_argument("folder", metavar="RUN_DIR")
-    resume.add_argument("--jobs", type=_jobs, help="fits to run at once (default: as the run was started)")
+    resume.add_argument("--jobs", type=_jobs, help="fits to run at once, here (default: as the run was started)")
+    resume.add_argument("--dask", metavar="WHERE",
+                        help="run the missing fits on this Dask cluster (default: as the run was started)")
 
     rescore = commands.add_parser(
         "rescore", help="recompute a run folder's tables from its predictions",

@@ -48,6 +48,7 @@ def _run(args, console, errors, *, resume_from=None):
     else:
         strategies = get_strategies(args.strategies)  # fail fast, before reading any data
     check_metric(args.metric)
+    dask = _check_dask(args)
     if args.data is not None:
         if args.target is None:
             raise ImblabError("--data needs --target COLUMN: the name of the label column")
@@ -55,7 +56,7 @@ def _run(args, console, errors, *, resume_from=None):
 
     # Every check that needs no library has passed: now the work, and the imports it needs.
     _warm_up_networks(strategies, args)
-    from .. import compare, load_table
+    from .. import load_table
     from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
     from ..experiment import default_protocol, prepare
 
@@ -79,9 +80,20 @@ def _run(args, console, errors, *, resume_from=None):
         protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
+    n_jobs = 1 if dask else -1 if args.jobs is None else args.jobs  # a cluster's workers decide for themselves
     plan = prepare(dataset, strategies, protocol, metric=args.metric, random_state=args.seed,
-                   n_jobs=-1 if args.jobs is None else args.jobs, rope=args.rope)  # every check before the folder is made
+                   n_jobs=n_jobs, rope=args.rope)  # every check before the folder is made
 
+    engine = _start_engine(*dask) if dask else None  # a scheduler that cannot be reached: before the folder
+    try:
+        return _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs):
+    from .. import compare
     from ..report.progress import fit_progress
     from ..store import RunStore
 
@@ -105,18 +117,21 @@ def _run(args, console, errors, *, resume_from=None):
                                 n_seeds=args.seeds, lines=not args.quiet)
         from ..evaluation.engines import workers_for
 
-        parallel = workers_for(-1 if args.jobs is None else args.jobs, total) > 1
+        parallel = engine is not None or workers_for(n_jobs, total) > 1
         preload = _Preload(report=not args.no_report, active=parallel)
         with progress as on_done:
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds,
-                              n_jobs=-1 if args.jobs is None else args.jobs, rope=args.rope,
-                              on_done=preload.after_first(on_done), store=store)
+                              n_jobs=n_jobs, rope=args.rope,
+                              on_done=preload.after_first(on_done), store=store, engine=engine)
         preload.join()
     except KeyboardInterrupt:
         error_line(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
                        f"finish the run with: imblab resume {folder}")
         return 130
+    except ImblabError as exc:  # the cluster failed mid-run: what it finished is kept
+        raise ImblabError(f"{exc}; {store.n_stored} of {total} fits are kept in {folder}: finish the run with "
+                          f"imblab resume {folder}") from None
     results.save(folder, report=not args.no_report)  # the record first
     from ..report.terminal import render_run
 
@@ -143,7 +158,7 @@ def _warm_up_networks(strategies, args):
 
     check_backend()  # a backend that cannot start is one line, before any worker is started
     enable_compilation_cache()
-    if args.jobs != 1 and available_cores() > 1:
+    if args.jobs != 1 and not args.dask and available_cores() > 1:
         start_warm_worker("keras", start_networks)
 
 
@@ -179,6 +194,27 @@ class _Preload:
     def join(self):
         if self.thread is not None:
             self.thread.join()
+
+
+def _check_dask(args, *, jobs_default=None):
+    """``(kind, value)`` of a valid ``--dask`` (see :func:`parse_dask`), None without it; checked, with
+    distributed's presence, before any work. ``--jobs`` other than its default conflicts with it."""
+    if args.dask is None:
+        return None
+    from ..evaluation.dask_engine import parse_dask, require_distributed
+
+    dask = parse_dask(args.dask)
+    if args.jobs not in (None, jobs_default):
+        raise ImblabError("--dask and --jobs exclude each other: the cluster's workers decide how many fits run "
+                          "at once (start local:N with N workers); drop --jobs")
+    require_distributed()
+    return dask
+
+
+def _start_engine(kind, value):
+    from ..evaluation.dask_engine import DaskEngine
+
+    return DaskEngine.local(value) if kind == "local" else DaskEngine.connect(value)
 
 
 def _warn_failures(results, errors):
@@ -225,8 +261,10 @@ def resume_command(args, console, errors):
         setattr(run_args, name, value)
     if run_args.data is not None and not Path(run_args.data).is_absolute():
         run_args.data = str(Path(store.request.get("cwd", ".")) / run_args.data)
-    if args.jobs is not None:
-        run_args.jobs = args.jobs
+    if args.jobs is not None:  # the missing fits run here, as asked
+        run_args.jobs, run_args.dask = args.jobs, None
+    if args.dask is not None:
+        run_args.jobs, run_args.dask = None, args.dask
     run_args.out, run_args.overwrite = str(store.folder), False
     console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
                   "only the missing ones are fitted", highlight=False)

@@ -104,14 +104,19 @@ def seed_states(random_state, n_seeds, split_id=0):
 
 
 def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1, on_done=None, store=None,
-              key=None):
+              key=None, engine=None):
     """Fit each strategy on each split (``n_seeds`` times, with different seeds); return
     (predictions DataFrame, list of FitRecord).
 
-    ``on_done(record)`` is called in this process as each fit finishes, in
-    task order. See :mod:`.engines` for how ``n_jobs`` runs them, and how each
-    fit's thread pools are sized to the cores it is given. With ``n_seeds > 1``
-    the predictions have a ``seed`` column numbering the seeds.
+    ``on_done(record)`` is called in this process as each fit finishes (in
+    task order locally, in the order they finish on a cluster). See
+    :mod:`.engines` for how ``n_jobs`` runs them, and how each fit's thread
+    pools are sized to the cores it is given. With ``n_seeds > 1`` the
+    predictions have a ``seed`` column numbering the seeds.
+
+    ``engine`` (a :class:`~imblab.evaluation.dask_engine.DaskEngine`) runs the
+    fits elsewhere instead, ``n_jobs`` aside: it yields ``(task index, (part,
+    record))`` as fits finish, and the results are put back in task order.
 
     With a ``store`` (a :class:`~imblab.store.RunStore`), every fit is kept
     there as soon as it finishes, and a fit already kept under the same key
@@ -137,9 +142,12 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
                     on_done(done[index][1])
     pending = [index for index in range(len(tasks)) if index not in done]
     with limited_threads(cores):  # also for worker threads, which share this process's pools
-        results = parallel_map(fit_and_predict, [tasks[index] for index in pending], n_workers=n_workers,
-                               group=start_up)
-        for index, (part, record) in zip(pending, results):
+        if engine is None:
+            results = zip(pending, parallel_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
+                                                group=start_up))
+        else:
+            results = ((pending[i], result) for i, result in engine.fits([tasks[i] for i in pending]))
+        for index, (part, record) in results:
             if store is not None:
                 store.keep_fit(keys[index], part, asdict(record))
             done[index] = (part, record)

@@ -83,7 +83,14 @@ def describe_workers(config):
     '2 at a time, one per core (--jobs -1: every core; --jobs 1 runs them one by one)'
     >>> describe_workers({"workers": 1, "cores": 2, "n_jobs": 1})
     'one at a time, each with every core (--jobs 1)'
+    >>> describe_workers({"workers": 2, "cores": 2, "engine": {"kind": "dask", "scheduler": "tcp://10.0.0.5:8786",
+    ...                                                         "workers": 2, "threads": 2}})
+    'on the Dask cluster at tcp://10.0.0.5:8786: 2 workers, 2 fits at a time (--dask)'
     """
+    engine = config.get("engine") or {}
+    if engine.get("kind") == "dask":
+        return (f"on the Dask cluster at {engine['scheduler']}: {engine['workers']} workers, "
+                f"{engine['threads']} fits at a time (--dask)")
     workers, cores, n_jobs = config["workers"], config["cores"], config.get("n_jobs")
     if workers == 1:
         return f"one at a time, each with every core (--jobs {n_jobs})"
