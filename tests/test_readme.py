@@ -75,7 +75,7 @@ def quoted_error(command):
 
 
 def test_every_readme_command_is_run_here():
-    assert readme_commands() - set(DASK) == set(SMALLER) | SPECIAL
+    assert readme_commands() == set(SMALLER) | SPECIAL | set(DASK)
 
 
 @pytest.mark.parametrize("command", sorted(SMALLER))
