@@ -99,7 +99,7 @@ def describe(times):
     return f"{statistics.median(times):7.2f} s  (min {min(times):.2f}, max {max(times):.2f})"
 
 
-SECTIONS = ("practical", "network", "cv", "cli", "loaded", "large")
+SECTIONS = ("practical", "phases", "network", "cv", "cli", "loaded", "large")
 
 
 def main():
@@ -116,6 +116,9 @@ def main():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     if "practical" in only:
         practical(args, env)
+    if "phases" in only:
+        subprocess.run([sys.executable, str(HERE / "phases.py")], check=True)
+        print(flush=True)
     if "network" in only:
         rows, net = network_seconds(args.repeats)
         print(f"network: 5 epochs on {rows} SMOTE rows, warm  {describe(net)}   (target <= 0.25 s)\n", flush=True)
