@@ -139,6 +139,8 @@ def main():
         for label, fits in (("idle", fits_idle), ("loaded", fits_loaded)):
             ratio, worst = paths.worst_fit_ratio(fits)
             print(f"  slowest fit / its strategy's median fit, {label}: {ratio:.1f}x ({worst}; target <= 10x)")
+            ratio, worst = paths.worst_fit_ratio(fits, networks=False)
+            print(f"    without the networks (whose first fit compiles): {ratio:.1f}x ({worst})")
         print(flush=True)
     if "large" in only:
         for rows in map(int, args.large_rows.split(",")):
