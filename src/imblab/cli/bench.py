@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import datetime
 from pathlib import Path
 
 from ..errors import ImblabError
@@ -208,10 +207,6 @@ def _list_suites(suites, console):
 
 
 def _default_folder(label):
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path("benches") / f"{stamp}-{label}"
-    n = 2
-    while folder.exists():
-        folder = Path("benches") / f"{stamp}-{label}-{n}"
-        n += 1
-    return folder
+    from .run import new_folder
+
+    return new_folder("benches", label)

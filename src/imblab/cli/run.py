@@ -272,10 +272,15 @@ def resume_command(args, console, errors):
 
 
 def _default_run_folder(name):
+    return new_folder("runs", name)
+
+
+def new_folder(parent, name):
+    """``parent/<time>-<name>`` (with ``-2``, ``-3``… if it exists): where a run or bench goes by default."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path("runs") / f"{stamp}-{name}"
+    folder = Path(parent) / f"{stamp}-{name}"
     n = 2
     while folder.exists():
-        folder = Path("runs") / f"{stamp}-{name}-{n}"
+        folder = Path(parent) / f"{stamp}-{name}-{n}"
         n += 1
     return folder

@@ -302,26 +302,20 @@ def start_warm_worker(group, start_up):
 
 
 def _warm_loop(start_up, conn):
+    """A warm worker: pay the start-up, learn the function with the first message, then run tasks."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
     try:
         start_up()
     except Exception:  # noqa: BLE001 - the fit that needs it will fail with the reason, in the worker
         pass
-    _worker_loop_pickled(conn)
-
-
-def _worker_loop_pickled(conn):
-    """A warm worker's loop: it learns the function with its first task."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        message = conn.recv()
+        func = conn.recv()
     except EOFError:
         return
-    if message is None:
-        return
-    func = message
-    _worker_loop(func, None, conn)
+    if func is not None:
+        _worker_loop(func, None, conn)
 
 
 def _adopt_warm_workers(func, tasks, groups, n_workers):
