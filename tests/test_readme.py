@@ -22,7 +22,6 @@ SMALLER = {
     "imblab run --folds 5 --repeats 2": ["--samples", "1500"],
     "imblab run --strategies all-basic --quiet": ["--samples", "1500"],
     "imblab run --strategies smote_ann,weighted_ann": ["--samples", "1500"],
-    "imblab run --samples 768 --features 8 --folds 5 --repeats 2 --strategies smote_ann,hgb:balanced": None,
     "imblab run --data churn.csv --target churn": ["--folds", "2", "--repeats", "1"],
     "imblab strategies": None,
 }
