@@ -172,7 +172,8 @@ class DaskEngine:
         from distributed.comm import get_address_host
 
         nthreads = self.client.nthreads()
-        host_cores = self.client.run(available_cores)
+        # a worker that dies while asked (killed, restarting) is left out: its fits are rescheduled anyway
+        host_cores = self.client.run(available_cores, on_error="ignore")
         threads_on_host = {}
         for address, threads in nthreads.items():
             host = get_address_host(address)
