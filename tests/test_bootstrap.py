@@ -1,5 +1,7 @@
 """The vectorised bootstrap metrics equal scikit-learn's metrics given the counts as sample weights."""
 
+import warnings
+
 import numpy as np
 import pytest
 from imblearn.metrics import geometric_mean_score
@@ -95,3 +97,36 @@ def test_a_metric_without_a_vectorised_form_falls_back_to_scikit_learn(monkeypat
         assert values["f2_1"][b] == pytest.approx(skm.fbeta_score(t, p, beta=2, sample_weight=W[b]))
     # and the point estimate of every registered metric comes from the registry too
     assert metrics.compute_metrics(t, s, p)["f2_1"] == pytest.approx(skm.fbeta_score(t, p, beta=2))
+
+
+@pytest.mark.parametrize("case", ["ties", "no positive predicted", "all predicted positive", "one class",
+                                  "weighted"])
+def test_point_estimates_equal_scikit_learns_functions(case):
+    """compute_metrics takes each metric's vectorised form with every row counted once: it must give
+    what the metric's scikit-learn function gives, edge cases included."""
+    from imblab.evaluation.metrics import REGISTRY, compute_metrics
+
+    rng = np.random.RandomState(11)
+    t = (rng.rand(300) < 0.1).astype(int)
+    s = np.round(rng.rand(300) * 0.7 + 0.3 * t, 1 if case == "ties" else 6)
+    p = (s > 0.5).astype(int)
+    weights = None
+    if case == "no positive predicted":
+        p[:] = 0
+    elif case == "all predicted positive":
+        p[:] = 1
+    elif case == "one class":
+        t[:] = 0
+    elif case == "weighted":
+        weights = rng.randint(0, 4, size=300).astype(float)
+    ours = compute_metrics(t, s, p, sample_weight=weights)
+    for name, metric in REGISTRY.items():
+        if case == "one class" and metric.needs_both_classes:
+            assert np.isnan(ours[name]), name
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn warns about the degenerate cases it still scores
+            expected = metric.score(t, s, p, sample_weight=weights)
+        assert ours[name] == pytest.approx(expected, abs=1e-12), name
+    assert (ours["tn"], ours["fp"], ours["fn"], ours["tp"]) == tuple(
+        int(v) for v in skm.confusion_matrix(t, p, labels=[0, 1]).ravel())

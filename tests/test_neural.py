@@ -110,11 +110,11 @@ def test_training_takes_the_steps_kerass_own_fit_takes(params):
     # the fallback for other backends (Keras' fit, shuffled by the classifier's seed) takes the same steps
     rng = np.random.RandomState(5)
     fallback = clone(clf)
-    fallback.model_ = fallback._build(X.shape[1], rng, output_bias=bias)
-    curve = fallback._keras_fit(lambda: keras().optimizers.Adam(learning_rate=0.001), X32, y32, weights,
-                                epochs=2, batch_size=32, rng=rng)
+    fallback_model = fallback._build(X.shape[1], rng, output_bias=bias)
+    curve = fallback._keras_fit(fallback_model, lambda: keras().optimizers.Adam(learning_rate=0.001), X32, y32,
+                                weights, epochs=2, batch_size=32, rng=rng)
     assert len(curve) == 2
-    for ours, theirs in zip(clf.model_.get_weights(), fallback.model_.get_weights()):
+    for ours, theirs in zip(clf.model_.get_weights(), fallback_model.get_weights()):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
     assert not np.allclose(clf.model_.get_weights()[0], clf._build(5, np.random.RandomState(5)).get_weights()[0])
 

@@ -44,13 +44,35 @@ def keras():
 
 
 def start_networks():
-    """Everything a process needs before it can fit a network: Keras on its backend, scikit-learn,
-    imbalanced-learn and imblab's training loop (what a warm worker does while its parent reads data)."""
-    keras()
+    """Everything a process needs before it can fit a network: its backend's runtime (JAX alone on
+    JAX, where imblab's loop needs no Keras; Keras on the others), scikit-learn, imbalanced-learn
+    and imblab's network (what a warm worker does while its parent reads data)."""
+    start_network_backend()
     import imblearn.pipeline  # noqa: F401 - imported for its cost, here
     import sklearn.base  # noqa: F401
 
     from .strategies import neural  # noqa: F401
+
+
+def start_network_backend():
+    """Import what training a network needs on the chosen backend, and start it: JAX and its CPU
+    runtime on JAX, Keras on the others."""
+    if current_backend() == "jax":
+        import jax
+
+        jax.devices()  # the runtime: a fit's time then counts the fit alone
+        from .strategies import _jax_training
+
+        _jax_training._compiled()
+    else:
+        keras()
+
+
+def current_backend():
+    """The backend a network is trained on now: Keras' own once it is imported, else the chosen one."""
+    if "keras" in sys.modules and hasattr(sys.modules["keras"], "backend"):
+        return sys.modules["keras"].backend.backend()
+    return backend_name()
 
 
 def chosen_backend():

@@ -159,6 +159,10 @@ def _warm_up_networks(strategies, args):
     check_backend()  # a backend that cannot start is one line, before any worker is started
     enable_compilation_cache()
     if args.jobs != 1 and not args.dask and available_cores() > 1:
+        import pandas  # noqa: F401 - what this process needs next anyway, imported once for both processes
+        import imblearn.pipeline  # noqa: F401
+        from ..strategies import neural  # noqa: F401
+
         start_warm_worker("keras", start_networks)
 
 
@@ -188,8 +192,10 @@ class _Preload:
         from .. import results  # noqa: F401 - the statistics: scipy, scikit-learn's metrics
         from ..report import terminal  # noqa: F401
         if self.report:
-            from ..report import html, plots  # noqa: F401
-            from matplotlib.backends import backend_agg  # noqa: F401
+            from ..report import html, plots
+
+            html.warm_up()
+            plots.warm_up()
 
     def join(self):
         if self.thread is not None:

@@ -164,7 +164,7 @@ def _forked_map(func, tasks, n_workers, groups):
     """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`."""
     context = multiprocessing.get_context("fork")
     scheduler = _Scheduler(groups)
-    workers, results, next_out, finished = {}, {}, 0, False
+    workers, results, next_out, finished, sender = {}, {}, 0, False, None
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)
     try:
         for worker, (process, conn, group) in enumerate(warm):
@@ -202,6 +202,11 @@ def _forked_map(func, tasks, n_workers, groups):
                 _hand_out(scheduler, worker, conn, busy, sender)
         finished = True
     finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
+        if not finished:
+            for process, _ in workers.values():
+                process.terminate()
+        if sender is not None:
+            sender.join()
         for process, conn in workers.values():
             if finished:
                 conn.send(None)
@@ -221,10 +226,17 @@ def _hand_out(scheduler, worker, conn, busy, sender):
 
 class _Sender:
     """Sends a worker its next task: the index for a worker forked with the tasks, the pickled task
-    for a warm worker (its dataset sent once, then named by a number)."""
+    for a warm worker (its dataset sent once, then named by a number).
+
+    A warm worker may still be starting up (importing a library holds its
+    interpreter), and a dataset fills the pipe long before it reads: its
+    messages are written by a thread, so the other workers are handed their
+    tasks meanwhile. A worker is sent a task only once it has returned the
+    last one, so its messages never overtake each other.
+    """
 
     def __init__(self, tasks, warm):
-        self.tasks, self.warm, self.sent = tasks, warm, {}
+        self.tasks, self.warm, self.sent, self.threads = tasks, warm, {}, []
 
     def send(self, worker, conn, index):
         if worker not in self.warm:
@@ -233,12 +245,31 @@ class _Sender:
         task = self.tasks[index]
         dataset = getattr(task, "dataset", None)
         known = self.sent.setdefault(worker, {})
+        messages = []
         if dataset is not None and id(dataset) not in known:
             known[id(dataset)] = len(known)
-            conn.send(("dataset", known[id(dataset)], dataset))
+            messages.append(("dataset", known[id(dataset)], dataset))
         if dataset is not None:
             task = replace(task, dataset=None)
-        conn.send(("task", index, task, known.get(id(dataset))))
+        messages.append(("task", index, task, known.get(id(dataset))))
+        import threading
+
+        thread = threading.Thread(target=_send_all, args=(conn, messages), daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def join(self):
+        """Wait for the messages still being written (before the pipes are closed)."""
+        for thread in self.threads:
+            thread.join()
+
+
+def _send_all(conn, messages):
+    try:
+        for message in messages:
+            conn.send(message)
+    except OSError:  # the worker is gone: the parent learns it from the closed pipe
+        pass
 
 
 def _worker_loop(func, tasks, conn):

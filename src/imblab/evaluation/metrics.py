@@ -3,8 +3,10 @@
 A metric is one :class:`Metric`: its scikit-learn (or imbalanced-learn) function,
 whether higher is better, its bounds and, optionally, a vectorised form for
 many bootstrap resamples at once (in :mod:`.bootstrap`, tested equal to the
-scikit-learn function given the resample counts as ``sample_weight``). A metric
-without a vectorised form is resampled by calling its function once per resample.
+scikit-learn function given the resample counts as ``sample_weight``). Point
+estimates use the vectorised form too, with every row counted once (tested
+equal to the scikit-learn function); a metric without one is computed by
+calling its function, once per resample.
 """
 
 from __future__ import annotations
@@ -109,16 +111,20 @@ def compute_metrics(y_true, y_score, y_pred, sample_weight=None):
     >>> m["precision_1"], m["recall_1"], m["tp"], m["fp"]
     (0.5, 0.5, 1, 1)
     """
-    y_true = np.asarray(y_true)
+    y_true = np.asarray(y_true).astype(int)
     y_score = np.asarray(y_score, dtype=float)
-    y_pred = np.asarray(y_pred)
+    y_pred = np.asarray(y_pred).astype(int)
     both_classes = len(np.unique(y_true)) == 2
-    values = {
-        name: (float(m.score(y_true, y_score, y_pred, sample_weight=sample_weight))
-               if both_classes or not m.needs_both_classes else np.nan)
-        for name, m in REGISTRY.items()
-    }
-    tn, fp, fn, tp = skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    if both_classes:
+        # each metric's vectorised form with these weights is its scikit-learn function (tested), without
+        # the input checks that make a call cost milliseconds: 40 splits × 15 metrics took seconds
+        weights = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        computed = vec.weighted_metrics(weights[None, :], y_true, y_score, y_pred)
+        values = {name: float(computed[name][0]) for name in REGISTRY}
+    else:  # a test part with one class: scikit-learn's own conventions (e.g. balanced accuracy's)
+        values = {name: (float(m.score(y_true, y_score, y_pred, sample_weight=sample_weight))
+                         if not m.needs_both_classes else np.nan) for name, m in REGISTRY.items()}
+    tn, fp, fn, tp = np.bincount(2 * (y_true == 1) + (y_pred == 1), minlength=4)[:4]
     return {**values, "support_0": int(tn + fp), "support_1": int(fn + tp),
             "tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)}
 

@@ -206,10 +206,10 @@ def fit_and_predict(task):
     )
     try:
         estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores)
-        if start_up(task) == "keras":  # importing Keras is the process's start-up, not this fit's time
-            from .._backend import keras
+        if start_up(task) == "keras":  # starting the backend is the process's start-up, not this fit's time
+            from .._backend import start_network_backend
 
-            keras()
+            start_network_backend()
         start = time.perf_counter()
         with limited_threads(cores):
             estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])

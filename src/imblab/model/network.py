@@ -28,7 +28,7 @@ class NetworkSlot:
 def is_network(obj):
     from ..strategies.neural import KerasMLPClassifier
 
-    return isinstance(obj, KerasMLPClassifier) and hasattr(obj, "model_")
+    return isinstance(obj, KerasMLPClassifier) and hasattr(obj, "weights_")
 
 
 def swap_networks(estimator, replace_with=None):
@@ -81,7 +81,7 @@ def network_state(network):
         "feature_names_in": [str(n) for n in getattr(network, "feature_names_in_", [])] or None,
         "fitted": {k: _json(getattr(network, k)) for k in FITTED if hasattr(network, k)},
     }
-    weights = [np.asarray(v.value) for v in network.model_.weights]
+    weights = [np.asarray(w) for w in network.weights_]
     description["weight_shapes"] = [list(w.shape) for w in weights]
     return description, weights
 
@@ -108,15 +108,15 @@ def rebuild_network(description, weights):
         if key in fitted:
             setattr(network, key, {_label(network.classes_, k): v for k, v in fitted[key].items()})
     network.loss_curve_ = list(fitted.get("loss_curve_", []))
-    from .._backend import keras
+    from .._backend import current_backend
 
-    network.backend_ = keras().backend.backend()  # the backend that predicts now
-    network.model_ = network._build(network.n_features_in_, np.random.RandomState(0))
-    expected = [list(v.shape) for v in network.model_.weights]
+    network.backend_ = current_backend()  # the backend a Keras model of it (model_) would be built on
+    n, hidden = network.n_features_in_, network.hidden_units
+    expected = [[n, hidden], [hidden], [hidden, 1], [1]]
     if expected != [list(w.shape) for w in weights] or expected != description["weight_shapes"]:
         raise ImblabError("the model's network weights do not fit its described architecture: the file was "
                           "altered or is damaged; refit the model")
-    network.model_.set_weights([w.astype(np.float32) for w in weights])
+    network.weights_ = [np.asarray(w, dtype=np.float32) for w in weights]
     return network
 
 

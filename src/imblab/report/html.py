@@ -25,6 +25,11 @@ def _environment():
     )
 
 
+def warm_up():
+    """Compile the report's templates now (Jinja2 keeps them), e.g. while fits run."""
+    _environment().get_template("report.html.j2")
+
+
 def render_html(results, facts=None, plots=None):
     """``report.html`` as a string."""
     from .plots import all_plots

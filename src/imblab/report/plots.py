@@ -38,6 +38,14 @@ def all_plots(results):
     return dict(zip(names, drawn))
 
 
+def warm_up():
+    """Load matplotlib's renderer and fonts now (a chart's first text costs ~0.3 s), e.g. while fits
+    run; processes forked afterwards to draw the charts inherit them."""
+    figure = _figure(2, 1)
+    figure.add_subplot().set_title("warm-up")
+    figure.savefig(io.BytesIO(), format="png", dpi=DPI)
+
+
 def all_figures(results):
     """``{name: matplotlib Figure}`` for every chart of the report."""
     return {name: draw(results) for name, draw in CHARTS.items()}

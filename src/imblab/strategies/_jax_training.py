@@ -1,167 +1,164 @@
-"""A compiled training loop for Keras models on the JAX backend.
+"""A compiled training loop in JAX for the practical's network, without importing Keras.
 
 Keras' ``fit`` spends ~1 s dispatching the practical's 2,370 small steps one by
-one. Here the whole run (epochs × batches) is one ``jax.jit``-compiled
-``lax.scan`` that calls the Keras model's ``stateless_call`` and the Keras
-optimizer's ``stateless_apply``, so the arithmetic is Keras' own: the same
-layers, loss (with its clipping), class weighting and Adam update.
+one, and importing Keras costs more than a second in every process that
+trains. On the JAX backend the whole run (epochs × batches) is instead one
+``jax.jit``-compiled ``lax.scan`` over the network's four weight arrays,
+written with the operations Keras itself runs on this backend:
 
-Semantics follow ``Model.fit(x, y, batch_size, epochs, shuffle=True,
-class_weight=...)``: every epoch visits the rows in a fresh random order in
-batches of ``batch_size``, the last one smaller; a batch's loss is the mean of
-its rows' weighted losses.
+- each layer is ``activation(x @ kernel + bias)``, with ``jax.nn.relu`` and
+  ``jax.nn.sigmoid`` (Keras' ``Dense`` and activations);
+- the loss is Keras' binary cross-entropy on the sigmoid's output clipped to
+  ``[ε, 1 − ε]``, or its binary focal cross-entropy with class balancing
+  (:func:`row_losses`), differentiated with ``jax.value_and_grad``;
+- the update is Keras' Adam step (:func:`adam_step`): float32 step size
+  ``lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``, ε added to ``√v``.
 
-Shapes are rounded up (rows and batches) so that datasets of similar size share
-one compiled program; padded rows carry a zero mask and padded batches leave
-the weights untouched.
+``tests/test_neural.py`` checks that the weights reached equal those of Keras'
+own ``fit`` from the same start.
+
+Semantics follow ``Model.fit(x, y, batch_size, epochs, sample_weight=...)`` on
+rows shuffled every epoch: batches of ``batch_size``, the last one smaller; a
+batch's loss is the sum of its rows' weighted losses divided by its row count.
+
+The steps run in chunks of ``CHUNK``, each one call of a compiled ``lax.scan``
+handed that chunk's rows, so one program (per feature count) serves datasets of
+every size: a new dataset costs no tracing or compilation. Padded rows carry a
+zero mask, and the padding steps that complete the last chunk leave the
+weights and the optimizer's state untouched.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-BATCH_BUCKET = 16  # batches per epoch are rounded up to a multiple of this
+CHUNK = 64  # steps per call of the compiled program
+EPSILON = 1e-7  # Keras' backend epsilon (the loss's clipping) and Adam's default epsilon
+BETA_1, BETA_2 = 0.9, 0.999  # Adam's defaults in Keras
 
-_compiled_runs = {}  # cache key -> (jitted training run, fresh optimizer state)
-_compiled_forward = {}  # cache key -> jitted forward pass
 
+def train(weights, X, y, sample_weight, *, loss, learning_rate, epochs, batch_size, rng):
+    """Train from ``weights`` (kernel, bias, kernel, bias); return the trained weights and the
+    mean training loss of each epoch.
 
-def train(model, make_optimizer, loss, X, y, sample_weight, *, epochs, batch_size, rng, cache_key):
-    """Train ``model`` in place; return the mean training loss of each epoch.
-
-    ``cache_key`` identifies the architecture, optimizer and loss: models that
-    share it share one compiled program and one fresh optimizer state, made
-    by ``make_optimizer()`` the first time.
+    ``loss`` is ``("binary_crossentropy",)`` or ``("focal", alpha, gamma)``.
     """
     import jax.numpy as jnp
 
-    n_rows = len(X)
-    n_batches = -(-n_rows // batch_size)
-    index, mask = batch_plan(n_rows, epochs=epochs, batch_size=batch_size, rng=rng)
-    X_pad, y_pad, w_pad = pad_rows(index.size // epochs, X, y, sample_weight)
-
-    run, optimizer_state = _compiled(cache_key, model, make_optimizer, loss)
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-    trainable, _, batch_losses = run(
-        trainable, non_trainable, optimizer_state,
-        jnp.asarray(X_pad), jnp.asarray(y_pad), jnp.asarray(w_pad),
-        jnp.asarray(index), jnp.asarray(mask),
-    )
-    for variable, value in zip(model.trainable_variables, trainable):
-        variable.assign(value)
-    batch_losses = np.asarray(batch_losses)[:, :n_batches]
-    return batch_losses.mean(axis=1).tolist()
+    n_batches = -(-len(X) // batch_size)
+    index, mask = batch_plan(len(X), epochs=epochs, batch_size=batch_size, rng=rng)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
+    sample_weight = np.asarray(sample_weight, dtype=np.float32)
+    params = tuple(jnp.asarray(w, dtype=jnp.float32) for w in weights)
+    state = (params, tuple(jnp.zeros_like(p) for p in params), tuple(jnp.zeros_like(p) for p in params),
+             jnp.int32(0))
+    run, rate, losses = _compiled(), jnp.float32(learning_rate), []
+    for start in range(0, len(index), CHUNK):
+        rows = index[start:start + CHUNK]
+        state, chunk_losses = run(state, rate, X[rows], y[rows], sample_weight[rows], mask[start:start + CHUNK],
+                                  loss=tuple(loss))
+        losses.append(chunk_losses)
+    step_losses = np.concatenate([np.asarray(chunk) for chunk in losses])[:epochs * n_batches]
+    return [np.asarray(p) for p in state[0]], step_losses.reshape(epochs, n_batches).mean(axis=1).tolist()
 
 
 def batch_plan(n_rows, *, epochs, batch_size, rng):
-    """Each epoch's rows in a fresh random order, in batches, padded to a bucketed number of batches.
+    """Every step's rows: each epoch's rows in a fresh random order, in batches, one after the other,
+    padded to a whole number of chunks of ``CHUNK`` steps.
 
-    Returns ``index`` and ``mask`` of shape (epochs, padded_batches, batch_size):
-    row numbers, and 1.0 where a row is real, 0.0 where it pads.
+    Returns ``index`` and ``mask`` of shape (steps, batch_size): row numbers,
+    and 1.0 where a row is real, 0.0 where it pads (the last batch of an epoch
+    may be short; the padding steps at the end have no rows at all).
 
     Examples
     --------
-    >>> index, mask = batch_plan(5, epochs=1, batch_size=2, rng=np.random.RandomState(0))
-    >>> index.shape, mask[0, :4].tolist()
-    ((1, 16, 2), [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
-    >>> sorted(index[0, :3].ravel()[:5].tolist())
-    [0, 1, 2, 3, 4]
+    >>> index, mask = batch_plan(5, epochs=2, batch_size=2, rng=np.random.RandomState(0))
+    >>> index.shape, mask[:7].tolist()
+    ((64, 2), [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    >>> sorted(index[:3].ravel()[:5].tolist()), sorted(index[3:6].ravel()[:5].tolist())
+    ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
     """
     n_batches = -(-n_rows // batch_size)
-    padded_batches = -(-n_batches // BATCH_BUCKET) * BATCH_BUCKET
-    padded_rows = padded_batches * batch_size
-    index = np.zeros((epochs, padded_rows), dtype=np.int32)
-    mask = np.zeros((epochs, padded_rows), dtype=np.float32)
+    steps = epochs * n_batches
+    padded_steps = -(-steps // CHUNK) * CHUNK
+    index = np.zeros((padded_steps, batch_size), dtype=np.int32)
+    mask = np.zeros((padded_steps, batch_size), dtype=np.float32)
     for epoch in range(epochs):
-        index[epoch, :n_rows] = rng.permutation(n_rows)
-        mask[epoch, :n_rows] = 1.0
-    return (index.reshape(epochs, padded_batches, batch_size),
-            mask.reshape(epochs, padded_batches, batch_size))
+        order = np.zeros(n_batches * batch_size, dtype=np.int32)
+        order[:n_rows] = rng.permutation(n_rows)
+        real = np.zeros(n_batches * batch_size, dtype=np.float32)
+        real[:n_rows] = 1.0
+        index[epoch * n_batches:(epoch + 1) * n_batches] = order.reshape(n_batches, batch_size)
+        mask[epoch * n_batches:(epoch + 1) * n_batches] = real.reshape(n_batches, batch_size)
+    return index, mask
 
 
-def pad_rows(padded_rows, X, y, sample_weight):
-    """``X``, ``y`` (as a column) and the weights, zero-padded to ``padded_rows`` rows."""
-    n_rows = len(X)
-    X_pad = np.zeros((padded_rows, X.shape[1]), dtype=np.float32)
-    X_pad[:n_rows] = X
-    y_pad = np.zeros((padded_rows, 1), dtype=np.float32)
-    y_pad[:n_rows, 0] = y
-    w_pad = np.zeros(padded_rows, dtype=np.float32)
-    w_pad[:n_rows] = sample_weight
-    return X_pad, y_pad, w_pad
-
-
-def predict(model, X, *, cache_key):
-    """The model's outputs for ``X``, from one compiled program per architecture."""
-    import jax.numpy as jnp
-
-    forward = _compiled_forward.get(cache_key)
-    if forward is None:
-        forward = _compiled_forward[cache_key] = _make_forward(model)
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-    return np.asarray(forward(trainable, non_trainable, jnp.asarray(X, dtype=jnp.float32)))
-
-
-def _make_forward(model):
+def forward(params, X):
+    """The network's output (the positive class's probability), shape (rows, 1)."""
     import jax
 
-    @jax.jit
-    def forward(trainable, non_trainable, X):
-        return model.stateless_call(trainable, non_trainable, X, training=False)[0]
-
-    return forward
+    kernel_1, bias_1, kernel_2, bias_2 = params
+    hidden = jax.nn.relu(X @ kernel_1 + bias_1)
+    return jax.nn.sigmoid(hidden @ kernel_2 + bias_2)
 
 
-def _compiled(key, model, make_optimizer, loss):
-    """One jitted training run and one initial optimizer state per key.
+def row_losses(y, output, loss):
+    """Each row's loss as Keras computes it: ``keras.losses.binary_crossentropy`` or
+    ``binary_focal_crossentropy(apply_class_balancing=True, alpha, gamma)``, reduced over the last axis."""
+    import jax.numpy as jnp
 
-    ``stateless_call`` and ``stateless_apply`` are pure functions of the
-    variables passed in, so a program traced with one model serves every model
-    of the same configuration. Building an optimizer runs small JAX programs
-    eagerly (each compiled on first use), so its fresh state is kept too.
-    """
-    if key not in _compiled_runs:
-        optimizer = make_optimizer()
-        optimizer.build(model.trainable_variables)
-        initial_state = [v.value for v in optimizer.variables]
-        _compiled_runs[key] = (_make_run(model, optimizer, loss), initial_state)
-    return _compiled_runs[key]
+    clipped = jnp.clip(output, EPSILON, 1.0 - EPSILON)
+    bce = -(y * jnp.log(clipped) + (1.0 - y) * jnp.log(1.0 - clipped))
+    if loss[0] == "focal":
+        _, alpha, gamma = loss
+        p_t = y * output + (1 - y) * (1 - output)
+        bce = jnp.power(1.0 - p_t, gamma) * bce
+        bce = (y * alpha + (1 - y) * (1 - alpha)) * bce
+    return jnp.mean(bce, axis=-1)
 
 
-def _make_run(model, optimizer, loss):
+def adam_step(param, grad, m, v, step, learning_rate):
+    """Keras' ``Adam.update_step`` (defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-7) for one variable;
+    ``step`` counts the updates already made. Returns the new variable, m and v."""
+    import jax.numpy as jnp
+
+    local_step = (step + 1).astype(jnp.float32)
+    beta_1_power = jnp.power(jnp.float32(BETA_1), local_step)
+    beta_2_power = jnp.power(jnp.float32(BETA_2), local_step)
+    alpha = learning_rate * jnp.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+    m = m + (grad - m) * (1 - BETA_1)
+    v = v + (jnp.square(grad) - v) * (1 - BETA_2)
+    return param - (m * alpha) / (jnp.sqrt(v) + EPSILON), m, v
+
+
+@functools.cache
+def _compiled():
+    """One jitted chunk of ``CHUNK`` steps: its shapes depend on the batch size and the network
+    alone, so every dataset with the same features runs the same compiled program."""
     import jax
     import jax.numpy as jnp
 
-    def batch_loss(trainable, non_trainable, xb, yb, wb, mb):
-        out, _ = model.stateless_call(trainable, non_trainable, xb, training=True)
-        per_row = loss(yb, out)
+    def batch_loss(params, xb, yb, wb, mb, loss):
+        per_row = row_losses(yb, forward(params, xb), loss)
         return jnp.sum(per_row * wb * mb) / jnp.maximum(jnp.sum(mb), 1.0)
 
     grad_fn = jax.value_and_grad(batch_loss)
 
-    def step(carry, batch, X, y, w, non_trainable):
-        trainable, opt_state = carry
-        rows, mb = batch
-        value, grads = grad_fn(trainable, non_trainable, X[rows], y[rows], w[rows], mb)
-        new_trainable, new_opt_state = optimizer.stateless_apply(opt_state, grads, trainable)
-        is_real = jnp.sum(mb) > 0
-        keep = lambda new, old: jnp.where(is_real, new, old)  # noqa: E731
-        carry = (
-            jax.tree_util.tree_map(keep, new_trainable, trainable),
-            jax.tree_util.tree_map(keep, new_opt_state, opt_state),
-        )
-        return carry, value
+    @functools.partial(jax.jit, static_argnames="loss")
+    def run(state, learning_rate, X, y, w, mask, *, loss):
+        def step(carry, batch):
+            params, ms, vs, t = carry
+            xb, yb, wb, mb = batch
+            value, grads = grad_fn(params, xb, yb, wb, mb, loss)
+            updated = [adam_step(p, g, m, v, t, learning_rate) for p, g, m, v in zip(params, grads, ms, vs)]
+            new = (tuple(u[0] for u in updated), tuple(u[1] for u in updated), tuple(u[2] for u in updated), t + 1)
+            is_real = jnp.sum(mb) > 0  # a padding step changes nothing, not even Adam's step count
+            carry = jax.tree_util.tree_map(lambda a, b: jnp.where(is_real, a, b), new, carry)
+            return carry, value
 
-    @jax.jit
-    def run(trainable, non_trainable, opt_state, X, y, w, index, mask):
-        def epoch(carry, epoch_batches):
-            return jax.lax.scan(
-                lambda c, b: step(c, b, X, y, w, non_trainable), carry, epoch_batches
-            )
-
-        (trainable, opt_state), losses = jax.lax.scan(epoch, (trainable, opt_state), (index, mask))
-        return trainable, opt_state, losses
+        return jax.lax.scan(step, state, (X, y, w, mask))
 
     return run

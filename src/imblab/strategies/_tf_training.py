@@ -6,10 +6,10 @@ batches) is one XLA-compiled ``tf.function``: a loop whose every step calls the
 Keras model, the Keras loss and the Keras optimizer, so the arithmetic is
 Keras' own.
 
-XLA needs fixed shapes, so the rows and batches are padded as on JAX (see
-``_jax_training.batch_plan``): datasets of similar size share one compiled
-program, padded rows carry a zero mask, and the loop stops at the last real
-batch of each epoch.
+XLA needs fixed shapes, so the rows and batches are padded (see
+:func:`batch_plan`): datasets of similar size share one compiled program,
+padded rows carry a zero mask, and the loop stops at the last real batch of
+each epoch.
 
 Tracing that graph costs far more than running it, so it is traced once per
 configuration (``cache_key``) around a *template* model and optimizer: each fit
@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from ._jax_training import batch_plan, pad_rows
+BATCH_BUCKET = 16  # batches per epoch are rounded up to a multiple of this
 
 _compiled = {}  # cache key -> _Compiled
 _lock = threading.Lock()  # a template serves one fit at a time
@@ -49,6 +49,44 @@ def train(model, make_model, make_optimizer, loss, X, y, sample_weight, *, epoch
             compiled = _compiled[cache_key] = _Compiled(make_model(), make_optimizer(), loss)
         epoch_sums = compiled.fit(model, *padded, index, mask, n_batches)
     return (epoch_sums / n_batches).tolist()
+
+
+def batch_plan(n_rows, *, epochs, batch_size, rng):
+    """Each epoch's rows in a fresh random order, in batches, padded to a bucketed number of batches.
+
+    Returns ``index`` and ``mask`` of shape (epochs, padded_batches, batch_size):
+    row numbers, and 1.0 where a row is real, 0.0 where it pads.
+
+    Examples
+    --------
+    >>> index, mask = batch_plan(5, epochs=1, batch_size=2, rng=np.random.RandomState(0))
+    >>> index.shape, mask[0, :4].tolist()
+    ((1, 16, 2), [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    >>> sorted(index[0, :3].ravel()[:5].tolist())
+    [0, 1, 2, 3, 4]
+    """
+    n_batches = -(-n_rows // batch_size)
+    padded_batches = -(-n_batches // BATCH_BUCKET) * BATCH_BUCKET
+    padded_rows = padded_batches * batch_size
+    index = np.zeros((epochs, padded_rows), dtype=np.int32)
+    mask = np.zeros((epochs, padded_rows), dtype=np.float32)
+    for epoch in range(epochs):
+        index[epoch, :n_rows] = rng.permutation(n_rows)
+        mask[epoch, :n_rows] = 1.0
+    return (index.reshape(epochs, padded_batches, batch_size),
+            mask.reshape(epochs, padded_batches, batch_size))
+
+
+def pad_rows(padded_rows, X, y, sample_weight):
+    """``X``, ``y`` (as a column) and the weights, zero-padded to ``padded_rows`` rows."""
+    n_rows = len(X)
+    X_pad = np.zeros((padded_rows, X.shape[1]), dtype=np.float32)
+    X_pad[:n_rows] = X
+    y_pad = np.zeros((padded_rows, 1), dtype=np.float32)
+    y_pad[:n_rows, 0] = y
+    w_pad = np.zeros(padded_rows, dtype=np.float32)
+    w_pad[:n_rows] = sample_weight
+    return X_pad, y_pad, w_pad
 
 
 class _Compiled:

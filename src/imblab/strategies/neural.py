@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._backend import keras
+from .._backend import current_backend, keras
 
 
 LOSSES = ("binary_crossentropy", "focal")
+FOCAL_ALPHA, FOCAL_GAMMA = 0.75, 2.0
 
 
 class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
@@ -21,12 +23,15 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
     The architecture is the practical's: ``Dense(hidden_units, relu) →
     Dense(1, sigmoid)``, trained with Adam on binary cross-entropy in
     mini-batches, the rows shuffled every epoch. The training loop is compiled
-    as a whole on JAX (``jax.jit``, see ``_jax_training``) and TensorFlow
-    (``tf.function``, ``_tf_training``); on PyTorch it is a loop without autograd
-    over the model's weights in one flat buffer, with the loss's gradient written
-    out and Adam as one fused step (``_torch_training``); any other backend
-    uses Keras' own ``fit``. Initial weights and the shuffling are drawn with
-    NumPy from ``random_state``, so no global random generator is seeded.
+    as a whole on JAX (``jax.jit``, see ``_jax_training``: Keras' layers, loss
+    and Adam written in JAX, so a process that only trains never imports Keras)
+    and TensorFlow (``tf.function`` over the Keras model, ``_tf_training``); on
+    PyTorch it is a loop without autograd over the model's weights in one flat
+    buffer, with the loss's gradient written out and Adam as one fused step
+    (``_torch_training``); any other backend uses Keras' own ``fit``. Initial
+    weights and the shuffling are drawn with NumPy from ``random_state``, so no
+    global random generator is seeded. Predictions are the two layers computed
+    with NumPy from the trained weights.
 
     Parameters
     ----------
@@ -66,7 +71,10 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         Mean training loss of each epoch.
     backend_ : str
         The Keras backend that trained the model.
+    weights_ : list of ndarray
+        The trained weights: hidden kernel and bias, output kernel and bias (float32).
     model_ : keras.Model
+        The trained network as a Keras model, built from ``weights_`` on first use.
 
     Examples
     --------
@@ -112,55 +120,73 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         if self.output_bias not in (None, "prior"):
             raise ValueError(f"output_bias must be None or 'prior', got {self.output_bias!r}")
         rng = check_random_state(self.random_state)
-        k = keras()
         n_pos = float(y01.sum())
         bias = np.log(max(n_pos, 1.0) / max(len(y01) - n_pos, 1.0)) if self.output_bias == "prior" else 0.0
-        self.model_ = self._build(X.shape[1], rng, output_bias=bias)
-        self.backend_ = k.backend.backend()
-        make_optimizer = lambda: k.optimizers.Adam(learning_rate=self.learning_rate)  # noqa: E731
+        initial = self._initial_weights(X.shape[1], rng, output_bias=bias)
+        self.backend_ = current_backend()
         fit_args = (X, y01, sample_weight)
         fit_kwargs = {"epochs": self.epochs, "batch_size": self.batch_size, "rng": rng}
-        curve = None
-        if self.backend_ == "jax":
+        self._model = None
+        if self.backend_ == "jax":  # imblab's own loop, in JAX alone: Keras is not even imported
             from . import _jax_training
 
-            curve = _jax_training.train(self.model_, make_optimizer, self._keras_loss(reduction=None),
-                                        *fit_args, **fit_kwargs, cache_key=self._cache_key())
-        elif self.backend_ == "tensorflow":
-            from . import _tf_training
+            trained, curve = _jax_training.train(initial, *fit_args, **fit_kwargs, loss=self._loss_spec(),
+                                                 learning_rate=self.learning_rate)
+        else:
+            k = keras()
+            model = self._keras_model(initial)
+            make_optimizer = lambda: k.optimizers.Adam(learning_rate=self.learning_rate)  # noqa: E731
+            curve = None
+            if self.backend_ == "tensorflow":
+                from . import _tf_training
 
-            make_model = lambda: self._build(X.shape[1], np.random.RandomState(0))  # noqa: E731
-            curve = _tf_training.train(self.model_, make_model, make_optimizer, self._keras_loss(reduction=None),
-                                       *fit_args, **fit_kwargs, cache_key=self._cache_key())
-        elif self.backend_ == "torch":
-            from . import _torch_training
+                make_model = lambda: self._keras_model(initial)  # noqa: E731
+                curve = _tf_training.train(model, make_model, make_optimizer, self._keras_loss(reduction=None),
+                                           *fit_args, **fit_kwargs, cache_key=self._cache_key())
+            elif self.backend_ == "torch":
+                from . import _torch_training
 
-            curve = _torch_training.train(self.model_, make_optimizer, self._keras_loss(reduction=None),
-                                          *fit_args, **fit_kwargs)
-        if curve is None:
-            curve = self._keras_fit(make_optimizer, *fit_args, **fit_kwargs)
+                curve = _torch_training.train(model, make_optimizer, self._keras_loss(reduction=None),
+                                              *fit_args, **fit_kwargs)
+            if curve is None:
+                curve = self._keras_fit(model, make_optimizer, *fit_args, **fit_kwargs)
+            trained, self._model = model.get_weights(), model
+        self.weights_ = [np.asarray(w, dtype=np.float32) for w in trained]
         self.loss_curve_ = curve
         return self
 
-    def _keras_fit(self, make_optimizer, X, y01, sample_weight, *, epochs, batch_size, rng):
-        """Keras' own ``fit``, one epoch at a time over rows shuffled by ``rng``.
+    @property
+    def model_(self):
+        """The trained network as a Keras model (built from ``weights_`` when first asked for)."""
+        check_is_fitted(self, "weights_")
+        if getattr(self, "_model", None) is None:
+            self._model = self._keras_model(self.weights_)
+        return self._model
+
+    def _keras_fit(self, model, make_optimizer, X, y01, sample_weight, *, epochs, batch_size, rng):
+        """Keras' own ``fit`` of ``model``, one epoch at a time over rows shuffled by ``rng``.
 
         Shuffling here rather than with ``shuffle=True`` keeps the order seeded
         without seeding the backend's (process-wide) random generators.
         """
-        self.model_.compile(optimizer=make_optimizer(), loss=self._keras_loss())
+        model.compile(optimizer=make_optimizer(), loss=self._keras_loss())
         curve = []
         for _ in range(epochs):
             order = rng.permutation(len(X))
-            history = self.model_.fit(X[order], y01[order], sample_weight=sample_weight[order],
-                                      batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+            history = model.fit(X[order], y01[order], sample_weight=sample_weight[order],
+                                batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
             curve.append(float(history.history["loss"][0]))
         return curve
+
+    def _loss_spec(self):
+        """The loss as the JAX loop takes it (see ``_jax_training.row_losses``)."""
+        return ("focal", FOCAL_ALPHA, FOCAL_GAMMA) if self.loss == "focal" else ("binary_crossentropy",)
 
     def _keras_loss(self, **kwargs):
         losses = keras().losses
         if self.loss == "focal":
-            return losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.75, gamma=2.0, **kwargs)
+            return losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=FOCAL_ALPHA, gamma=FOCAL_GAMMA,
+                                                  **kwargs)
         return losses.BinaryCrossentropy(**kwargs)
 
     def _cache_key(self):
@@ -178,36 +204,44 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
             return compute_class_weight("balanced", classes=np.arange(2), y=y01.astype(int))
         return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
 
-    def _build(self, n_features, rng, output_bias=0.0):
-        """The practical's network, with Glorot-uniform kernels and zero biases drawn from ``rng``.
+    def _initial_weights(self, n_features, rng, output_bias=0.0):
+        """Glorot-uniform kernels (drawn from ``rng``), zero hidden biases and the output bias:
+        ``[kernel, bias, kernel, bias]``, float32.
 
-        Keras' own ``GlorotUniform`` would run a few small JAX programs eagerly, each
-        compiled on first use (~0.15 s per process); drawing the same distribution
-        with NumPy and handing Keras the values avoids that.
+        Drawn with NumPy: Keras' own ``GlorotUniform`` would run a few small
+        programs on the backend, each compiled on first use.
         """
+        return [_glorot_uniform(rng, n_features, self.hidden_units), np.zeros(self.hidden_units, np.float32),
+                _glorot_uniform(rng, self.hidden_units, 1), np.full(1, output_bias, np.float32)]
+
+    def _keras_model(self, weights):
+        """The practical's network as a Keras ``Sequential`` holding ``weights``."""
         k = keras()
         layers = k.layers
+        kernel_1, bias_1, kernel_2, bias_2 = (np.asarray(w, dtype=np.float32) for w in weights)
         return k.Sequential([
-            k.Input(shape=(n_features,)),
-            layers.Dense(self.hidden_units, activation="relu",
-                         kernel_initializer=_glorot_uniform(rng, n_features, self.hidden_units),
-                         bias_initializer=_zeros),
-            layers.Dense(1, activation="sigmoid",
-                         kernel_initializer=_glorot_uniform(rng, self.hidden_units, 1),
-                         bias_initializer=_constant(output_bias)),
+            k.Input(shape=(kernel_1.shape[0],)),
+            layers.Dense(self.hidden_units, activation="relu", kernel_initializer=_given(kernel_1),
+                         bias_initializer=_given(bias_1)),
+            layers.Dense(1, activation="sigmoid", kernel_initializer=_given(kernel_2),
+                         bias_initializer=_given(bias_2)),
         ])
 
-    def predict_proba(self, X):
-        """Probabilities of each class, in the order of ``classes_``."""
-        check_is_fitted(self, "model_")
-        X = validate_data(self, X, dtype=np.float32, reset=False)
-        if getattr(self, "backend_", None) == "jax":
-            from . import _jax_training
+    def _build(self, n_features, rng, output_bias=0.0):
+        """A fresh network as ``fit`` starts it (its initial weights drawn from ``rng``), as a Keras model."""
+        return self._keras_model(self._initial_weights(n_features, rng, output_bias=output_bias))
 
-            p1 = _jax_training.predict(self.model_, X, cache_key=self._cache_key())
-        else:
-            p1 = keras().ops.convert_to_numpy(self.model_(X, training=False))
-        p1 = np.asarray(p1, dtype=np.float64).reshape(-1)
+    def predict_proba(self, X):
+        """Probabilities of each class, in the order of ``classes_``.
+
+        The forward pass is two matrix products on the trained weights,
+        computed with NumPy in float32 on every backend.
+        """
+        check_is_fitted(self, "weights_")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        kernel_1, bias_1, kernel_2, bias_2 = self.weights_
+        hidden = np.maximum(X @ kernel_1 + bias_1, np.float32(0))
+        p1 = expit(hidden @ kernel_2 + bias_2).astype(np.float64).reshape(-1)
         return np.column_stack([1.0 - p1, p1])
 
     def predict(self, X):
@@ -216,19 +250,10 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[(proba[:, 1] > 0.5).astype(int)]
 
     def __getstate__(self):
-        # Keras models do not pickle on every backend; their weights do.
+        # Keras models do not pickle on every backend; the weights are what the model is.
         state = self.__dict__.copy()
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_weights"] = model.get_weights()
+        state.pop("_model", None)
         return state
-
-    def __setstate__(self, state):
-        weights = state.pop("_weights", None)
-        self.__dict__.update(state)
-        if weights is not None:
-            self.model_ = self._build(self.n_features_in_, np.random.RandomState(0))
-            self.model_.set_weights(weights)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -238,22 +263,14 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _glorot_uniform(rng, fan_in, fan_out):
-    """Keras' GlorotUniform distribution: U(-l, l) with l = sqrt(6 / (fan_in + fan_out))."""
+    """Keras' GlorotUniform distribution: U(-l, l) with l = sqrt(6 / (fan_in + fan_out)), as float32."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    values = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
 
+
+def _given(values):
+    """A Keras initializer that returns ``values``."""
     def initializer(shape, dtype=None):
-        return values.astype(dtype or "float32").reshape(shape)
-
-    return initializer
-
-
-def _zeros(shape, dtype=None):
-    return np.zeros(shape, dtype=dtype or "float32")
-
-
-def _constant(value):
-    def initializer(shape, dtype=None):
-        return np.full(shape, value, dtype=dtype or "float32")
+        return np.asarray(values, dtype=dtype or "float32").reshape(shape)
 
     return initializer
