@@ -74,10 +74,10 @@ def _best_first(results, names):
     return sorted(names, key=lambda name: order.get(name, len(order)))
 
 
-def _figure(width=6.4, height=4.2, **kwargs):
+def _figure(width=6.4, height=4.2, layout="constrained", **kwargs):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained", **kwargs)
+    return Figure(figsize=(width, height), dpi=DPI, layout=layout, **kwargs)
 
 
 def _png(figure):
@@ -139,12 +139,30 @@ def roc_curves(parts, names, styles):
     return figure
 
 
+#: Margins of the small multiples, in inches: room for the tick labels and the shared axis labels
+#: (left, bottom), the legend and its title (top), and each panel's title (between rows).
+PANEL_MARGINS = {"left": 0.75, "right": 0.2, "bottom": 0.62, "top": 0.8, "between_columns": 0.35,
+                 "between_rows": 0.42}
+
+
 def _panels(names, *, panel_width=3.0, panel_height=2.5):
-    """A figure of small multiples, one panel per strategy, room above them for the shared legend."""
+    """A figure of small multiples, one panel per strategy, room above them for the shared legend.
+
+    Laid out by fixed margins rather than constrained layout, which doubled the
+    time to draw these charts: the panels share their axes, so only the first
+    column's and the last row's tick labels show, and the margins need not
+    depend on the strategies' names.
+    """
     n = len(names)
     columns = max(1, n) if n <= 3 else (2 if n == 4 else min(5, math.ceil(math.sqrt(n))))
     rows = max(1, -(-len(names) // columns))
-    figure = _figure(panel_width * columns + 0.4, panel_height * rows + 0.9)
+    m = PANEL_MARGINS
+    width = m["left"] + m["right"] + columns * panel_width + (columns - 1) * m["between_columns"]
+    height = m["bottom"] + m["top"] + rows * panel_height + (rows - 1) * m["between_rows"]
+    figure = _figure(width, height, layout=None)
+    figure.subplots_adjust(left=m["left"] / width, right=1 - m["right"] / width, bottom=m["bottom"] / height,
+                           top=1 - m["top"] / height, wspace=m["between_columns"] / panel_width,
+                           hspace=m["between_rows"] / panel_height)
     axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
     for ax in axes[len(names):]:
         ax.set_visible(False)
@@ -153,8 +171,17 @@ def _panels(names, *, panel_width=3.0, panel_height=2.5):
 
 def _legend_above(figure, handles, title):
     """One legend for all panels, titled with the chart's title, above them (outside every axes)."""
-    figure.legend(handles=handles, loc="outside upper center", ncols=len(handles), frameon=False,
-                  fontsize="small", title=title, title_fontsize="medium")
+    figure.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles),
+                  frameon=False, fontsize="small", title=title, title_fontsize="medium")
+
+
+def _shared_labels(figure, xlabel=None, ylabel=None):
+    """Axis labels for all panels, in the margins :func:`_panels` leaves for them."""
+    width, height = figure.get_size_inches()
+    if xlabel:
+        figure.supxlabel(xlabel, y=0.08 / height, va="bottom")
+    if ylabel:
+        figure.supylabel(ylabel, x=0.08 / width, ha="left")
 
 
 def threshold_curves(parts, names, styles):
@@ -174,7 +201,7 @@ def threshold_curves(parts, names, styles):
         ax.grid(alpha=0.3)
     if names:
         _legend_above(figure, axes[0].get_lines(), "Precision, recall and F1 of class 1 against the decision threshold")
-    figure.supxlabel("Decision threshold on P(class 1)")
+    _shared_labels(figure, "Decision threshold on P(class 1)")
     return figure
 
 
@@ -204,8 +231,7 @@ def reliability_chart(reliability, names, styles):
             handles.append(Line2D([], [], color="dimgrey", linestyle="--", marker="o", markersize=4,
                                   markerfacecolor="white", label="prior-corrected"))
         _legend_above(figure, handles, "Reliability (calibration), one panel per strategy")
-    figure.supxlabel("Mean predicted P(class 1)")
-    figure.supylabel("Observed share of class 1")
+    _shared_labels(figure, "Mean predicted P(class 1)", "Observed share of class 1")
     return figure
 
 
