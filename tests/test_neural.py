@@ -131,3 +131,17 @@ def test_fit_leaves_the_global_random_generators_alone(data):
     after = np.random.get_state()
     np.testing.assert_array_equal(after[1], numpy_state[1])
     assert after[2:] == numpy_state[2:]
+
+
+def test_predictions_do_not_depend_on_the_number_of_blas_threads():
+    """A fit's predictions must not change with how many fits run beside it (which sizes the
+    BLAS pool): BLAS matrix products differ in the last bit between 1 and 2 threads."""
+    from threadpoolctl import threadpool_limits
+
+    X, y = make_classification(n_samples=4000, n_features=20, weights=[0.9], random_state=0)
+    clf = KerasMLPClassifier(random_state=0).fit(X, y)
+    with threadpool_limits(limits=1):
+        one = clf.predict_proba(X)
+    with threadpool_limits(limits=2):
+        two = clf.predict_proba(X)
+    np.testing.assert_array_equal(one, two)

@@ -235,13 +235,16 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
         """Probabilities of each class, in the order of ``classes_``.
 
         The forward pass is two matrix products on the trained weights,
-        computed with NumPy in float32 on every backend.
+        computed with NumPy in float32 on every backend. They are ``einsum``'s
+        own loops rather than BLAS, whose results change in the last bit with
+        its number of threads: a prediction must not depend on how many fits
+        ran beside it.
         """
         check_is_fitted(self, "weights_")
         X = validate_data(self, X, dtype=np.float32, reset=False)
         kernel_1, bias_1, kernel_2, bias_2 = self.weights_
-        hidden = np.maximum(X @ kernel_1 + bias_1, np.float32(0))
-        p1 = expit(hidden @ kernel_2 + bias_2).astype(np.float64).reshape(-1)
+        hidden = np.maximum(np.einsum("ij,jk->ik", X, kernel_1) + bias_1, np.float32(0))
+        p1 = expit(np.einsum("ij,jk->ik", hidden, kernel_2) + bias_2).astype(np.float64).reshape(-1)
         return np.column_stack([1.0 - p1, p1])
 
     def predict(self, X):
