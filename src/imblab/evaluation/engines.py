@@ -76,6 +76,78 @@ def use_cores(estimator, cores):
     return estimator
 
 
+def spare_cores():
+    """Cores freed by workers that have no fit left, as tokens of a semaphore shared by this process
+    and the workers it forks (created once, before the first fork).
+
+    A forked worker's learner that runs threads of its own (a forest's
+    ``n_jobs``) is given every core, but its threads beyond the first run only
+    on a core taken from here (see :func:`elastic_threads`): the last fits of a
+    run, e.g. a forest still growing once the networks are done, use the cores
+    the other workers left, and no more threads than cores ever compute.
+    """
+    global _SPARE
+    if _SPARE is None:
+        _SPARE = multiprocessing.get_context("fork").Semaphore(0)
+    return _SPARE
+
+
+_SPARE = None
+
+
+@contextmanager
+def elastic_threads():
+    """Run a fit with its learner's joblib threads gated: one on the fit's own core, the others
+    only on cores taken from :func:`spare_cores` (held while a batch of work runs). Without
+    spare cores to take from, the learner's threads run one at a time."""
+    from joblib import parallel_config
+
+    with parallel_config(backend=_ElasticThreads(_Gate(spare_cores()))):
+        yield
+
+
+class _Gate:
+    """Who may compute: the fit's own core, or a core taken from the shared spare ones."""
+
+    def __init__(self, spare):
+        import threading
+
+        self.own, self.spare = threading.Semaphore(1), spare
+
+    def run(self, func):
+        while True:
+            if self.own.acquire(timeout=0.02):
+                try:
+                    return func()
+                finally:
+                    self.own.release()
+            if self.spare is not None and self.spare.acquire(timeout=0.02):
+                try:
+                    return func()
+                finally:
+                    self.spare.release()
+
+
+def _elastic_backend_class():
+    from joblib._parallel_backends import ThreadingBackend
+
+    class ElasticThreads(ThreadingBackend):
+        """joblib's threads, each batch of work run through a :class:`_Gate`."""
+
+        def __init__(self, gate, **kwargs):
+            super().__init__(**kwargs)
+            self.gate = gate
+
+        def submit(self, func, callback=None):
+            return super().submit(lambda: self.gate.run(func), callback)
+
+    return ElasticThreads
+
+
+def _ElasticThreads(gate):  # noqa: N802 - builds the backend; joblib is imported only when a fit needs it
+    return _elastic_backend_class()(gate)
+
+
 def parallel_map(func, tasks, *, n_workers=1, group=None):
     """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator.
 
@@ -166,6 +238,10 @@ def _forked_map(func, tasks, n_workers, groups):
     scheduler = _Scheduler(groups)
     workers, results, next_out, finished, sender = {}, {}, 0, False, None
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)
+    spare = spare_cores()  # before the forks below, which inherit it
+    _drain(spare)
+    for _ in range(available_cores() - n_workers):
+        spare.release()
     try:
         for worker, (process, conn, group) in enumerate(warm):
             workers[worker] = (process, conn)
@@ -180,6 +256,8 @@ def _forked_map(func, tasks, n_workers, groups):
         busy = {}
         for worker, (_, conn) in workers.items():
             _hand_out(scheduler, worker, conn, busy, sender)
+            if worker not in busy:
+                spare.release()
         while next_out < len(tasks):
             while next_out in results:
                 yield results.pop(next_out)
@@ -200,6 +278,8 @@ def _forked_map(func, tasks, n_workers, groups):
                 results[index] = value
                 del busy[worker]
                 _hand_out(scheduler, worker, conn, busy, sender)
+                if worker not in busy:  # nothing left for it: its core goes to the fits still running
+                    spare.release()
         finished = True
     finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
         if not finished:
@@ -215,6 +295,12 @@ def _forked_map(func, tasks, n_workers, groups):
             conn.close()
         for process, _ in workers.values():
             process.join()
+        _drain(spare)
+
+
+def _drain(semaphore):
+    while semaphore.acquire(False):
+        pass
 
 
 def _hand_out(scheduler, worker, conn, busy, sender):
@@ -324,6 +410,7 @@ def start_warm_worker(group, start_up):
     if not _can_fork():
         return False
     context = multiprocessing.get_context("fork")
+    spare_cores()  # the worker shares the spare cores of the map that adopts it
     here, there = context.Pipe()
     process = context.Process(target=_warm_loop, args=(start_up, there), daemon=True)
     process.start()

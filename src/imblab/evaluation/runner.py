@@ -7,7 +7,9 @@ the others carry on.
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -16,7 +18,8 @@ import pandas as pd
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
 from .calibration import prior_shift, trained_prior
-from .engines import cores_per_fit, limited_threads, parallel_map, use_cores, workers_for
+from .engines import (available_cores, cores_per_fit, elastic_threads, limited_threads, parallel_map, use_cores,
+                      workers_for)
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -71,6 +74,7 @@ class Task:
     random_state: int
     seed: int | None = None
     cores: int = 1
+    parent_pid: int = 0  # the process that made the task: a fit there runs alone
 
 
 def seed_states(random_state, n_seeds, split_id=0):
@@ -128,7 +132,7 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     states = {split.split_id: seed_states(random_state, n_seeds, split.split_id) for split in splits}
     n_workers = workers_for(n_jobs, len(strategies) * len(splits) * n_seeds)
     cores = cores_per_fit(n_workers)
-    tasks = [Task(dataset, strategy, split, state, seed if n_seeds > 1 else None, cores)
+    tasks = [Task(dataset, strategy, split, state, seed if n_seeds > 1 else None, cores, os.getpid())
              for strategy in strategies for split in splits
              for seed, state in enumerate(states[split.split_id])]
     keys = [fit_key(key or {}, task) for task in tasks]
@@ -204,19 +208,22 @@ def fit_and_predict(task):
         test_counts=dataset.class_counts(split.test),
         seed=task.seed,
     )
+    # in a worker beside others, a learner's own threads may also use the cores idle workers leave
+    elastic = cores < available_cores() and os.getpid() != task.parent_pid
     try:
-        estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores)
+        estimator = use_cores(strategy.build(dataset, random_state=task.random_state),
+                              available_cores() if elastic else cores)
         if start_up(task) == "keras":  # starting the backend is the process's start-up, not this fit's time
             from .._backend import start_network_backend
 
             start_network_backend()
         start = time.perf_counter()
-        with limited_threads(cores):
+        with limited_threads(cores), (elastic_threads() if elastic else nullcontext()):
             estimator.fit(dataset.X.iloc[split.train], dataset.y[split.train])
         record.fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         X_test = dataset.X.iloc[split.test]
-        with limited_threads(cores):
+        with limited_threads(cores), (elastic_threads() if elastic else nullcontext()):
             y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
             y_pred = estimator.predict(X_test)
         record.predict_seconds = time.perf_counter() - start
