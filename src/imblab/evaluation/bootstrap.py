@@ -13,7 +13,7 @@ import numpy as np
 EPS = 1e-15  # log loss clips probabilities as imblab's point estimate does
 
 
-MAX_CELLS = 20_000_000  # resamples × rows held at once: 80 MB of float32 counts
+MAX_CELLS = 10_000_000  # resamples × rows held at once: 80 MB of counts
 
 
 def stratified_counts(y_true, n_boot, random_state):
@@ -43,8 +43,9 @@ def stratified_count_chunks(y_true, n_boot, random_state, max_cells=MAX_CELLS):
                 drawn = rows[rng.randint(0, len(rows), size=(size, len(rows)))]
                 drawn += offsets  # in place: each resample's rows in its own block of the counts
                 counts += np.bincount(drawn.ravel(), minlength=size * n)
-        # float32 holds counts exactly and halves the memory traffic of the products below
-        yield counts.reshape(size, n).astype(np.float32)
+        # float64, as the score vectors they multiply: a float32 chunk was converted again for every
+        # product with one (brier and log loss took half the time of a large bootstrap)
+        yield counts.reshape(size, n).astype(np.float64)
 
 
 def _ratio(numerator, denominator):
@@ -61,21 +62,22 @@ class Resamples:
     the counts they need from it.
     """
 
-    def __init__(self, weights, y_true, y_score, y_pred):
+    def __init__(self, weights, y_true, y_score, y_pred, plan=None):
         self.W = np.atleast_2d(weights)
         self.t = np.asarray(y_true).astype(bool)
         self.p = np.asarray(y_pred).astype(bool)
         self.s = np.asarray(y_score, dtype=float)
+        self.plan = plan  # a RankingPlan of (y_true, y_score), when the caller reuses one
         W, t, p = self.W, self.t, self.p
-        self.tp, self.fp = W @ (t & p), W @ (~t & p)
-        self.fn, self.tn = W @ (t & ~p), W @ (~t & ~p)
+        cells = np.column_stack([t & p, ~t & p, t & ~p, ~t & ~p]).astype(W.dtype)
+        self.tp, self.fp, self.fn, self.tn = (W @ cells).T  # one pass over the weights
         self.total = self.tp + self.fp + self.fn + self.tn
         self._ranking = None
 
     @property
     def ranking(self):
         if self._ranking is None:
-            self._ranking = _ranking_metrics(self.W, self.t, self.s)
+            self._ranking = _ranking_metrics(self.W, self.plan or RankingPlan(self.t, self.s))
         return self._ranking
 
 
@@ -137,15 +139,17 @@ def log_loss(r):
     return _ratio(r.W @ -(r.t * np.log(clipped) + (~r.t) * np.log(1 - clipped)), r.total)
 
 
-def weighted_metrics(weights, y_true, y_score, y_pred, names=None):
+def weighted_metrics(weights, y_true, y_score, y_pred, names=None, plan=None):
     """Each registered metric (or those in ``names``) for each row of ``weights``; a dict of arrays.
 
     A metric with a vectorised form is computed for all rows at once; any other
     calls its scikit-learn function once per row with the row as ``sample_weight``.
+    ``plan`` is ``RankingPlan(y_true, y_score)``, when the caller keeps one for
+    many calls with the same predictions (chunks of resamples).
     """
     from .metrics import REGISTRY  # the registry refers to the forms above
 
-    resamples = Resamples(weights, y_true, y_score, y_pred)
+    resamples = Resamples(weights, y_true, y_score, y_pred, plan)
     out = {}
     for name in names or REGISTRY:
         metric = REGISTRY[name]
@@ -157,47 +161,54 @@ def weighted_metrics(weights, y_true, y_score, y_pred, names=None):
     return out
 
 
-def _ranking_metrics(W, t, s):
-    """Weighted ROC-AUC and average precision for each row of weights.
+class RankingPlan:
+    """What the ranking metrics need from the predictions alone, worked out once for any weights.
 
-    Both need, for each positive row, the weight of negatives scored below
-    (or tied with) it — only at the positives' places among the sorted
+    Both metrics need, for each positive row, the weight of negatives scored
+    below (or tied with) it — only at the positives' places among the sorted
     negatives. The negatives' weights are summed between consecutive such places
     (one sparse product, no copy of the weights) and accumulated over those
-    segments, so a large test set costs one pass over its weights.
+    segments, so a large test set costs one pass over its weights. The sorting
+    and the places depend on the scores only, so chunks of resamples share them.
     """
-    from scipy.sparse import csr_matrix
 
-    pos, neg = np.flatnonzero(t), np.flatnonzero(~t)
-    pos, neg = pos[np.argsort(s[pos], kind="mergesort")], neg[np.argsort(s[neg], kind="mergesort")]
-    pos_scores, neg_scores = s[pos], s[neg]
-    Wp = W[:, pos]
-    values, starts = np.unique(pos_scores, return_index=True)
-    left = np.searchsorted(neg_scores, pos_scores, "left")
-    right = np.searchsorted(neg_scores, pos_scores, "right")
-    at_values = np.searchsorted(neg_scores, values, "left")
-    # neg_cum[:, j]: weight of the j lowest-scored negatives, at the places j asked for
-    places = np.unique(np.concatenate([[0, len(neg)], left, right, at_values]))
-    segment = np.searchsorted(places, np.arange(len(neg)), "right") - 1  # of each sorted negative
-    between = csr_matrix((np.ones(len(neg), dtype=W.dtype), (neg, segment)), shape=(W.shape[1], len(places) - 1))
-    neg_cum = np.zeros((len(W), len(places)), dtype=np.float64)
-    if len(neg):
-        np.cumsum(np.asarray(W @ between, dtype=np.float64), axis=1, out=neg_cum[:, 1:])
+    def __init__(self, y_true, y_score):
+        from scipy.sparse import csr_matrix
 
-    def cum(j):
-        return neg_cum[:, np.searchsorted(places, j)]
+        t, s = np.asarray(y_true).astype(bool), np.asarray(y_score, dtype=float)
+        pos, neg = np.flatnonzero(t), np.flatnonzero(~t)
+        pos, neg = pos[np.argsort(s[pos], kind="mergesort")], neg[np.argsort(s[neg], kind="mergesort")]
+        pos_scores, neg_scores = s[pos], s[neg]
+        values, self.starts = np.unique(pos_scores, return_index=True)
+        left = np.searchsorted(neg_scores, pos_scores, "left")
+        right = np.searchsorted(neg_scores, pos_scores, "right")
+        at_values = np.searchsorted(neg_scores, values, "left")
+        # neg_cum[:, j]: weight of the j lowest-scored negatives, at the places j asked for
+        self.places = np.unique(np.concatenate([[0, len(neg)], left, right, at_values]))
+        segment = np.searchsorted(self.places, np.arange(len(neg)), "right") - 1  # of each sorted negative
+        self.between = csr_matrix((np.ones(len(neg)), (neg, segment)), shape=(len(t), len(self.places) - 1))
+        self.pos, self.n_neg = pos, len(neg)
+        self.left, self.right, self.at_values = (np.searchsorted(self.places, j) for j in (left, right, at_values))
+
+
+def _ranking_metrics(W, plan):
+    """Weighted ROC-AUC and average precision for each row of weights (see :class:`RankingPlan`)."""
+    Wp = W[:, plan.pos]
+    neg_cum = np.zeros((len(W), len(plan.places)), dtype=np.float64)
+    if plan.n_neg:
+        np.cumsum(np.asarray(W @ plan.between, dtype=np.float64), axis=1, out=neg_cum[:, 1:])
 
     P, N = Wp.sum(axis=1, dtype=np.float64), neg_cum[:, -1]
 
     # ROC-AUC (Mann-Whitney): a positive beats the negatives below it, ties count half.
-    below = cum(left)
-    tied = cum(right) - below
+    below = neg_cum[:, plan.left]
+    tied = neg_cum[:, plan.right] - below
     roc_auc = _ratio((Wp * (below + 0.5 * tied)).sum(axis=1), P * N)
 
     # Average precision: Σ over distinct positive scores v of (recall gained at v) · precision(score ≥ v).
-    gained = np.add.reduceat(Wp, starts, axis=1) if len(starts) else np.zeros((len(W), 0))
+    gained = np.add.reduceat(Wp, plan.starts, axis=1) if len(plan.starts) else np.zeros((len(W), 0))
     tp_at_or_above = P[:, None] - (np.cumsum(gained, axis=1) - gained)
-    fp_at_or_above = N[:, None] - cum(at_values)
+    fp_at_or_above = N[:, None] - neg_cum[:, plan.at_values]
     precision = _ratio(tp_at_or_above, tp_at_or_above + fp_at_or_above)
     average_precision = _ratio((gained * precision).sum(axis=1), P)
     return roc_auc, average_precision

@@ -32,20 +32,29 @@ def bootstrap_samples(predictions, strategies, random_state, n_boot=N_BOOT, metr
     first = next(iter(parts.values()))
     rows = np.sort(np.unique(first["row_id"]))
     y_by_row = first.drop_duplicates("row_id").set_index("row_id").loc[rows, "y_true"].to_numpy()
+    aligned = {name: [_aligned(p, rows) for _, p in part.groupby("seed", sort=True)] if "seed" in part
+               else [_aligned(part, rows)] for name, part in parts.items()}  # once, for every chunk
     chunks = {name: [] for name in parts}
     for counts in stratified_count_chunks(y_by_row, n_boot, random_state):
-        for name, part in parts.items():
-            per_seed = [p for _, p in part.groupby("seed", sort=True)] if "seed" in part else [part]
-            values = []
-            for p in per_seed:
-                p = p.set_index("row_id").reindex(rows)
-                present = p["y_true"].notna().to_numpy()
-                values.append(weighted_metrics(
-                    counts[:, present], p["y_true"].to_numpy()[present].astype(int),
-                    p["y_score"].to_numpy()[present], p["y_pred"].to_numpy()[present].astype(int), names=metrics))
+        for name in parts:
+            values = [weighted_metrics(counts if present.all() else counts[:, present], y, score, pred,
+                                       names=metrics, plan=plan)
+                      for present, y, score, pred, plan in aligned[name]]
             chunks[name].append({m: np.mean([v[m] for v in values], axis=0) for m in values[0]})
     return {name: {m: np.concatenate([c[m] for c in chunks[name]]) for m in chunks[name][0]}
             for name in parts}
+
+
+def _aligned(part, rows):
+    """A strategy's predictions on the test rows ``rows``: which are present, and their labels,
+    scores, predicted classes and ranking plan."""
+    from .bootstrap import RankingPlan
+
+    p = part.set_index("row_id").reindex(rows)
+    present = p["y_true"].notna().to_numpy()
+    y = p["y_true"].to_numpy()[present].astype(int)
+    score = p["y_score"].to_numpy()[present].astype(float)
+    return present, y, score, p["y_pred"].to_numpy()[present].astype(int), RankingPlan(y, score)
 
 
 def percentile_interval(values, confidence=CONFIDENCE):
