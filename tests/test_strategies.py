@@ -145,9 +145,6 @@ EXPECTED_FAILURES = {
     "KerasMLPClassifier": {
         "check_class_weight_classifiers": "the practical's 5 epochs of a 16-unit network do not reach the "
                                           "check's accuracy bar on its 100-row toy problem",
-        "check_methods_sample_order_invariance": "float32 kernels: a row's probability can change in the last "
-                                                 "bit (~3e-8) with its place in the batch, sometimes above the "
-                                                 "check's rtol of 1e-7; results are deterministic for a given input",
     },
     "Pipeline": {
         "check_estimators_overwrite_params": "imbalanced-learn's Pipeline fits its steps in place, as "
