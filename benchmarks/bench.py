@@ -146,8 +146,9 @@ def main():
         for rows in map(int, args.large_rows.split(",")):
             wall, peak, parts = paths.large_run(rows)
             print(f"imblab run --samples {rows:,} (four strategies, holdout, report)")
-            print(f"  whole run {wall:7.1f} s (target <= 60 s at 1,000,000)   peak {peak:,.0f} MB of the process "
-                  "tree (target <= 2,048 MB)")
+            print(f"  whole run {wall:7.1f} s (target <= 60 s at 1,000,000)   peak {peak['pss']:,.0f} MB of the "
+                  f"process tree, shared pages counted once (target <= 2,048 MB; {peak['rss']:,.0f} MB counting "
+                  "them once per process)")
             for label, seconds in parts.items():
                 print(f"  {label:<58} {seconds:7.1f} s")
             print(flush=True)

@@ -19,29 +19,37 @@ IMBLAB = [sys.executable, "-m", "imblab"]
 
 
 def timed_tree(command, env=None):
-    """Wall seconds and peak memory (MB) of ``command`` and every process it forks, summed.
+    """Wall seconds and peak memory (MB) of ``command`` and every process it forks: ``(wall, peak)``,
+    ``peak`` a dict with ``"pss"`` and ``"rss"``, each summed over the processes.
 
-    The resident sets of the process tree are sampled every 50 ms, so a
-    peak shorter than that can be missed; pages shared after a fork count
-    once per process, which overstates the peak rather than hiding it.
+    The process tree's resident sets are sampled every 50 ms and its
+    proportional sets every 0.5 s, so a shorter peak can be missed. Forked workers share the pages they inherited: the summed resident
+    sets (``rss``) count such a page once per process, which overstates the
+    machine's memory in use; the summed proportional sets (``pss``, from
+    ``/proc/PID/smaps_rollup``) count each page once, split between the
+    processes sharing it, which is the memory the run takes from the machine.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                             start_new_session=True)
-    peak = 0
+    peak, tick = {"pss": 0, "rss": 0}, 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
+        # the proportional sets cost the kernel a walk of the page tables: every 0.5 s only
+        for kind, kb in _tree_memory(proc.pid, pss=tick % 10 == 0).items():
+            peak[kind] = max(peak[kind], kb)
+        tick += 1
         time.sleep(0.05)
     wall = time.perf_counter() - start
     stderr = proc.stderr.read().decode(errors="replace")
     if proc.returncode != 0:
         sys.exit(f"benchmark command failed: {' '.join(map(str, command))}\n{stderr}")
-    return wall, peak / 1024
+    return wall, {kind: kb / 1024 for kind, kb in peak.items()}
 
 
-def _tree_rss(session):
-    """Resident kB of every process in the session ``session`` (the command and what it forked)."""
-    total = 0
+def _tree_memory(session, pss=True):
+    """Summed resident (and, with ``pss``, proportional) kB of every process in the session
+    ``session`` (the command and what it forked)."""
+    total = {"pss": 0, "rss": 0} if pss else {"rss": 0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -49,9 +57,9 @@ def _tree_rss(session):
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             if int(fields[3]) != session:  # field 6 of /proc/PID/stat: the session id
                 continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for line in (entry / ("smaps_rollup" if pss else "status")).read_text().splitlines():
+                if line.startswith(("Rss:", "Pss:", "VmRSS:")):
+                    total["rss" if line.startswith("VmRSS") else line.split(":")[0].lower()] += int(line.split()[1])
         except (OSError, IndexError, ValueError):
             continue
     return total

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -158,8 +159,22 @@ def _start(argv, tmp_path):
     # A shell that starts a job in the background (as a CI script may) ignores SIGINT in it, and the
     # child would inherit that: give the run Python's usual Ctrl-C handling.
     return subprocess.Popen([sys.executable, "-m", "imblab", *argv], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _session_processes(session):
+    """Live processes of a session (the run started by _start and the workers it forked)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -173,8 +188,13 @@ def test_killed_run_keeps_its_fits_and_resumes_to_identical_tables(tmp_path, uni
     folder = tmp_path / "run"
     proc = _start([*CV_RUN, "--out", str(folder)], tmp_path)
     _wait_for_fits(folder, 4, proc)
+    assert len(_session_processes(proc.pid)) >= 3  # the run and its two workers
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 20  # a worker ends its fit, finds its pipe closed and leaves
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _session_processes(proc.pid), "the killed run's workers were left running"
     marker = json.loads((folder / MARKER).read_text())
     assert marker["status"] == "incomplete"
     n_kept = len(list((folder / FITS).glob("*.json")))

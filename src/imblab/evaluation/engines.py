@@ -247,11 +247,7 @@ def _forked_map(func, tasks, n_workers, groups):
             workers[worker] = (process, conn)
             scheduler.owned[worker] = {group}
         for worker in range(len(warm), n_workers):
-            here, there = context.Pipe()
-            process = context.Process(target=_worker_loop, args=(func, tasks, there), daemon=True)
-            process.start()
-            there.close()
-            workers[worker] = (process, here)
+            workers[worker] = _fork(context, _worker_loop, func, tasks)
         sender = _Sender(tasks, {w for w in range(len(warm))})
         busy = {}
         for worker, (_, conn) in workers.items():
@@ -411,12 +407,32 @@ def start_warm_worker(group, start_up):
         return False
     context = multiprocessing.get_context("fork")
     spare_cores()  # the worker shares the spare cores of the map that adopts it
-    here, there = context.Pipe()
-    process = context.Process(target=_warm_loop, args=(start_up, there), daemon=True)
-    process.start()
-    there.close()
+    process, here = _fork(context, _warm_loop, start_up)
     _WARM.append((process, here, group))
     return True
+
+
+# This process's ends of its workers' pipes. A forked child inherits a copy of each, and must close
+# them: a child holding its own pipe's other end open never sees it close when this process dies
+# (killed with SIGKILL, it left its workers waiting forever).
+_PARENT_ENDS = []
+
+
+def _fork(context, target, *args):
+    """Fork a worker running ``target(*args, conn)``; return ``(process, this process's end of its pipe)``."""
+    here, there = context.Pipe()
+    _PARENT_ENDS[:] = [c for c in _PARENT_ENDS if not c.closed] + [here]
+    process = context.Process(target=_child, args=(target, *args, there), daemon=True)
+    process.start()
+    there.close()
+    return process, here
+
+
+def _child(target, *args):
+    for inherited in _PARENT_ENDS:  # the parent's ends, this one's own included
+        inherited.close()
+    _PARENT_ENDS.clear()
+    target(*args)
 
 
 def _warm_loop(start_up, conn):
