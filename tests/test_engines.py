@@ -166,3 +166,59 @@ def test_a_warm_worker_without_work_is_stopped(monkeypatch):
     process = engines._WARM[0][0]
     assert list(engines._forked_map(_where, [_Task([1], 0), _Task([1], 0)], 2, [None, None]))
     assert not process.is_alive() and engines._WARM == []
+
+
+def _doubling_helper(conn):
+    import os
+
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        if request == "fail":
+            conn.send(("error", "asked to fail"))
+            continue
+        conn.send(("ok", (os.getpid(), 2 * request)))
+
+
+def _ask_helper(x):
+    import os
+
+    from imblab.evaluation import engines
+
+    try:
+        return os.getpid(), engines.call_helper(x)
+    except engines.HelperUnavailable:
+        return os.getpid(), "here"
+
+
+def test_workers_reach_the_helper_through_their_parent(monkeypatch):
+    """The command line's JAX trainer: one helper process answers the calls of every forked worker,
+    passed on by their parent, and of the parent itself; a failed call is the caller's to redo."""
+    import os
+
+    import pytest
+
+    from imblab.evaluation import engines
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: True)  # these processes never touch JAX
+    assert engines.start_helper(_doubling_helper)
+    try:
+        helper = engines._HELPER[0].pid
+        assert engines.call_helper(21) == (helper, 42)  # from this process: directly
+        out = list(engines._forked_map(_ask_helper, [1, 2, 3, 4, 5, 6], 2, [None] * 6))
+        assert [reply for _, reply in out] == [(helper, 2 * x) for x in range(1, 7)]
+        workers = {pid for pid, _ in out}
+        assert len(workers) == 2 and os.getpid() not in workers and helper not in workers
+        with pytest.raises(engines.HelperUnavailable, match="asked to fail"):
+            engines.call_helper("fail")
+        engines._HELPER[0].kill()  # a helper that dies: the workers do the work themselves
+        engines._HELPER[0].join()
+        assert [reply for _, reply in engines._forked_map(_ask_helper, [1, 2, 3], 2, [None] * 3)] == ["here"] * 3
+    finally:
+        engines.stop_helper()
+    with pytest.raises(engines.HelperUnavailable):
+        engines.call_helper(1)

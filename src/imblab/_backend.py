@@ -58,12 +58,10 @@ def start_network_backend():
     """Import what training a network needs on the chosen backend, and start it: JAX and its CPU
     runtime on JAX, Keras on the others."""
     if current_backend() == "jax":
-        import jax
-
-        jax.devices()  # the runtime: a fit's time then counts the fit alone
         from .strategies import _jax_training
 
-        _jax_training._compiled()
+        if _jax_training.REMOTE is None:  # else the steps run where JAX runs already
+            _jax_training.start()  # the runtime: a fit's time then counts the fit alone
     else:
         keras()
 

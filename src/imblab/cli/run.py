@@ -18,9 +18,10 @@ def run_command(args, console, errors, *, resume_from=None):
     try:
         return _run(args, console, errors, resume_from=resume_from)
     finally:
-        from ..evaluation.engines import stop_warm_workers
+        from ..evaluation.engines import stop_helper, stop_warm_workers
 
         stop_warm_workers()  # one started for networks the run never reached (an error, all fits kept)
+        stop_helper()
 
 
 def _run(args, console, errors, *, resume_from=None):
@@ -144,26 +145,53 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
 
 
 def _warm_up_networks(strategies, args):
-    """Start what the networks need in a worker process now, beside this one's imports and data.
+    """Start what the networks need in another process now, beside this one's imports and data.
 
     JAX keeps its compiled programs on disk (the command line's choice: the library leaves JAX's
-    settings alone). With more than one core and more than one fit at a time, a worker forked now
-    imports Keras and its backend while this process reads the data; the fits then send it the
-    networks (see :func:`imblab.evaluation.engines.start_warm_worker`).
+    settings alone). With more than one core and more than one fit at a time:
+
+    - on JAX, a helper process is forked first thing: it starts JAX and compiles the network's
+      program while this process imports pandas and scikit-learn, then runs every network's
+      training steps for the fits (see :func:`imblab.evaluation.engines.start_helper`), so no
+      worker imports JAX;
+    - on the other backends, a worker forked once the shared libraries are imported imports Keras
+      and its backend while this process reads the data; the fits then send it the networks (see
+      :func:`imblab.evaluation.engines.start_warm_worker`).
     """
     if not any(s.needs_keras for s in strategies):
         return
-    from .._backend import check_backend, enable_compilation_cache, start_networks
+    from .._backend import check_backend, current_backend, enable_compilation_cache, start_networks
     from ..evaluation.engines import available_cores, start_warm_worker
 
-    check_backend()  # a backend that cannot start is one line, before any worker is started
+    check_backend()  # a backend that cannot start is one line, before any process is started
     enable_compilation_cache()
-    if args.jobs != 1 and not args.dask and available_cores() > 1:
-        import pandas  # noqa: F401 - what this process needs next anyway, imported once for both processes
-        import imblearn.pipeline  # noqa: F401
-        from ..strategies import neural  # noqa: F401
+    if args.jobs == 1 or args.dask or available_cores() < 2:
+        return
+    if current_backend() == "jax":
+        from ..evaluation.engines import call_helper, start_helper
+        from ..strategies import _jax_training
 
-        start_warm_worker("keras", start_networks)
+        if start_helper(_jax_training.serve, _networks_to_compile(strategies, args)):
+            _jax_training.REMOTE = call_helper
+        return
+    import pandas  # noqa: F401 - what this process needs next anyway, imported once for both processes
+    import imblearn.pipeline  # noqa: F401
+    from ..strategies import neural  # noqa: F401
+
+    start_warm_worker("keras", start_networks)
+
+
+def _networks_to_compile(strategies, args):
+    """``(n_features, hidden_units, loss)`` of the run's networks, where they are known before the
+    data are read: for synthetic data (a file's columns are known once it is read and encoded)."""
+    if args.data is not None:
+        return []
+    from ..strategies._jax_training import FOCAL_ALPHA, FOCAL_GAMMA  # light: numpy alone, not the network
+
+    losses = [("binary_crossentropy",)]
+    if any("focal" in s.name for s in strategies if s.needs_keras):
+        losses.append(("focal", FOCAL_ALPHA, FOCAL_GAMMA))
+    return [(args.features, 16, loss) for loss in losses]
 
 
 class _Preload:

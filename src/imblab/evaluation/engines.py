@@ -14,6 +14,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -237,6 +238,7 @@ def _forked_map(func, tasks, n_workers, groups):
     context = multiprocessing.get_context("fork")
     scheduler = _Scheduler(groups)
     workers, results, next_out, finished, sender = {}, {}, 0, False, None
+    broker = _Broker(_HELPER)
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)
     spare = spare_cores()  # before the forks below, which inherit it
     _drain(spare)
@@ -263,12 +265,19 @@ def _forked_map(func, tasks, n_workers, groups):
             conns = {workers[w][1]: w for w in busy}
             if not conns:
                 raise RuntimeError("no worker left to run the remaining fits")
-            for conn in multiprocessing.connection.wait(list(conns)):
+            for conn in multiprocessing.connection.wait(list(conns) + broker.waiting_on()):
+                if conn not in conns:
+                    broker.answer(lambda w: workers[w][1])
+                    continue
                 worker = conns[conn]
                 try:
-                    status, index, value = conn.recv()
+                    message = conn.recv()
                 except EOFError:
                     raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
+                if message[0] == "call":
+                    broker.forward(worker, conn, message[1])
+                    continue
+                status, index, value = message
                 if status == "error":
                     raise RuntimeError(f"a worker failed on task {index}: {value}")
                 results[index] = value
@@ -364,7 +373,10 @@ def _worker_loop(func, tasks, conn):
     import signal
     import traceback
 
+    global _CALL
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    if _BROKERED:
+        _CALL = lambda request: _call_through(conn, request)  # noqa: E731
     datasets = {}
     while True:
         try:
@@ -429,10 +441,112 @@ def _fork(context, target, *args):
 
 
 def _child(target, *args):
+    global _HELPER, _BROKERED
     for inherited in _PARENT_ENDS:  # the parent's ends, this one's own included
         inherited.close()
     _PARENT_ENDS.clear()
+    _BROKERED, _HELPER = _HELPER is not None, None  # the parent's helper is reached through the parent
     target(*args)
+
+
+# -- a helper process -------------------------------------------------------------------------------
+# One process started ahead of time that answers requests for the fits: the command line's JAX network
+# trainer, which starts JAX while this process imports pandas and scikit-learn, so that no worker has to.
+
+class HelperUnavailable(ConnectionError):
+    """No helper process can be reached from here, or it failed: do the work here instead."""
+
+
+_HELPER = None  # (process, connection), in the process that started it
+_HELPER_LOCK = threading.Lock()  # this process's threads call it one at a time
+_BROKERED = False  # in a forked worker: the parent has a helper and passes calls on to it
+_CALL = None  # in a forked worker of a map: how a call reaches the parent
+
+
+def start_helper(serve, *args):
+    """Fork a helper now, running ``serve(*args, conn)``: it answers each request ``conn.recv()``
+    gives it with ``conn.send(("ok", reply))`` or ``("error", message)``, until it is sent ``None``.
+
+    Fits call it with :func:`call_helper`: directly from this process, and through this process
+    from the workers it forks for a map. Returns whether a helper was started (not where fork is
+    unsafe or missing, nor when one runs already).
+    """
+    global _HELPER
+    if _HELPER is not None or not _can_fork():
+        return False
+    _HELPER = _fork(multiprocessing.get_context("fork"), serve, *args)
+    return True
+
+
+def stop_helper():
+    """Stop the helper, if one was started."""
+    global _HELPER
+    if _HELPER is not None:
+        process, conn = _HELPER
+        _HELPER = None
+        process.terminate()
+        process.join()
+        conn.close()
+
+
+def call_helper(request):
+    """The helper's reply to ``request``; raises :class:`HelperUnavailable` when there is none to ask
+    or it failed (the caller then does the work itself)."""
+    if _CALL is not None:
+        return _CALL(request)
+    if _HELPER is None:
+        raise HelperUnavailable("no helper process")
+    with _HELPER_LOCK:
+        try:
+            _HELPER[1].send(request)
+            status, value = _HELPER[1].recv()
+        except (EOFError, OSError) as exc:
+            raise HelperUnavailable(f"the helper process is gone ({exc!r})") from None
+    if status != "ok":
+        raise HelperUnavailable(value)
+    return value
+
+
+def _call_through(conn, request):
+    """A worker's call of the helper, passed on by its parent (see :class:`_Broker`)."""
+    conn.send(("call", request))
+    _, status, value = conn.recv()
+    if status != "ok":
+        raise HelperUnavailable(value)
+    return value
+
+
+class _Broker:
+    """Passes the workers' calls on to the helper and its replies back, in order."""
+
+    def __init__(self, helper):
+        import collections
+
+        self.conn = helper[1] if helper is not None else None
+        self.waiting = collections.deque()  # workers whose calls the helper is answering, oldest first
+
+    def waiting_on(self):
+        return [self.conn] if self.waiting else []
+
+    def forward(self, worker, worker_conn, request):
+        try:
+            if self.conn is None:
+                raise OSError("no helper process")
+            self.conn.send(request)
+        except OSError as exc:
+            worker_conn.send(("reply", "error", f"the helper process is gone ({exc!r})"))
+            return
+        self.waiting.append(worker)
+
+    def answer(self, conn_of):
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, OSError) as exc:  # it died: everyone waiting does the work itself
+            self.conn = None
+            while self.waiting:
+                conn_of(self.waiting.popleft()).send(("reply", "error", f"the helper process died ({exc!r})"))
+            return
+        conn_of(self.waiting.popleft()).send(("reply", status, value))
 
 
 def _warm_loop(start_up, conn):

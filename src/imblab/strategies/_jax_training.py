@@ -37,32 +37,93 @@ import numpy as np
 CHUNK = 64  # steps per call of the compiled program
 EPSILON = 1e-7  # Keras' backend epsilon (the loss's clipping) and Adam's default epsilon
 BETA_1, BETA_2 = 0.9, 0.999  # Adam's defaults in Keras
+FOCAL_ALPHA, FOCAL_GAMMA = 0.75, 2.0  # the network's focal loss (see KerasMLPClassifier)
+
+
+#: How a network's steps reach a process where JAX runs already (set by the command line to
+#: :func:`imblab.evaluation.engines.call_helper`, with :func:`serve` in the helper); None: run here.
+REMOTE = None
 
 
 def train(weights, X, y, sample_weight, *, loss, learning_rate, epochs, batch_size, rng):
     """Train from ``weights`` (kernel, bias, kernel, bias); return the trained weights and the
     mean training loss of each epoch.
 
-    ``loss`` is ``("binary_crossentropy",)`` or ``("focal", alpha, gamma)``.
+    ``loss`` is ``("binary_crossentropy",)`` or ``("focal", alpha, gamma)``. The
+    steps run in the process :data:`REMOTE` reaches, if any (the same program on
+    the same arrays: the same result), else here.
     """
-    import jax.numpy as jnp
-
     n_batches = -(-len(X) // batch_size)
     index, mask = batch_plan(len(X), epochs=epochs, batch_size=batch_size, rng=rng)
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
-    sample_weight = np.asarray(sample_weight, dtype=np.float32)
-    params = tuple(jnp.asarray(w, dtype=jnp.float32) for w in weights)
+    request = ([np.asarray(w, dtype=np.float32) for w in weights], np.ascontiguousarray(X, dtype=np.float32),
+               np.asarray(y, dtype=np.float32).reshape(-1, 1), np.asarray(sample_weight, dtype=np.float32),
+               index, mask, tuple(loss), float(learning_rate))
+    trained = None
+    if REMOTE is not None:
+        try:
+            trained, step_losses = REMOTE(request)
+        except ConnectionError:  # no such process after all, or it failed: run the steps here
+            trained = None
+    if trained is None:
+        trained, step_losses = run_steps(*request)
+    step_losses = step_losses[:epochs * n_batches]
+    return trained, step_losses.reshape(epochs, n_batches).mean(axis=1).tolist()
+
+
+def run_steps(weights, X, y, sample_weight, index, mask, loss, learning_rate):
+    """Run the steps ``index`` and ``mask`` lay out (see :func:`batch_plan`) from ``weights``;
+    return the trained weights and each step's loss."""
+    import jax.numpy as jnp
+
+    params = tuple(jnp.asarray(w) for w in weights)
     state = (params, tuple(jnp.zeros_like(p) for p in params), tuple(jnp.zeros_like(p) for p in params),
              jnp.int32(0))
     run, rate, losses = _compiled(), jnp.float32(learning_rate), []
     for start in range(0, len(index), CHUNK):
         rows = index[start:start + CHUNK]
         state, chunk_losses = run(state, rate, X[rows], y[rows], sample_weight[rows], mask[start:start + CHUNK],
-                                  loss=tuple(loss))
+                                  loss=loss)
         losses.append(chunk_losses)
-    step_losses = np.concatenate([np.asarray(chunk) for chunk in losses])[:epochs * n_batches]
-    return [np.asarray(p) for p in state[0]], step_losses.reshape(epochs, n_batches).mean(axis=1).tolist()
+    return [np.asarray(p) for p in state[0]], np.concatenate([np.asarray(chunk) for chunk in losses])
+
+
+def serve(networks, conn):
+    """A process that trains networks for others (the command line forks it first thing): start
+    JAX, compile the program of each ``(n_features, hidden_units, loss)`` in ``networks``, then run
+    the steps of each request ``conn`` brings (the arguments of :func:`run_steps`), until ``None``."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
+    try:
+        start()
+        for n_features, hidden, loss in networks:  # a run's first fit then finds its program compiled
+            weights = [np.zeros((n_features, hidden), np.float32), np.zeros(hidden, np.float32),
+                       np.zeros((hidden, 1), np.float32), np.zeros(1, np.float32)]
+            run_steps(weights, np.zeros((1, n_features), np.float32), np.zeros((1, 1), np.float32),
+                      np.zeros(1, np.float32), np.zeros((CHUNK, 32), np.int32), np.zeros((CHUNK, 32), np.float32),
+                      tuple(loss), 0.001)
+    except Exception:  # noqa: BLE001 - each request then reports what fails
+        pass
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            reply = ("ok", run_steps(*request))
+        except Exception as exc:  # noqa: BLE001 - the caller runs the steps itself
+            reply = ("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+        conn.send(reply)
+
+
+def start():
+    """Import JAX and start its CPU runtime."""
+    import jax
+
+    jax.devices()
+    _compiled()
 
 
 def batch_plan(n_rows, *, epochs, batch_size, rng):

@@ -11,10 +11,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import current_backend, keras
+from ._jax_training import FOCAL_ALPHA, FOCAL_GAMMA
 
 
 LOSSES = ("binary_crossentropy", "focal")
-FOCAL_ALPHA, FOCAL_GAMMA = 0.75, 2.0
 
 
 class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
