@@ -116,13 +116,13 @@ class _Gate:
         self.own, self.spare = threading.Semaphore(1), spare
 
     def run(self, func):
-        while True:
-            if self.own.acquire(timeout=0.02):
+        while True:  # woken at once when the fit's own core is free; a spare one is looked for 10 times a second
+            if self.own.acquire(timeout=0.1):
                 try:
                     return func()
                 finally:
                     self.own.release()
-            if self.spare is not None and self.spare.acquire(timeout=0.02):
+            if self.spare is not None and self.spare.acquire(False):
                 try:
                     return func()
                 finally:
