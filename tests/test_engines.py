@@ -53,7 +53,48 @@ def test_concurrent_fits_get_one_core_each(tmp_path, monkeypatch):
     for report in reports:
         assert {p["api"] for p in report["pools"]} >= {"blas"}
         assert all(p["threads"] == 1 for p in report["pools"]), report
-        assert report["n_jobs"] is None  # parallel across fits: none inside the learner
+        assert report["n_jobs"] is None  # parallel across fits: none inside the learner (on 400 rows)
+
+
+def _gated(calls, spare, own_free=True):
+    """Run ``calls`` concurrently through one fit's gate; return the most that ran at once."""
+    import threading
+    import time
+
+    from imblab.evaluation.engines import _Gate
+
+    gate, lock, running, most = _Gate(spare), threading.Lock(), [0], [0]
+    if not own_free:
+        gate.own.acquire()
+
+    def work():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    threads = [threading.Thread(target=gate.run, args=(work,)) for _ in range(calls)]
+    for t in threads:
+        t.start()
+    if not own_free:
+        time.sleep(0.3)
+        gate.own.release()
+    for t in threads:
+        t.join()
+    return most[0]
+
+
+def test_a_fit_runs_a_second_thread_only_on_a_spare_core():
+    import multiprocessing
+
+    spare = multiprocessing.get_context("fork").Semaphore(0)
+    assert _gated(4, spare) == 1  # no spare core: one thread at a time
+    spare.release()
+    assert _gated(4, spare) == 2  # one spare core: two at once
+    assert spare.acquire(False) and not spare.acquire(False)  # handed back, not kept
+    assert _gated(2, None, own_free=False) == 1  # waits for its own core, which frees later
 
 
 def test_a_lone_fit_gets_every_core_for_its_pools_and_learner(tmp_path, monkeypatch):

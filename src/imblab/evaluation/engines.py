@@ -111,8 +111,6 @@ class _Gate:
     """Who may compute: the fit's own core, or a core taken from the shared spare ones."""
 
     def __init__(self, spare):
-        import threading
-
         self.own, self.spare = threading.Semaphore(1), spare
 
     def run(self, func):
