@@ -147,7 +147,7 @@ def _ElasticThreads(gate):  # noqa: N802 - builds the backend; joblib is importe
     return _elastic_backend_class()(gate)
 
 
-def parallel_map(func, tasks, *, n_workers=1, group=None):
+def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
     """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator.
 
     Workers are forked processes that inherit this process's imports, so they
@@ -164,6 +164,9 @@ def parallel_map(func, tasks, *, n_workers=1, group=None):
     are handed tasks so that each such start-up is paid by as few workers as
     possible (see :class:`_Scheduler`), while the other workers take the rest.
 
+    Where ``first(task)`` is true, the task is handed out before the others
+    (the slowest, so that the quick ones fill in around them).
+
     Tasks are handed to workers through the fork itself, not pickled, so any
     strategy works; only results travel back. The exception is a worker started
     ahead of time (:func:`start_warm_worker`), which is sent its tasks pickled,
@@ -174,7 +177,8 @@ def parallel_map(func, tasks, *, n_workers=1, group=None):
         stop_warm_workers()
         yield from map(func, tasks)
     elif _can_fork():
-        yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks])
+        yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks],
+                               first=[bool(first(t)) for t in tasks] if first else None)
     else:
         with ThreadPoolExecutor(n_workers) as pool:
             yield from pool.map(func, tasks)
@@ -197,11 +201,18 @@ class _Scheduler:
     >>> s = _Scheduler([None, "keras", "keras", None])
     >>> [s.next_for(0), s.next_for(1), s.next_for(1), s.next_for(1), s.next_for(0), s.next_for(0)]
     [1, 0, 3, None, 2, None]
+
+    Tasks marked ``first`` (the slow ones, here the forest) are taken before the others in each kind;
+    the baseline then goes to the worker that finishes the networks.
+
+    >>> s = _Scheduler([None, "keras", "keras", None], first=[False, False, False, True])
+    >>> [s.next_for(0), s.next_for(1), s.next_for(0), s.next_for(0), s.next_for(1)]
+    [1, 3, 2, 0, None]
     """
 
-    def __init__(self, groups):
+    def __init__(self, groups, first=None):
         self.groups = list(groups)
-        self.pending = list(range(len(groups)))
+        self.pending = sorted(range(len(groups)), key=lambda i: not first[i]) if first else list(range(len(groups)))
         self.owned = {}  # worker -> the groups it has started
 
     def next_for(self, worker):
@@ -231,10 +242,10 @@ class _Scheduler:
         return left > 2 * running
 
 
-def _forked_map(func, tasks, n_workers, groups):
+def _forked_map(func, tasks, n_workers, groups, first=None):
     """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`."""
     context = multiprocessing.get_context("fork")
-    scheduler = _Scheduler(groups)
+    scheduler = _Scheduler(groups, first)
     workers, results, next_out, finished, sender = {}, {}, 0, False, None
     broker = _Broker(_HELPER)
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)

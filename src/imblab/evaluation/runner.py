@@ -155,7 +155,7 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     with limited_threads(cores):  # also for worker threads, which share this process's pools
         if engine is None:
             results = zip(pending, parallel_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
-                                                group=start_up))
+                                                group=start_up, first=lambda task: task.strategy.slow))
         else:
             results = ((pending[i], result) for i, result in engine.fits([tasks[i] for i in pending]))
         for index, (part, record) in results:

@@ -13,6 +13,10 @@ from .spec import INNER_FOLDS, Spec, build_estimator, parse_spec
 ENSEMBLES = {"brf", "easy", "rusboost", "bbag"}
 
 
+#: Catalogue learners whose fits are the slowest: ensembles of trees.
+SLOW_LEARNERS = {"rf", "hgb", "brf", "easy", "rusboost", "bbag"}
+
+
 @dataclass(frozen=True)
 class Strategy:
     """A way of handling imbalance: a name, what it does, and how to build it.
@@ -45,6 +49,14 @@ class Strategy:
         summary = "; ".join([p.summary for p in parts] + [learner.summary]) if parts else learner.summary
         how = " ".join([p.how for p in parts] + [learner.how])
         return cls(name, _family(spec), summary, how, spec=spec)
+
+    @property
+    def slow(self):
+        """Whether its fits are expected to be among a run's slowest (a tree ensemble, or a threshold
+        tuned by internal cross-validation): they are started first, so that the quick ones fill in
+        around them. Unknown (a user's estimator): False."""
+        return self.spec is not None and self.factory is None and (
+            self.spec.learner in SLOW_LEARNERS or self.spec.policy is not None)
 
     @property
     def needs_keras(self):
