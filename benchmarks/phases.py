@@ -38,7 +38,7 @@ def warm_up_then_wrap(*args, **kwargs):  # the run imports these next: wrap them
     warm_up(*args, **kwargs)
     import imblab.experiment as experiment, imblab.store as store
     wrap(experiment, "prepare", "data checks and splits (prepare)")
-    wrap(experiment, "run_tasks", "the four fits (two workers; Keras' start-up in one)")
+    wrap(experiment, "run_tasks", "the four fits (two workers; the networks' steps in the JAX helper)")
     wrap(store.RunStore, "rewrite_tables", "statistics and tables (bootstrap, CSV, JSON)")
     wrap(store, "write_report", "report.html and summary.md (charts)")
 cli_run._warm_up_networks = warm_up_then_wrap
@@ -62,7 +62,7 @@ def main():
                 runs.append(json.loads(out.split("PHASES", 1)[1]))
     print(f"imblab run (the practical, report included): median of {args.repeats} runs, wall seconds")
     median = {label: statistics.median(r.get(label, 0.0) for r in runs) for label in runs[0]}
-    inside = ["data checks and splits (prepare)", "the four fits (two workers; Keras' start-up in one)",
+    inside = ["data checks and splits (prepare)", "the four fits (two workers; the networks' steps in the JAX helper)",
               "statistics and tables (bootstrap, CSV, JSON)", "report.html and summary.md (charts)"]
     print(f"  {'imblab' + chr(39) + 's command line imported':<62} "
           f"{median[next(iter(runs[0]))]:6.2f} s")
