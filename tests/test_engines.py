@@ -263,3 +263,25 @@ def test_workers_reach_the_helper_through_their_parent(monkeypatch):
         engines.stop_helper()
     with pytest.raises(engines.HelperUnavailable):
         engines.call_helper(1)
+
+
+def test_a_run_whose_networks_train_in_the_helper_equals_one_run_in_one_process(tmp_path):
+    """The command line trains the networks' steps in its JAX helper process, for workers forked after
+    it (a fresh process: forking is only safe before JAX starts); the results are those of --jobs 1,
+    which trains them in the run's own process."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    def run(jobs):
+        out = tmp_path / f"jobs{jobs}"
+        subprocess.run([sys.executable, "-m", "imblab", "run", "--samples", "1500", "--strategies",
+                        "smote_ann,ann:focal,naive", "--folds", "2", "--repeats", "1", "--jobs", str(jobs),
+                        "--no-report", "--quiet", "--out", str(out)], check=True, capture_output=True)
+        return out
+
+    one, two = run(1), run(2)
+    assert (one / "summary.csv").read_bytes() == (two / "summary.csv").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(one / "predictions.parquet"),
+                                  pd.read_parquet(two / "predictions.parquet"))
