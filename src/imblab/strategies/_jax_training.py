@@ -35,6 +35,7 @@ import functools
 import numpy as np
 
 CHUNK = 64  # steps per call of the compiled program
+LONG_CHUNK = 1024  # steps per call when a training has more than LONG_CHUNK chunks' worth of steps
 EPSILON = 1e-7  # Keras' backend epsilon (the loss's clipping) and Adam's default epsilon
 BETA_1, BETA_2 = 0.9, 0.999  # Adam's defaults in Keras
 FOCAL_ALPHA, FOCAL_GAMMA = 0.75, 2.0  # the network's focal loss (see KerasMLPClassifier)
@@ -83,9 +84,10 @@ def run_steps(weights, X, y, sample_weight, index, mask, loss, learning_rate):
     state = (params, tuple(jnp.zeros_like(p) for p in params), tuple(jnp.zeros_like(p) for p in params),
              jnp.int32(0))
     run, rate, losses = _compiled(), jnp.float32(learning_rate), []
-    for start in range(0, len(index), CHUNK):
-        rows = index[start:start + CHUNK]
-        state, chunk_losses = run(state, rate, X[rows], y[rows], sample_weight[rows], mask[start:start + CHUNK],
+    chunk = chunk_size(len(index))
+    for start in range(0, len(index), chunk):
+        rows = index[start:start + chunk]
+        state, chunk_losses = run(state, rate, X[rows], y[rows], sample_weight[rows], mask[start:start + chunk],
                                   loss=loss)
         losses.append(chunk_losses)
     return [np.asarray(p) for p in state[0]], np.concatenate([np.asarray(chunk) for chunk in losses])
@@ -130,9 +132,15 @@ def start():
     _compiled()
 
 
+def chunk_size(steps):
+    """Steps per call of the compiled program: ``CHUNK``, or ``LONG_CHUNK`` for long trainings (a
+    million rows' 234,000 steps), where calling it every 64 steps cost more than the steps."""
+    return LONG_CHUNK if steps > LONG_CHUNK * CHUNK else CHUNK
+
+
 def batch_plan(n_rows, *, epochs, batch_size, rng):
     """Every step's rows: each epoch's rows in a fresh random order, in batches, one after the other,
-    padded to a whole number of chunks of ``CHUNK`` steps.
+    padded to a whole number of chunks (see :func:`chunk_size`).
 
     Returns ``index`` and ``mask`` of shape (steps, batch_size): row numbers,
     and 1.0 where a row is real, 0.0 where it pads (the last batch of an epoch
@@ -148,7 +156,8 @@ def batch_plan(n_rows, *, epochs, batch_size, rng):
     """
     n_batches = -(-n_rows // batch_size)
     steps = epochs * n_batches
-    padded_steps = -(-steps // CHUNK) * CHUNK
+    chunk = chunk_size(steps)
+    padded_steps = -(-steps // chunk) * chunk
     index = np.zeros((padded_steps, batch_size), dtype=np.int32)
     mask = np.zeros((padded_steps, batch_size), dtype=np.float32)
     for epoch in range(epochs):
