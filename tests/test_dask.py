@@ -25,7 +25,7 @@ from imblab import compare, make_synthetic, strategy  # noqa: E402
 from imblab.cli import main  # noqa: E402
 from imblab.evaluation import Holdout, RepeatedKFold  # noqa: E402
 from imblab.evaluation.dask_engine import DaskEngine, parse_dask  # noqa: E402
-from imblab.evaluation.engines import available_cores  # noqa: E402
+from imblab.evaluation.cores import available_cores  # noqa: E402
 from test_readme import DASK  # noqa: E402
 
 STRATEGIES = "naive,lr:balanced,rf:balanced"

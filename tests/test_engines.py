@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 import imblab
-from imblab.evaluation.engines import available_cores, cores_per_fit, workers_for
+from imblab.evaluation.cores import available_cores, cores_per_fit, workers_for
 from imblab.strategies import registry
 
 
@@ -61,7 +61,7 @@ def _gated(calls, spare, own_free=True):
     import threading
     import time
 
-    from imblab.evaluation.engines import _Gate
+    from imblab.evaluation.cores import _Gate
 
     gate, lock, running, most = _Gate(spare), threading.Lock(), [0], [0]
     if not own_free:

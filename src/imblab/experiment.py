@@ -13,7 +13,7 @@ from .data.dataset import Dataset
 from .checks import check_metric, check_n_jobs, check_rope
 from .errors import ImblabError
 from .evaluation.protocols import Holdout, RepeatedKFold, as_protocol, protocol_splits
-from .evaluation.engines import available_cores, workers_for
+from .evaluation.cores import available_cores, workers_for
 from .evaluation.runner import check_feasible, run_tasks
 from .strategies import get_strategies
 

@@ -116,7 +116,7 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
     try:
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
                                 n_seeds=args.seeds, lines=not args.quiet)
-        from ..evaluation.engines import workers_for
+        from ..evaluation.cores import workers_for
 
         parallel = engine is not None or workers_for(n_jobs, total) > 1
         preload = _Preload(report=not args.no_report, active=parallel)
@@ -161,7 +161,8 @@ def _warm_up_networks(strategies, args):
     if not any(s.needs_keras for s in strategies):
         return
     from .._backend import check_backend, current_backend, enable_compilation_cache, start_networks
-    from ..evaluation.engines import available_cores, start_warm_worker
+    from ..evaluation.cores import available_cores
+    from ..evaluation.engines import start_warm_worker
 
     check_backend()  # a backend that cannot start is one line, before any process is started
     enable_compilation_cache()

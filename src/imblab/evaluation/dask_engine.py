@@ -21,7 +21,7 @@ import re
 import uuid
 
 from ..errors import ImblabError
-from .engines import available_cores
+from .cores import available_cores
 
 #: How long to try reaching a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 5
@@ -167,7 +167,7 @@ class DaskEngine:
 
     def cores_by_worker(self):
         """The cores each worker's fits may use: its host's cores shared among the threads of every
-        worker on that host, as :func:`.engines.cores_per_fit` shares this machine's among local
+        worker on that host, as :func:`.cores.cores_per_fit` shares this machine's among local
         workers, so that fits running side by side never oversubscribe a machine."""
         from distributed.comm import get_address_host
 

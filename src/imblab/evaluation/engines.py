@@ -1,150 +1,22 @@
-"""Engines: how the runner's fits are run, and with how many threads each.
+"""Engines: how the runner's fits are run — one by one, or in forked worker processes.
 
-Forests, histogram boosting (OpenMP), BLAS and XLA each start thread pools
-sized to the whole machine. Two of them at once on two cores made single fits
-100–1000× slower (measured), so every fit runs with its pools sized to the
-cores it was given — the machine's cores divided by the fits running at once —
-and parallelism is used at one level at a time: across fits when there are
-several workers, inside a learner (its ``n_jobs``) when fits run one by one.
+How many threads each fit may run is :mod:`.cores`' business. Here: a map over
+forked workers that keeps task order (:func:`parallel_map`), the scheduler that
+hands tasks out, workers started ahead of time by the command line (a warm
+worker for Keras' start-up, a helper process for the networks' JAX steps), and
+the pipes between them.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
-import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 
-
-def available_cores():
-    """The cores this process may run on (its CPU affinity, which containers narrow)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def workers_for(n_jobs, n_tasks):
-    """How many fits run at once: ``n_jobs`` (-1: every core), never more than there are fits."""
-    n_jobs = available_cores() if n_jobs == -1 else n_jobs
-    return max(1, min(n_jobs, n_tasks))
-
-
-def cores_per_fit(n_workers):
-    """The cores each of ``n_workers`` concurrent fits may use.
-
-    Examples
-    --------
-    >>> cores_per_fit(available_cores()) == 1
-    True
-    """
-    return max(1, available_cores() // n_workers)
-
-
-@contextmanager
-def limited_threads(cores):
-    """Size OpenMP and BLAS thread pools to ``cores`` while a fit runs (threadpoolctl)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=cores):
-        yield
-
-
-def use_cores(estimator, cores):
-    """Give the learner's own parallelism (``n_jobs`` of forests and ensembles) the fit's cores.
-
-    Only the learner (the pipeline step named ``model``) gets them: a wrapper's
-    ``n_jobs`` (threshold tuning's internal cross-validation) would start
-    processes of its own and nest a second level of parallelism. Linear models
-    are left alone: their ``n_jobs`` only splits one-vs-rest problems, which a
-    binary one is not, and newer scikit-learn warns about it.
-    """
-    if cores <= 1 or not hasattr(estimator, "get_params"):
-        return estimator
-    params = estimator.get_params(deep=True)
-    wanted = {}
-    for name in params:
-        if name == "model__n_jobs" or name.endswith("__model__n_jobs"):
-            learner = params[name[:-len("__n_jobs")]]
-            if not type(learner).__module__.startswith("sklearn.linear_model"):
-                wanted[name] = cores
-    if wanted:
-        estimator.set_params(**wanted)
-    return estimator
-
-
-def spare_cores():
-    """Cores freed by workers that have no fit left, as tokens of a semaphore shared by this process
-    and the workers it forks (created once, before the first fork).
-
-    A forked worker's learner that runs threads of its own (a forest's
-    ``n_jobs``) is given every core, but its threads beyond the first run only
-    on a core taken from here (see :func:`elastic_threads`): the last fits of a
-    run, e.g. a forest still growing once the networks are done, use the cores
-    the other workers left, and no more threads than cores ever compute.
-    """
-    global _SPARE
-    if _SPARE is None:
-        _SPARE = multiprocessing.get_context("fork").Semaphore(0)
-    return _SPARE
-
-
-_SPARE = None
-
-
-@contextmanager
-def elastic_threads():
-    """Run a fit with its learner's joblib threads gated: one on the fit's own core, the others
-    only on cores taken from :func:`spare_cores` (held while a batch of work runs). Without
-    spare cores to take from, the learner's threads run one at a time."""
-    from joblib import parallel_config
-
-    with parallel_config(backend=_ElasticThreads(_Gate(spare_cores()))):
-        yield
-
-
-class _Gate:
-    """Who may compute: the fit's own core, or a core taken from the shared spare ones."""
-
-    def __init__(self, spare):
-        self.own, self.spare = threading.Semaphore(1), spare
-
-    def run(self, func):
-        while True:  # woken at once when the fit's own core is free; a spare one is looked for 10 times a second
-            if self.own.acquire(timeout=0.1):
-                try:
-                    return func()
-                finally:
-                    self.own.release()
-            if self.spare is not None and self.spare.acquire(False):
-                try:
-                    return func()
-                finally:
-                    self.spare.release()
-
-
-def _elastic_backend_class():
-    from joblib._parallel_backends import ThreadingBackend
-
-    class ElasticThreads(ThreadingBackend):
-        """joblib's threads, each batch of work run through a :class:`_Gate`."""
-
-        def __init__(self, gate, **kwargs):
-            super().__init__(**kwargs)
-            self.gate = gate
-
-        def submit(self, func, callback=None):
-            return super().submit(lambda: self.gate.run(func), callback)
-
-    return ElasticThreads
-
-
-def _ElasticThreads(gate):  # noqa: N802 - builds the backend; joblib is imported only when a fit needs it
-    return _elastic_backend_class()(gate)
+from .cores import _drain, available_cores, spare_cores
 
 
 def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
@@ -310,11 +182,6 @@ def _forked_map(func, tasks, n_workers, groups, first=None):
         for process, _ in workers.values():
             process.join()
         _drain(spare)
-
-
-def _drain(semaphore):
-    while semaphore.acquire(False):
-        pass
 
 
 def _hand_out(scheduler, worker, conn, busy, sender):

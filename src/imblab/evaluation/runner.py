@@ -18,8 +18,8 @@ import pandas as pd
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
 from .calibration import prior_shift, trained_prior
-from .engines import (available_cores, cores_per_fit, elastic_threads, limited_threads, parallel_map, use_cores,
-                      workers_for)
+from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
+from .engines import parallel_map
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -107,7 +107,7 @@ def seed_states(random_state, n_seeds, split_id=0):
     return [int(s) % 2**31 for s in derived]
 
 
-#: Training rows from which a fit beside others may take spare cores (see engines.spare_cores). On
+#: Training rows from which a fit beside others may take spare cores (see cores.spare_cores). On
 #: smaller data a forest's Python-side work per tree holds the interpreter, so a second thread slowed
 #: it down (Balanced Random Forest, 100 trees, measured with a spare core: 8,000 rows 0.63 s -> 0.90 s;
 #: 50,000 rows 3.9 s -> 2.8 s; 200,000 rows 20.0 s -> 13.3 s).
@@ -121,7 +121,7 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
 
     ``on_done(record)`` is called in this process as each fit finishes (in
     task order locally, in the order they finish on a cluster). See
-    :mod:`.engines` for how ``n_jobs`` runs them, and how each fit's thread
+    :mod:`.engines` for how ``n_jobs`` runs them, and :mod:`.cores` for how each fit's thread
     pools are sized to the cores it is given. With ``n_seeds > 1`` the
     predictions have a ``seed`` column numbering the seeds.
 

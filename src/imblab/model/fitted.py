@@ -109,7 +109,7 @@ def fit_model(dataset, strategy, *, random_state=42, estimates=None, source=None
     (2, 2)
     """
     from ..evaluation.calibration import trained_prior
-    from ..evaluation.engines import limited_threads
+    from ..evaluation.cores import limited_threads
     from ..evaluation.runner import training_facts
     from ..strategies import get_strategies
     from .card import make_card

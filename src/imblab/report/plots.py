@@ -30,7 +30,8 @@ def all_plots(results):
     charts are drawn side by side, one per core (forked processes, when that is
     safe; see :func:`~imblab.evaluation.engines.parallel_map`).
     """
-    from ..evaluation.engines import available_cores, parallel_map
+    from ..evaluation.cores import available_cores
+    from ..evaluation.engines import parallel_map
 
     results.summary, results.comparison, results.reliability  # noqa: B018 - computed once, before forking
     names = list(CHARTS)
