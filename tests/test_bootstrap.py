@@ -130,3 +130,42 @@ def test_point_estimates_equal_scikit_learns_functions(case):
         assert ours[name] == pytest.approx(expected, abs=1e-12), name
     assert (ours["tn"], ours["fp"], ours["fn"], ours["tp"]) == tuple(
         int(v) for v in skm.confusion_matrix(t, p, labels=[0, 1]).ravel())
+
+
+def test_chunks_are_the_same_drawn_in_any_order():
+    from imblab.evaluation.bootstrap import ResampleChunks
+
+    t = np.array([0] * 90 + [1] * 10)
+    chunks = ResampleChunks(t, 50, random_state=3, max_cells=700)
+    forward = [chunks[i] for i in range(len(chunks))]
+    backward = [chunks[i] for i in reversed(range(len(chunks)))][::-1]
+    for a, b in zip(forward, backward):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(forward[0], forward[1])  # each chunk its own draws
+    # every row is drawn about once per resample: 50 resamples of 100 rows, each row ≈ 50 times in all
+    assert abs(np.concatenate(forward).sum(axis=0).mean() - 50) < 1e-9
+
+
+def test_a_large_test_set_scored_in_threads_equals_one_thread(monkeypatch):
+    import pandas as pd
+
+    from imblab.evaluation import holdout
+
+    rng = np.random.RandomState(5)
+    n = 400
+    t = (rng.rand(n) < 0.1).astype(int)
+    frames = []
+    for name, shift in [("a", 0.3), ("b", 0.1)]:
+        s = np.clip(rng.rand(n) * 0.7 + shift * t, 0, 1)
+        frames.append(pd.DataFrame({"strategy": name, "row_id": np.arange(n), "y_true": t, "y_score": s,
+                                    "y_pred": (s > 0.5).astype(int)}))
+    predictions = pd.concat(frames, ignore_index=True)
+    monkeypatch.setattr(holdout, "available_cores", lambda: 2)
+    threaded = holdout.bootstrap_samples(predictions, ["a", "b"], 0, n_boot=60, max_cells=4_000)  # 6 chunks
+    monkeypatch.setattr(holdout, "available_cores", lambda: 1)
+    alone = holdout.bootstrap_samples(predictions, ["a", "b"], 0, n_boot=60, max_cells=4_000)
+    for name in ("a", "b"):
+        assert set(threaded[name]) == set(alone[name])
+        for metric, values in alone[name].items():
+            assert len(values) == 60
+            np.testing.assert_array_equal(threaded[name][metric], values, err_msg=metric)

@@ -26,26 +26,49 @@ def stratified_counts(y_true, n_boot, random_state):
 
 
 def stratified_count_chunks(y_true, n_boot, random_state, max_cells=MAX_CELLS):
-    """Stratified resamples in chunks of at most ``max_cells`` counts, so that a large test set
-    does not need ``n_boot × n`` counts in memory at once. The draws depend only on the seed,
-    ``n`` and ``max_cells``: the same inputs give the same resamples."""
-    rng = np.random.RandomState(random_state)
-    y_true = np.asarray(y_true)
-    n = len(y_true)
-    per_chunk = max(1, min(n_boot, max_cells // max(n, 1)))
-    for start in range(0, n_boot, per_chunk):
-        size = min(per_chunk, n_boot - start)
-        counts = np.zeros(size * n, dtype=np.int64)
-        offsets = (np.arange(size) * n)[:, None]
-        for label in (0, 1):
-            rows = np.flatnonzero(y_true == label)
-            if len(rows):
-                drawn = rows[rng.randint(0, len(rows), size=(size, len(rows)))]
-                drawn += offsets  # in place: each resample's rows in its own block of the counts
-                counts += np.bincount(drawn.ravel(), minlength=size * n)
-        # float64, as the score vectors they multiply: a float32 chunk was converted again for every
-        # product with one (brier and log loss took half the time of a large bootstrap)
-        yield counts.reshape(size, n).astype(np.float64)
+    """The resamples of :func:`stratified_counts` in chunks of at most ``max_cells`` counts (see
+    :class:`ResampleChunks`), in order."""
+    chunks = ResampleChunks(y_true, n_boot, random_state, max_cells)
+    return (chunks[i] for i in range(len(chunks)))
+
+
+class ResampleChunks:
+    """Stratified bootstrap resamples of the rows of ``y_true``, in chunks of at most ``max_cells``
+    counts, so that a large test set does not need ``n_boot × n`` counts in memory at once.
+
+    Chunk ``i`` is drawn from its own random stream (child ``i`` of the seed's
+    ``SeedSequence``), so chunks can be drawn in any order, in threads side by
+    side, and are the same every time: they depend only on the seed, ``n`` and
+    ``max_cells``.
+
+    A chunk is ``(resamples, n)`` float64 counts laid out row by row of the test
+    set (the transpose of a C-ordered ``(n, resamples)`` array): every product
+    the metrics take (with the score vectors, the confusion cells, the ranking's
+    sparse sums) then reads it as it lies, where the resample-by-resample layout
+    was copied once per strategy and product (2.5× slower on 200,000 test rows).
+    """
+
+    def __init__(self, y_true, n_boot, random_state, max_cells=MAX_CELLS):
+        y_true = np.asarray(y_true)
+        self.n = len(y_true)
+        self.per_chunk = max(1, min(n_boot, max_cells // max(self.n, 1)))
+        self.sizes = [min(self.per_chunk, n_boot - start) for start in range(0, n_boot, self.per_chunk)]
+        self.seeds = np.random.SeedSequence(random_state).spawn(len(self.sizes))
+        self.classes = [rows for rows in (np.flatnonzero(y_true == 0), np.flatnonzero(y_true == 1)) if len(rows)]
+
+    def __len__(self):
+        return len(self.sizes)
+
+    def __getitem__(self, i):
+        rng, size = np.random.default_rng(self.seeds[i]), self.sizes[i]
+        by_row = np.empty((self.n, size))
+        for rows in self.classes:
+            # resample b draws len(rows) of the class's rows; counted within the class, block by block
+            drawn = rng.integers(0, len(rows), size=(size, len(rows)))
+            drawn += (np.arange(size) * len(rows))[:, None]  # in place: each resample its own block
+            counts = np.bincount(drawn.ravel(), minlength=size * len(rows)).reshape(size, len(rows))
+            by_row[rows] = counts.T
+        return by_row.T
 
 
 def _ratio(numerator, denominator):
@@ -68,9 +91,13 @@ class Resamples:
         self.p = np.asarray(y_pred).astype(bool)
         self.s = np.asarray(y_score, dtype=float)
         self.plan = plan  # a RankingPlan of (y_true, y_score), when the caller reuses one
-        W, t, p = self.W, self.t, self.p
-        cells = np.column_stack([t & p, ~t & p, t & ~p, ~t & ~p]).astype(W.dtype)
-        self.tp, self.fp, self.fn, self.tn = (W @ cells).T  # one pass over the weights
+        W, t, p, s = self.W, self.t, self.p, self.s
+        clipped = np.clip(s, EPS, 1 - EPS)
+        columns = np.column_stack([t & p, ~t & p, t & ~p, ~t & ~p, (s - t) ** 2,
+                                   -(t * np.log(clipped) + (~t) * np.log(1 - clipped))])
+        # every weighted sum in one pass over the weights, taken as they lie in memory (see ResampleChunks)
+        sums = columns.T @ W.T
+        self.tp, self.fp, self.fn, self.tn, self.squared_error, self.log_loss_sum = sums
         self.total = self.tp + self.fp + self.fn + self.tn
         self._ranking = None
 
@@ -131,12 +158,11 @@ def average_precision(r):
 
 
 def brier(r):
-    return _ratio(r.W @ (r.s - r.t) ** 2, r.total)
+    return _ratio(r.squared_error, r.total)
 
 
 def log_loss(r):
-    clipped = np.clip(r.s, EPS, 1 - EPS)
-    return _ratio(r.W @ -(r.t * np.log(clipped) + (~r.t) * np.log(1 - clipped)), r.total)
+    return _ratio(r.log_loss_sum, r.total)
 
 
 def weighted_metrics(weights, y_true, y_score, y_pred, names=None, plan=None):

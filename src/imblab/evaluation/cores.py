@@ -112,17 +112,24 @@ class _Gate:
         self.own, self.spare = threading.Semaphore(1), spare
 
     def run(self, func):
-        while True:  # woken at once when the fit's own core is free; a spare one is looked for 10 times a second
-            if self.own.acquire(timeout=0.1):
-                try:
-                    return func()
-                finally:
-                    self.own.release()
+        core = self._take()
+        try:
+            return func()
+        finally:
+            core.release()
+
+    def _take(self):
+        """A core to compute on: the fit's own if free, else a spare one if there is one, else the first
+        of the two to free (woken at once for the own core; spare ones are looked for 10 times a second).
+        Looking for a spare core before waiting matters: a tree takes well under a second, and a wait of
+        0.1 s before each one left a tenth of a spare core unused (measured on a million rows)."""
+        while True:
+            if self.own.acquire(False):
+                return self.own
             if self.spare is not None and self.spare.acquire(False):
-                try:
-                    return func()
-                finally:
-                    self.spare.release()
+                return self.spare
+            if self.own.acquire(timeout=0.1):
+                return self.own
 
 
 def _elastic_backend_class():

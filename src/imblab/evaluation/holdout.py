@@ -13,17 +13,19 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .bootstrap import stratified_count_chunks, weighted_metrics
+from .bootstrap import MAX_CELLS, ResampleChunks, weighted_metrics
+from .cores import available_cores, limited_threads
 
 CONFIDENCE = 0.95
 N_BOOT = 1000
 
 
-def bootstrap_samples(predictions, strategies, random_state, n_boot=N_BOOT, metrics=None):
+def bootstrap_samples(predictions, strategies, random_state, n_boot=N_BOOT, metrics=None, max_cells=MAX_CELLS):
     """``{strategy: {metric: array of n_boot values}}`` on shared stratified resamples of the test rows.
 
     Strategies are aligned on ``row_id``; a strategy without predictions is left out.
-    With a ``seed`` column, each resample's metric is averaged over the seeds.
+    With a ``seed`` column, each resample's metric is averaged over the seeds. A large test set is
+    resampled in chunks of at most ``max_cells`` counts, scored in threads side by side (one per core).
     """
     parts = {name: predictions[predictions["strategy"] == name] for name in strategies}
     parts = {name: part for name, part in parts.items() if len(part)}
@@ -34,15 +36,32 @@ def bootstrap_samples(predictions, strategies, random_state, n_boot=N_BOOT, metr
     y_by_row = first.drop_duplicates("row_id").set_index("row_id").loc[rows, "y_true"].to_numpy()
     aligned = {name: [_aligned(p, rows) for _, p in part.groupby("seed", sort=True)] if "seed" in part
                else [_aligned(part, rows)] for name, part in parts.items()}  # once, for every chunk
-    chunks = {name: [] for name in parts}
-    for counts in stratified_count_chunks(y_by_row, n_boot, random_state):
+
+    def score_chunk(counts):
+        chunk = {}
         for name in parts:
             values = [weighted_metrics(counts if present.all() else counts[:, present], y, score, pred,
                                        names=metrics, plan=plan)
                       for present, y, score, pred, plan in aligned[name]]
-            chunks[name].append({m: np.mean([v[m] for v in values], axis=0) for m in values[0]})
-    return {name: {m: np.concatenate([c[m] for c in chunks[name]]) for m in chunks[name][0]}
-            for name in parts}
+            chunk[name] = {m: np.mean([v[m] for v in values], axis=0) for m in values[0]}
+        return chunk
+
+    chunks = ResampleChunks(y_by_row, n_boot, random_state, max_cells)
+    scored = _in_threads(lambda i: score_chunk(chunks[i]), range(len(chunks)), threads=min(len(chunks), available_cores()))
+    return {name: {m: np.concatenate([c[name][m] for c in scored]) for m in scored[0][name]} for name in parts}
+
+
+def _in_threads(func, items, threads):
+    """``[func(item) for item in items]``, with ``threads`` > 1 computed that many at a time in threads
+    (NumPy's draws and products release the interpreter) and BLAS at one thread each: on 2 cores,
+    BLAS's own two threads had used twice the CPU time for the same wall time (200,000 test rows:
+    16 CPU seconds in 9.5 s, against 8.6 s on one thread)."""
+    if threads <= 1:
+        return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with limited_threads(1), ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(func, items))
 
 
 def _aligned(part, rows):

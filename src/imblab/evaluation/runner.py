@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
+from ..strategies.prediction import probabilities_and_classes
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
 from .engines import parallel_map
@@ -232,8 +233,8 @@ def fit_and_predict(task):
         start = time.perf_counter()
         X_test = dataset.X.iloc[split.test]
         with limited_threads(cores), (elastic_threads() if elastic else nullcontext()):
-            y_score = estimator.predict_proba(X_test)[:, list(estimator.classes_).index(1)]
-            y_pred = estimator.predict(X_test)
+            proba, y_pred = probabilities_and_classes(estimator, X_test)
+            y_score = proba[:, list(estimator.classes_).index(1)]
         record.predict_seconds = time.perf_counter() - start
         if not np.all(np.isfinite(y_score)):
             raise FloatingPointError("the model predicted non-finite probabilities")

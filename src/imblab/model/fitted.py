@@ -52,8 +52,11 @@ class FittedModel:
     def predict(self, frame, *, extra="error"):
         """The decision for each row, as the data's labels, at the model's threshold."""
         X = check_frame(frame, self.schema, extra=extra)
-        y01 = np.asarray(self.estimator.predict(X)).astype(int)
-        return np.asarray(self.labels, dtype=object)[y01]
+        return self._labelled(self.estimator.predict(X))
+
+    def _labelled(self, y01):
+        """Classes 0/1 as the data's labels."""
+        return np.asarray(self.labels, dtype=object)[np.asarray(y01).astype(int)]
 
     def predictions(self, frame, *, extra="error"):
         """A table of each row's probability, prior-corrected probability and decision.
@@ -64,13 +67,16 @@ class FittedModel:
         the true shares it equals ``probability``.
         """
         from ..evaluation.calibration import prior_shift
+        from ..strategies.prediction import probabilities_and_classes
 
-        p1 = self.predict_proba(frame, extra=extra)[:, 1]
+        X = check_frame(frame, self.schema, extra=extra)
+        proba, y01 = probabilities_and_classes(self.estimator, X)  # one pass for both
+        p1 = proba[:, list(self.estimator.classes_).index(1)].astype(np.float64)
         prior = self.card["training"].get("trained_prior")
         true_prior = self.card["data"]["positive_share"]
         corrected = prior_shift(p1, true_prior, prior) if prior is not None else p1
         return pd.DataFrame({"probability": p1, "probability_prior_corrected": corrected,
-                             "decision": self.predict(frame, extra=extra)})
+                             "decision": self._labelled(y01)})
 
     def save(self, folder, *, overwrite=False):
         """Write the model folder (see :func:`~imblab.model.save_model`); return its path."""

@@ -249,7 +249,10 @@ class KerasMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The positive class where its probability exceeds 0.5, as in the practical."""
-        proba = self.predict_proba(X)
+        return self.classes_from_proba(self.predict_proba(X))
+
+    def classes_from_proba(self, proba):
+        """:meth:`predict`'s classes from probabilities already computed by :meth:`predict_proba`."""
         return self.classes_[(proba[:, 1] > 0.5).astype(int)]
 
     def __getstate__(self):
