@@ -3,11 +3,12 @@
 import json
 
 import numpy as np
+import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 import imblab
 from imblab.evaluation.cores import available_cores, cores_per_fit, workers_for
-from imblab.strategies import registry
+from imblab.strategies import get_strategies, registry
 
 
 class ThreadReporter(ClassifierMixin, BaseEstimator):
@@ -314,3 +315,29 @@ def test_a_fit_takes_a_spare_core_without_waiting_for_its_own():
     assert gate.run(lambda: "ran") == "ran"
     assert gate.own.waits == []  # never waited for its own core
     assert spare.acquire(False)  # and gave the spare one back
+
+
+@pytest.mark.parametrize("argv, fewest, helper", [
+    (["run"], 8_000, True),  # the practical: 80% of 10,000 rows
+    (["run", "--samples", "1000000"], 800_000, False),  # every network trains in its worker
+    (["run", "--samples", "300000", "--test-size", "0.5"], 150_000, True),
+    (["run", "--samples", "300000", "--folds", "3"], 200_000, True),
+    (["run", "--samples", "300001", "--folds", "3"], 200_000, True),  # the smallest training part counts
+    (["run", "--samples", "400000", "--folds", "2"], 200_000, True),
+    (["run", "--samples", "400002", "--folds", "2"], 200_001, False),
+    (["run", "--data", "x.csv", "--target", "y"], 0, True),  # a file's size is known once it is read
+])
+def test_the_jax_helper_starts_only_for_networks_it_may_train(monkeypatch, argv, fewest, helper):
+    from imblab import _backend
+    from imblab.cli import run as cli_run
+    from imblab.cli.parser import build_parser
+    from imblab.evaluation import cores, engines
+
+    args = build_parser().parse_args(argv)
+    assert cli_run._fewest_training_rows(args) == fewest
+    started = []
+    monkeypatch.setattr(engines, "start_helper", lambda *a, **k: started.append(a) and False)
+    monkeypatch.setattr(cores, "available_cores", lambda: 2)
+    monkeypatch.setattr(_backend, "current_backend", lambda: "jax")
+    cli_run._warm_up_networks(get_strategies(["smote_ann"]), args)
+    assert bool(started) == helper

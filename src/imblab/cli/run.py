@@ -172,6 +172,8 @@ def _warm_up_networks(strategies, args):
         from ..evaluation.engines import call_helper, start_helper
         from ..strategies import _jax_training
 
+        if _fewest_training_rows(args) > _jax_training.REMOTE_MAX_ROWS:
+            return  # every network trains in its worker: a helper would only hold memory
         if start_helper(_jax_training.serve, _networks_to_compile(strategies, args)):
             _jax_training.REMOTE = call_helper
         return
@@ -180,6 +182,16 @@ def _warm_up_networks(strategies, args):
     from ..strategies import neural  # noqa: F401
 
     start_warm_worker("keras", start_networks)
+
+
+def _fewest_training_rows(args):
+    """The fewest rows any split trains on, where known before the data are read (synthetic data: a
+    holdout's training share, or all but one fold); 0 for a file. Resampling only adds rows."""
+    if args.data is not None:
+        return 0
+    if args.folds is None and args.repeats is None:
+        return int(args.samples * (1 - (args.test_size or 0.2)))
+    return args.samples - -(-args.samples // (args.folds or 5))
 
 
 def _networks_to_compile(strategies, args):
