@@ -84,3 +84,20 @@ def test_cv_interval_coverage_small_study():
         hits.append(row["f1_1_ci_low"] <= truth <= row["f1_1_ci_high"])
     coverage = np.mean(hits)
     assert coverage >= 0.95 - 3 * np.sqrt(0.05 * 0.95 / len(hits)), f"coverage {coverage:.2f}"
+
+
+def test_the_validity_suite_runs_the_blocks_the_readme_names():
+    """`python benchmarks/validity/run.py --only …` at a tiny scale: each block prints its lines and
+    its time (the figures themselves need the full counts; see the README)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "validity" / "run.py"
+    out = subprocess.run([sys.executable, str(script), "--scale", "0.005", "--only",
+                          "coverage-holdout,multiplicity-holdout"], check=True, capture_output=True, text=True,
+                         timeout=300).stdout
+    assert "Holdout 80/20, logistic regression, n = 2000, 2 replications" in out
+    assert "stratified bootstrap percentile" in out
+    assert "Global null, 4 equal strategies" in out and "holdout 80/20" in out
+    assert "(coverage-holdout: " in out and "(multiplicity-holdout: " in out

@@ -108,10 +108,13 @@ def report(reps_cv, reps_holdout, sizes=(2000, 500), *, data=None):
             value, se = rate(hits[key])
             lines.append(line(f"{key[1]:<18} {key[0]}", value, se, target, value >= floor)
                          + f"   mean width {np.mean(widths[key]):.3f}")
-    n = 2000
-    hits, widths = holdout_coverage(n, reps_holdout, data=data)
-    lines.append(f"Holdout 80/20, logistic regression, n = {n}, {reps_holdout} replications "
-                 "(truth: the fitted model on held-out rows)")
+    return lines + holdout_report(reps_holdout, data=data)
+
+
+def holdout_report(reps, n=2000, *, data=None):
+    hits, widths = holdout_coverage(n, reps, data=data)
+    lines = [f"Holdout 80/20, logistic regression, n = {n}, {reps} replications "
+             "(truth: the fitted model on held-out rows)"]
     for m in METRICS_STUDIED:
         value, se = rate(hits[m])
         lines.append(line(f"{m:<18} stratified bootstrap percentile", value, se, "95%",

@@ -1,6 +1,6 @@
 """The validity suite: error rates, coverage and power of imblab's statistics, measured by simulation.
 
-Usage: ``python benchmarks/validity/run.py [--scale S] [--only coverage,multiplicity,power,seeds,multiplicity-holdout]``.
+Usage: ``python benchmarks/validity/run.py [--scale S] [--only coverage,multiplicity,power,seeds,coverage-holdout,multiplicity-holdout]``.
 ``--scale`` multiplies every replication count (e.g. 0.25 on a busy machine); the
 counts used are printed with each block. Seeded: the same scale gives the same numbers.
 """
@@ -29,12 +29,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--only", default="coverage,multiplicity,power,seeds",
-                        help="blocks to run, comma-separated; also: multiplicity-holdout")
+                        help="blocks to run, comma-separated; also: coverage-holdout, multiplicity-holdout")
     args = parser.parse_args(argv)
     n = {k: max(2, int(round(v * args.scale))) for k, v in COUNTS.items()}
     data = common.population()
     blocks = {
         "coverage": lambda: intervals.report(n["coverage_cv"], n["coverage_holdout"], data=data),
+        "coverage-holdout": lambda: intervals.holdout_report(n["coverage_holdout"], data=data),
         "multiplicity": lambda: multiplicity.report(n["fwer_4"], n["fwer_15"], data=data),
         "power": lambda: power.report(n["power"], data=data),
         "seeds": lambda: seeds.report(n["seed_noise"], n["seed_null"], data=data),
