@@ -47,7 +47,8 @@ def bootstrap_samples(predictions, strategies, random_state, n_boot=N_BOOT, metr
         return chunk
 
     chunks = ResampleChunks(y_by_row, n_boot, random_state, max_cells)
-    scored = _in_threads(lambda i: score_chunk(chunks[i]), range(len(chunks)), threads=min(len(chunks), available_cores()))
+    threads = min(len(chunks), available_cores())
+    scored = _in_threads(lambda i: score_chunk(chunks[i]), range(len(chunks)), threads)
     return {name: {m: np.concatenate([c[name][m] for c in scored]) for m in scored[0][name]} for name in parts}
 
 

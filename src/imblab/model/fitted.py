@@ -44,10 +44,12 @@ class FittedModel:
         The rows are checked against the schema first (see :func:`check_frame`).
         """
         X = check_frame(frame, self.schema, extra=extra)
-        proba = self.estimator.predict_proba(X)
-        positive = list(self.estimator.classes_).index(1)
-        p1 = proba[:, positive].astype(np.float64)
+        p1 = self._positive(self.estimator.predict_proba(X))
         return np.column_stack([1.0 - p1, p1])
+
+    def _positive(self, proba):
+        """The positive class's column of the estimator's probabilities."""
+        return proba[:, list(self.estimator.classes_).index(1)].astype(np.float64)
 
     def predict(self, frame, *, extra="error"):
         """The decision for each row, as the data's labels, at the model's threshold."""
@@ -71,7 +73,7 @@ class FittedModel:
 
         X = check_frame(frame, self.schema, extra=extra)
         proba, y01 = probabilities_and_classes(self.estimator, X)  # one pass for both
-        p1 = proba[:, list(self.estimator.classes_).index(1)].astype(np.float64)
+        p1 = self._positive(proba)
         prior = self.card["training"].get("trained_prior")
         true_prior = self.card["data"]["positive_share"]
         corrected = prior_shift(p1, true_prior, prior) if prior is not None else p1
