@@ -13,6 +13,8 @@ from .messages import as_flags, error_line
 from .parser import build_parser
 from .preflight import check_data_arguments
 
+FOLDS, REPEATS, TEST_SIZE = 5, 2, 0.2  # a protocol's defaults on the command line
+
 
 def run_command(args, console, errors, *, resume_from=None):
     try:
@@ -72,13 +74,13 @@ def _run(args, console, errors, *, resume_from=None):
 
     wants_holdout = args.holdout or args.test_size is not None
     if args.groups:
-        protocol = GroupKFold(args.groups, args.folds or 5, args.repeats or 2, random_state=args.seed)
+        protocol = GroupKFold(args.groups, args.folds or FOLDS, args.repeats or REPEATS, random_state=args.seed)
     elif args.time:
-        protocol = TimeSplits(args.time, args.folds or 5, random_state=args.seed)
+        protocol = TimeSplits(args.time, args.folds or FOLDS, random_state=args.seed)
     elif args.folds is not None or args.repeats is not None:
-        protocol = RepeatedKFold(args.folds or 5, args.repeats or 2, random_state=args.seed)
+        protocol = RepeatedKFold(args.folds or FOLDS, args.repeats or REPEATS, random_state=args.seed)
     elif wants_holdout or dataset.kind == "synthetic":
-        protocol = Holdout(args.test_size or 0.2, stratify=dataset.kind != "synthetic", random_state=args.seed)
+        protocol = Holdout(args.test_size or TEST_SIZE, stratify=dataset.kind != "synthetic", random_state=args.seed)
     else:
         protocol = default_protocol(dataset, random_state=args.seed)
     n_jobs = 1 if dask else -1 if args.jobs is None else args.jobs  # a cluster's workers decide for themselves
@@ -190,8 +192,8 @@ def _fewest_training_rows(args):
     if args.data is not None:
         return 0
     if args.folds is None and args.repeats is None:
-        return int(args.samples * (1 - (args.test_size or 0.2)))
-    return args.samples - -(-args.samples // (args.folds or 5))
+        return int(args.samples * (1 - (args.test_size or TEST_SIZE)))
+    return args.samples - -(-args.samples // (args.folds or FOLDS))
 
 
 def _networks_to_compile(strategies, args):
