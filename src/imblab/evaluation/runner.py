@@ -108,10 +108,11 @@ def seed_states(random_state, n_seeds, split_id=0):
     return [int(s) % 2**31 for s in derived]
 
 
-#: Training rows from which a fit beside others may take spare cores (see cores.spare_cores). On
-#: smaller data a forest's Python-side work per tree holds the interpreter, so a second thread slowed
-#: it down (Balanced Random Forest, 100 trees, measured with a spare core: 8,000 rows 0.63 s -> 0.90 s;
-#: 50,000 rows 3.9 s -> 2.8 s; 200,000 rows 20.0 s -> 13.3 s).
+#: Training rows from which a fit beside others may take spare cores (see cores.spare_cores). A gated
+#: second thread pays off whenever a core is spare (Balanced Random Forest, 100 trees, one thread -> a
+#: spare core: 8,000 rows 0.43 s -> 0.33 s; 50,000 rows 2.78 s -> 1.53 s; 200,000 rows 14.6 s -> 7.3 s),
+#: but while none is, joblib's threads cost small fits more than nothing (8,000 rows 0.52 s -> 0.62 s,
+#: medians of 5; 50,000 rows 3.02 s -> 2.95 s), and small fits mostly run while every worker is busy.
 ELASTIC_MIN_ROWS = 50_000
 
 
