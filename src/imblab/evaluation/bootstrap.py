@@ -51,8 +51,8 @@ class ResampleChunks:
     def __init__(self, y_true, n_boot, random_state, max_cells=MAX_CELLS):
         y_true = np.asarray(y_true)
         self.n = len(y_true)
-        self.per_chunk = max(1, min(n_boot, max_cells // max(self.n, 1)))
-        self.sizes = [min(self.per_chunk, n_boot - start) for start in range(0, n_boot, self.per_chunk)]
+        per_chunk = max(1, min(n_boot, max_cells // max(self.n, 1)))
+        self.sizes = [min(per_chunk, n_boot - start) for start in range(0, n_boot, per_chunk)]
         self.seeds = np.random.SeedSequence(random_state).spawn(len(self.sizes))
         self.classes = [rows for rows in (np.flatnonzero(y_true == 0), np.flatnonzero(y_true == 1)) if len(rows)]
 

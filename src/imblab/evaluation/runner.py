@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
-from ..strategies.prediction import probabilities_and_classes
+from ..strategies.prediction import positive_column, probabilities_and_classes
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
 from .engines import parallel_map
@@ -235,7 +235,7 @@ def fit_and_predict(task):
         X_test = dataset.X.iloc[split.test]
         with limited_threads(cores), (elastic_threads() if elastic else nullcontext()):
             proba, y_pred = probabilities_and_classes(estimator, X_test)
-            y_score = proba[:, list(estimator.classes_).index(1)]
+            y_score = positive_column(estimator, proba)
         record.predict_seconds = time.perf_counter() - start
         if not np.all(np.isfinite(y_score)):
             raise FloatingPointError("the model predicted non-finite probabilities")

@@ -48,8 +48,10 @@ class FittedModel:
         return np.column_stack([1.0 - p1, p1])
 
     def _positive(self, proba):
-        """The positive class's column of the estimator's probabilities."""
-        return proba[:, list(self.estimator.classes_).index(1)].astype(np.float64)
+        """The positive class's column of the estimator's probabilities, as float64."""
+        from ..strategies.prediction import positive_column
+
+        return positive_column(self.estimator, proba).astype(np.float64)
 
     def predict(self, frame, *, extra="error"):
         """The decision for each row, as the data's labels, at the model's threshold."""

@@ -24,6 +24,11 @@ def probabilities_and_classes(estimator, X):
     return proba, (rule(proba) if rule is not None else estimator.predict(X))
 
 
+def positive_column(estimator, proba):
+    """The positive class's (label 1) column of ``estimator.predict_proba``'s output."""
+    return proba[:, list(estimator.classes_).index(1)]
+
+
 def _classes_rule(estimator):
     """``proba -> classes`` exactly as the estimator's ``predict`` computes them, or None if unknown.
 
