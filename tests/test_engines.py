@@ -142,6 +142,50 @@ def test_a_second_worker_takes_over_a_group_with_many_fits_left():
     assert len(set(pids[:20])) == 2
 
 
+def test_results_come_as_fits_finish_not_in_task_order():
+    """A slow first task does not hold back the results of the quick ones after it."""
+    from imblab.evaluation.engines import completed_map
+
+    out = list(completed_map(_pid_after, [1.0, 0.0, 0.0], n_workers=2))  # forked workers, or threads
+    assert [index for index, _ in out] == [1, 2, 0]  # once JAX runs in this process
+
+
+class Sleeper(ClassifierMixin, BaseEstimator):
+    """Predicts the training rate after sleeping ``seconds`` in ``fit``."""
+
+    def __init__(self, seconds=0.0):
+        self.seconds = seconds
+
+    def fit(self, X, y):
+        import time
+
+        time.sleep(self.seconds)
+        self.classes_ = np.array([0, 1])
+        self.rate_ = float(np.mean(y))
+        return self
+
+    def predict_proba(self, X):
+        return np.tile([1 - self.rate_, self.rate_], (len(X), 1))
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+def test_a_fit_is_kept_as_soon_as_it_finishes_while_an_earlier_one_runs(tmp_path, monkeypatch):
+    """Fits are written to the run folder as they finish: a kill then loses only the fits still running."""
+    from imblab.store import RunStore
+
+    slow = registry.Strategy("slow", "test", "sleeps", "", lambda rs: [("model", Sleeper(1.5))])
+    monkeypatch.setitem(registry.STRATEGIES, "slow", slow)
+    store = RunStore.create(tmp_path / "run", total=2)
+    kept_when_done = []
+    ds = imblab.make_synthetic(400, 5, 0.2, random_state=0)
+    results = imblab.compare(ds, ["slow", "naive"], imblab.Holdout(0.25, random_state=0), n_jobs=2, store=store,
+                             on_done=lambda record: kept_when_done.append((record.strategy, store.n_stored)))
+    assert not results.errors()
+    assert kept_when_done == [("naive", 1), ("slow", 2)]
+
+
 def _die(_):
     import os
 

@@ -1,8 +1,8 @@
 """Engines: how the runner's fits are run — one by one, or in forked worker processes.
 
-How many threads each fit may run is :mod:`.cores`' business. Here: a map over
-forked workers that keeps task order (:func:`parallel_map`), the scheduler that
-hands tasks out, workers started ahead of time by the command line (a warm
+How many threads each fit may run is :mod:`.cores`' business. Here: maps over
+forked workers, as tasks finish (:func:`completed_map`) or in task order
+(:func:`parallel_map`), the scheduler that hands tasks out, workers started ahead of time by the command line (a warm
 worker for Keras' start-up, a helper process for the networks' JAX steps), and
 the pipes between them.
 """
@@ -20,7 +20,13 @@ from .cores import _drain, available_cores, spare_cores
 
 
 def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
-    """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator.
+    """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator
+    (see :func:`completed_map`, which this puts back in order)."""
+    yield from _in_order(completed_map(func, tasks, n_workers=n_workers, group=group, first=first))
+
+
+def completed_map(func, tasks, *, n_workers=1, group=None, first=None):
+    """``(index, func(tasks[index]))`` over ``n_workers`` workers, as each task finishes, as a generator.
 
     Workers are forked processes that inherit this process's imports, so they
     start in milliseconds; spawned workers (joblib's loky) would each spend
@@ -28,7 +34,8 @@ def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
     practical's fits they take over. Forking is only safe before JAX has
     started its runtime in this process (its threads do not survive a fork):
     after that, and where fork does not exist, the workers are threads, which
-    give less because the fits' Python-side work holds the GIL.
+    give less because the fits' Python-side work holds the GIL. With one
+    worker, the tasks run here, one by one, in order.
 
     ``group(task)`` names what a task needs started in its worker before it can
     run — ``"keras"`` for a network: importing Keras and JAX and compiling the
@@ -47,13 +54,27 @@ def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
     n_workers = min(n_workers, len(tasks))
     if n_workers <= 1:
         stop_warm_workers()
-        yield from map(func, tasks)
+        yield from enumerate(map(func, tasks))
     elif _can_fork():
-        yield from _forked_map(func, tasks, n_workers, [group(t) if group else None for t in tasks],
-                               first=[bool(first(t)) for t in tasks] if first else None)
+        yield from _forked_completed(func, tasks, n_workers, [group(t) if group else None for t in tasks],
+                                     first=[bool(first(t)) for t in tasks] if first else None)
     else:
+        from concurrent.futures import as_completed
+
         with ThreadPoolExecutor(n_workers) as pool:
-            yield from pool.map(func, tasks)
+            futures = {pool.submit(func, task): index for index, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+
+def _in_order(pairs):
+    """The values of ``(index, value)`` pairs, which come in any order, in the order of their indices."""
+    waiting, next_out = {}, 0
+    for index, value in pairs:
+        waiting[index] = value
+        while next_out in waiting:
+            yield waiting.pop(next_out)
+            next_out += 1
 
 
 class _Scheduler:
@@ -115,62 +136,48 @@ class _Scheduler:
 
 
 def _forked_map(func, tasks, n_workers, groups, first=None):
-    """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`."""
+    """:func:`_forked_completed`'s results in task order."""
+    return _in_order(_forked_completed(func, tasks, n_workers, groups, first))
+
+
+def _forked_completed(func, tasks, n_workers, groups, first=None):
+    """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`;
+    yield ``(index, result)`` as each arrives.
+
+    A thread here serves the workers (hands out tasks, passes their calls on to
+    the helper, collects results) while the caller does what it does with each
+    result, e.g. writing it to disk: a network waiting on the helper never
+    waits for that as well.
+    """
     context = multiprocessing.get_context("fork")
-    scheduler = _Scheduler(groups, first)
-    workers, results, next_out, finished, sender = {}, {}, 0, False, None
-    broker = _Broker(_HELPER)
+    workers, finished, sender, serving = {}, False, None, None
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)
     spare = spare_cores()  # before the forks below, which inherit it
     _drain(spare)
     for _ in range(available_cores() - n_workers):
         spare.release()
     try:
+        scheduler = _Scheduler(groups, first)
         for worker, (process, conn, group) in enumerate(warm):
             workers[worker] = (process, conn)
             scheduler.owned[worker] = {group}
         for worker in range(len(warm), n_workers):
             workers[worker] = _fork(context, _worker_loop, func, tasks)
         sender = _Sender(tasks, {w for w in range(len(warm))})
-        busy = {}
-        for worker, (_, conn) in workers.items():
-            _hand_out(scheduler, worker, conn, busy, sender)
-            if worker not in busy:
-                spare.release()
-        while next_out < len(tasks):
-            while next_out in results:
-                yield results.pop(next_out)
-                next_out += 1
-            if next_out == len(tasks):
-                break
-            conns = {workers[w][1]: w for w in busy}
-            if not conns:
-                raise RuntimeError("no worker left to run the remaining fits")
-            for conn in multiprocessing.connection.wait(list(conns) + broker.waiting_on()):
-                if conn not in conns:
-                    broker.answer(lambda w: workers[w][1])
-                    continue
-                worker = conns[conn]
-                try:
-                    message = conn.recv()
-                except EOFError:
-                    raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
-                if message[0] == "call":
-                    broker.forward(worker, conn, message[1])
-                    continue
-                status, index, value = message
-                if status == "error":
-                    raise RuntimeError(f"a worker failed on task {index}: {value}")
-                results[index] = value
-                del busy[worker]
-                _hand_out(scheduler, worker, conn, busy, sender)
-                if worker not in busy:  # nothing left for it: its core goes to the fits still running
-                    spare.release()
+        serving = _Serving(workers, scheduler, sender, _Broker(_HELPER), spare, len(tasks))
+        serving.start()
+        for _ in tasks:
+            item = serving.results.get()
+            if isinstance(item, Exception):
+                raise item
+            yield item
         finished = True
     finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
         if not finished:
             for process, _ in workers.values():
                 process.terminate()
+        if serving is not None:
+            serving.stop()
         if sender is not None:
             sender.join()
         for process, conn in workers.values():
@@ -184,10 +191,64 @@ def _forked_map(func, tasks, n_workers, groups, first=None):
         _drain(spare)
 
 
-def _hand_out(scheduler, worker, conn, busy, sender):
-    index = scheduler.next_for(worker)
-    if index is not None:
-        sender.send(worker, conn, index)
+class _Serving(threading.Thread):
+    """The thread that serves a map's workers; puts ``(index, result)`` on ``results`` as each
+    arrives, or the exception that ended the map."""
+
+    def __init__(self, workers, scheduler, sender, broker, spare, n_tasks):
+        import queue
+
+        super().__init__(daemon=True)
+        self.workers, self.scheduler, self.sender, self.broker = workers, scheduler, sender, broker
+        self.spare, self.n_tasks, self.results = spare, n_tasks, queue.Queue()
+        self.stopping = threading.Event()
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+
+    def run(self):
+        try:
+            self._serve()
+        except Exception as exc:  # noqa: BLE001 - raised in the thread that reads the results
+            self.results.put(exc)
+
+    def _serve(self):
+        workers, busy, received = self.workers, {}, 0
+        for worker, (_, conn) in workers.items():
+            self._hand_out(worker, conn, busy)
+        while received < self.n_tasks and not self.stopping.is_set():
+            conns = {workers[w][1]: w for w in busy}
+            if not conns:
+                raise RuntimeError("no worker left to run the remaining fits")
+            for conn in multiprocessing.connection.wait(list(conns) + self.broker.waiting_on(), timeout=0.5):
+                if conn not in conns:
+                    self.broker.answer(lambda w: workers[w][1])
+                    continue
+                worker = conns[conn]
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    if self.stopping.is_set():
+                        return
+                    raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
+                if message[0] == "call":
+                    self.broker.forward(worker, conn, message[1])
+                    continue
+                status, index, value = message
+                if status == "error":
+                    raise RuntimeError(f"a worker failed on task {index}: {value}")
+                received += 1
+                del busy[worker]
+                self._hand_out(worker, conn, busy)
+                self.results.put((index, value))
+
+    def _hand_out(self, worker, conn, busy):
+        index = self.scheduler.next_for(worker)
+        if index is None:  # nothing left for it: its core goes to the fits still running
+            self.spare.release()
+            return
+        self.sender.send(worker, conn, index)
         busy[worker] = index
 
 

@@ -20,7 +20,7 @@ from ..strategies import minority_rows_needed
 from ..strategies.prediction import positive_column, probabilities_and_classes
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
-from .engines import parallel_map
+from .engines import completed_map
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -122,14 +122,14 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     (predictions DataFrame, list of FitRecord).
 
     ``on_done(record)`` is called in this process as each fit finishes (in
-    task order locally, in the order they finish on a cluster). See
+    task order when they run one by one here). See
     :mod:`.engines` for how ``n_jobs`` runs them, and :mod:`.cores` for how each fit's thread
     pools are sized to the cores it is given. With ``n_seeds > 1`` the
     predictions have a ``seed`` column numbering the seeds.
 
     ``engine`` (a :class:`~imblab.evaluation.dask_engine.DaskEngine`) runs the
     fits elsewhere instead, ``n_jobs`` aside: it yields ``(task index, (part,
-    record))`` as fits finish, and the results are put back in task order.
+    record))`` as fits finish, as local workers do.
 
     With a ``store`` (a :class:`~imblab.store.RunStore`), every fit is kept
     there as soon as it finishes, and a fit already kept under the same key
@@ -156,11 +156,12 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     pending = [index for index in range(len(tasks)) if index not in done]
     with limited_threads(cores):  # also for worker threads, which share this process's pools
         if engine is None:
-            results = zip(pending, parallel_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
-                                                group=start_up, first=lambda task: task.strategy.slow))
+            finished = completed_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
+                                     group=start_up, first=lambda task: task.strategy.slow)
         else:
-            results = ((pending[i], result) for i, result in engine.fits([tasks[i] for i in pending]))
-        for index, (part, record) in results:
+            finished = engine.fits([tasks[i] for i in pending])
+        for i, (part, record) in finished:
+            index = pending[i]
             if store is not None:
                 store.keep_fit(keys[index], part, asdict(record))
             done[index] = (part, record)
