@@ -106,8 +106,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reference-python", required=True, help="a Python with TensorFlow installed")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--cv-repeats", type=int, default=3,
-                        help="runs of the 5 × 2 cross-validation with --jobs 1 and --jobs 2")
+    parser.add_argument("--cv-repeats", type=int, default=5,
+                        help="alternating runs of the 5 × 2 cross-validation with --jobs 1 and --jobs 2")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections to run, from {', '.join(SECTIONS)}")
     parser.add_argument("--large-rows", default="1000000",
                         help="row counts of the large runs, comma-separated (e.g. 1000000,5000000)")

@@ -231,3 +231,25 @@ def test_progress_and_pooling_count_seeds(tmp_path, capsys):
         assert re.fullmatch(rf"fitted {name}: 4/4 fits \(2 splits × 2 seeds\), \d+\.\d\d s per fit", line), line
     assert ("Classification reports: pooled over the out-of-fold rows of all 2 folds × 2 seeds: each row counted "
             "once per seed, so support is 2 × the rows.") in " ".join(out.split())
+
+
+def test_a_classification_report_is_worked_out_once_and_handed_out_as_a_copy(monkeypatch):
+    """The run folder, the report and the terminal each ask for it: scikit-learn computes it once."""
+    import sklearn.metrics
+
+    import imblab.results
+
+    results = fabricated_results(2)
+    name = results.strategies[0]
+    part = results.predictions[results.predictions["strategy"] == name]
+    expected = sklearn.metrics.classification_report(part["y_true"], part["y_pred"], labels=[0, 1], zero_division=0,
+                                                     target_names=["0", "1"], output_dict=True)
+    calls = []
+    original = imblab.results.classification_report
+    monkeypatch.setattr(imblab.results, "classification_report", lambda *a, **k: calls.append(k) or original(*a, **k))
+    first = results.classification_report(name, output_dict=True)
+    first["1"]["recall"] = -1.0  # a caller changing its copy changes nobody else's
+    again = results.classification_report(name, output_dict=True)
+    assert again == expected
+    assert results.classification_report(name) == results.classification_report(name)
+    assert [k["output_dict"] for k in calls] == [True, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import asdict, is_dataclass
 from functools import cached_property
@@ -44,6 +45,7 @@ class Results:
         self.config = config
         self.dataset = dataset
         self.strategy_notes = strategy_notes
+        self._reports = {}  # (strategy, output_dict) -> classification report
 
     @property
     def strategies(self):
@@ -134,17 +136,21 @@ class Results:
         return self.fits[0]["train_counts"] if self.fits else {}
 
     def classification_report(self, strategy, *, output_dict=False):
-        """scikit-learn's classification report over all of the strategy's out-of-sample rows."""
-        part = self.predictions[self.predictions["strategy"] == strategy]
-        if part.empty:
-            return {} if output_dict else ""
-        names = [str(self.dataset["negative_label"]), str(self.dataset["positive_label"])]
-        if names[0] == names[1]:
-            names = ["0", "1"]
-        return classification_report(
-            part["y_true"], part["y_pred"], labels=[0, 1], target_names=names,
-            zero_division=0, output_dict=output_dict,
-        )
+        """scikit-learn's classification report over all of the strategy's out-of-sample rows
+        (worked out once: the run folder, the report and the terminal each ask for it)."""
+        key = (strategy, output_dict)
+        if key not in self._reports:
+            part = self.predictions[self.predictions["strategy"] == strategy]
+            if part.empty:
+                return {} if output_dict else ""
+            names = [str(self.dataset["negative_label"]), str(self.dataset["positive_label"])]
+            if names[0] == names[1]:
+                names = ["0", "1"]
+            self._reports[key] = classification_report(
+                part["y_true"], part["y_pred"], labels=[0, 1], target_names=names,
+                zero_division=0, output_dict=output_dict,
+            )
+        return copy.deepcopy(self._reports[key])
 
     def __repr__(self):
         """Strategies, protocol, metric and the best strategy, on one line.

@@ -55,7 +55,7 @@ def make_synthetic(n_samples=10000, n_features=20, minority_share=0.05, *, rando
         "random_state": random_state,
     }
     return Dataset(
-        X=pd.DataFrame(X, columns=columns),
+        X=pd.DataFrame(X, columns=columns, copy=False),  # the array is this frame's alone: no copy
         y=y.astype(np.int64),
         labels=(0, 1),
         name="synthetic",
