@@ -310,6 +310,82 @@ def test_workers_reach_the_helper_through_their_parent(monkeypatch):
         engines.call_helper(1)
 
 
+_LARGE_CALLS = """
+import sys, time
+import numpy as np
+from imblab.evaluation import engines
+
+def serve(conn):
+    while True:
+        request = conn.recv()
+        if request is None:
+            return
+        time.sleep(0.2)  # busy training while the other worker's call arrives
+        conn.send(("ok", np.full(250_000, request.sum(), np.float32)))  # 1 MB, more than a pipe holds
+
+def fit(i):
+    return float(engines.call_helper(np.full(500_000, i, np.float32))[0])  # 2 MB
+
+engines.start_helper(serve)
+print(sorted(value for _, value in engines.completed_map(fit, [1, 2, 3, 4], n_workers=2)))
+engines.stop_helper()
+"""
+
+
+def test_large_calls_from_two_workers_pass_through_the_parent_without_a_deadlock():
+    """A call and a reply larger than a pipe holds: the parent writes a call to the helper only while the
+    helper waits for one (writing it while the helper wrote its reply left both waiting forever)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _LARGE_CALLS], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[500000.0, 1000000.0, 1500000.0, 2000000.0]"
+
+
+def _sleep(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def test_closing_a_threaded_map_early_starts_no_more_tasks(monkeypatch):
+    """Where the workers are threads (JAX runs here), Ctrl-C or a failure stops the map at once."""
+    import time
+
+    from imblab.evaluation import engines
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: False)
+    start = time.perf_counter()
+    mapped = engines.completed_map(_sleep, [0.0] + [1.0] * 8, n_workers=2)
+    assert next(mapped) == (0, 0.0)
+    mapped.close()
+    assert time.perf_counter() - start < 3.0  # the 1-second task running in the other thread, not all eight
+
+
+def test_kept_fits_are_reported_once_the_workers_are_forked(tmp_path, monkeypatch):
+    """A resumed run reports its kept fits after forking its workers: reporting starts a thread that
+    imports modules, and a fork in the middle of an import leaves the child a held import lock."""
+    from imblab.evaluation import engines
+    from imblab.store import RunStore
+
+    forks = []
+    original = engines._fork
+    monkeypatch.setattr(engines, "_fork", lambda *a: forks.append("fork") or original(*a))
+    ds = imblab.make_synthetic(400, 5, 0.2, random_state=0)
+    protocol = imblab.RepeatedKFold(2, 1, random_state=0)
+    store = RunStore.create(tmp_path / "run", total=4)
+    imblab.compare(ds, "lr", protocol, n_jobs=1, store=store)  # two fits kept
+    seen = []
+    results = imblab.compare(ds, "lr,naive", protocol, n_jobs=2, store=store,
+                             on_done=lambda record: seen.append((record.strategy, len(forks))))
+    assert not results.errors()
+    if engines._can_fork():
+        assert seen[:2] == [("lr", 2), ("lr", 2)]  # reported after both workers were forked
+    assert sorted(name for name, _ in seen) == ["lr", "lr", "naive", "naive"]
+
+
 def test_a_run_whose_networks_train_in_the_helper_equals_one_run_in_one_process(tmp_path):
     """The command line trains the networks' steps in its JAX helper process, for workers forked after
     it (a fresh process: forking is only safe before JAX starts); the results are those of --jobs 1,

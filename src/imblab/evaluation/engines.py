@@ -25,7 +25,7 @@ def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
     yield from _in_order(completed_map(func, tasks, n_workers=n_workers, group=group, first=first))
 
 
-def completed_map(func, tasks, *, n_workers=1, group=None, first=None):
+def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=None):
     """``(index, func(tasks[index]))`` over ``n_workers`` workers, as each task finishes, as a generator.
 
     Workers are forked processes that inherit this process's imports, so they
@@ -50,21 +50,32 @@ def completed_map(func, tasks, *, n_workers=1, group=None, first=None):
     strategy works; only results travel back. The exception is a worker started
     ahead of time (:func:`start_warm_worker`), which is sent its tasks pickled,
     each task's dataset once.
+
+    ``started()``, if given, is called once the workers run (after the forks):
+    the place for what must not happen before a fork, such as starting a thread
+    that imports modules.
     """
     n_workers = min(n_workers, len(tasks))
     if n_workers <= 1:
         stop_warm_workers()
+        if started is not None:
+            started()
         yield from enumerate(map(func, tasks))
     elif _can_fork():
         yield from _forked_completed(func, tasks, n_workers, [group(t) if group else None for t in tasks],
-                                     first=[bool(first(t)) for t in tasks] if first else None)
+                                     first=[bool(first(t)) for t in tasks] if first else None, started=started)
     else:
         from concurrent.futures import as_completed
 
-        with ThreadPoolExecutor(n_workers) as pool:
+        pool = ThreadPoolExecutor(n_workers)
+        try:
             futures = {pool.submit(func, task): index for index, task in enumerate(tasks)}
+            if started is not None:
+                started()
             for future in as_completed(futures):
                 yield futures[future], future.result()
+        finally:  # interrupted, failed or closed early: the tasks not yet started never start
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_order(pairs):
@@ -140,7 +151,7 @@ def _forked_map(func, tasks, n_workers, groups, first=None):
     return _in_order(_forked_completed(func, tasks, n_workers, groups, first))
 
 
-def _forked_completed(func, tasks, n_workers, groups, first=None):
+def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
     """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`;
     yield ``(index, result)`` as each arrives.
 
@@ -166,6 +177,8 @@ def _forked_completed(func, tasks, n_workers, groups, first=None):
         sender = _Sender(tasks, {w for w in range(len(warm))})
         serving = _Serving(workers, scheduler, sender, _Broker(_HELPER), spare, len(tasks))
         serving.start()
+        if started is not None:
+            started()
         for _ in tasks:
             item = serving.results.get()
             if isinstance(item, Exception):
@@ -205,13 +218,14 @@ class _Serving(threading.Thread):
 
     def stop(self):
         self.stopping.set()
-        self.join()
+        if self.ident is not None:
+            self.join()
 
     def run(self):
         try:
             self._serve()
-        except Exception as exc:  # noqa: BLE001 - raised in the thread that reads the results
-            self.results.put(exc)
+        except BaseException as exc:  # noqa: BLE001 - raised in the thread that reads the results
+            self.results.put(exc if isinstance(exc, Exception) else RuntimeError(f"the workers' thread ended: {exc!r}"))
 
     def _serve(self):
         workers, busy, received = self.workers, {}, 0
@@ -223,7 +237,7 @@ class _Serving(threading.Thread):
                 raise RuntimeError("no worker left to run the remaining fits")
             for conn in multiprocessing.connection.wait(list(conns) + self.broker.waiting_on(), timeout=0.5):
                 if conn not in conns:
-                    self.broker.answer(lambda w: workers[w][1])
+                    self.broker.answer()
                     continue
                 worker = conns[conn]
                 try:
@@ -233,22 +247,25 @@ class _Serving(threading.Thread):
                         return
                     raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
                 if message[0] == "call":
-                    self.broker.forward(worker, conn, message[1])
+                    self.broker.forward(conn, message[1])
                     continue
                 status, index, value = message
                 if status == "error":
                     raise RuntimeError(f"a worker failed on task {index}: {value}")
                 received += 1
                 del busy[worker]
-                self._hand_out(worker, conn, busy)
                 self.results.put((index, value))
+                self._hand_out(worker, conn, busy)
 
     def _hand_out(self, worker, conn, busy):
         index = self.scheduler.next_for(worker)
         if index is None:  # nothing left for it: its core goes to the fits still running
             self.spare.release()
             return
-        self.sender.send(worker, conn, index)
+        try:
+            self.sender.send(worker, conn, index)
+        except OSError:
+            raise RuntimeError(f"a worker process died before it could run task {index}") from None
         busy[worker] = index
 
 
@@ -454,36 +471,48 @@ def _call_through(conn, request):
 
 
 class _Broker:
-    """Passes the workers' calls on to the helper and its replies back, in order."""
+    """Passes the workers' calls on to the helper and its replies back, one call at a time.
+
+    The helper answers one call at a time anyway; a call is written to it only
+    while it waits for one. (A large call written while the helper writes a
+    large reply would leave each waiting for the other to read.)
+    """
 
     def __init__(self, helper):
         import collections
 
         self.conn = helper[1] if helper is not None else None
-        self.waiting = collections.deque()  # workers whose calls the helper is answering, oldest first
+        self.queued = collections.deque()  # (worker's connection, call) not yet passed on, oldest first
+        self.asking = None  # the connection of the worker whose call the helper is answering
 
     def waiting_on(self):
-        return [self.conn] if self.waiting else []
+        return [self.conn] if self.asking is not None else []
 
-    def forward(self, worker, worker_conn, request):
-        try:
-            if self.conn is None:
-                raise OSError("no helper process")
-            self.conn.send(request)
-        except OSError as exc:
-            worker_conn.send(("reply", "error", f"the helper process is gone ({exc!r})"))
-            return
-        self.waiting.append(worker)
+    def forward(self, worker_conn, request):
+        self.queued.append((worker_conn, request))
+        self._pass_on()
 
-    def answer(self, conn_of):
+    def answer(self):
+        worker_conn, self.asking = self.asking, None
         try:
             status, value = self.conn.recv()
-        except (EOFError, OSError) as exc:  # it died: everyone waiting does the work itself
+        except (EOFError, OSError) as exc:  # it died: every worker waiting does the work itself
             self.conn = None
-            while self.waiting:
-                conn_of(self.waiting.popleft()).send(("reply", "error", f"the helper process died ({exc!r})"))
-            return
-        conn_of(self.waiting.popleft()).send(("reply", status, value))
+            status, value = "error", f"the helper process died ({exc!r})"
+        worker_conn.send(("reply", status, value))
+        self._pass_on()
+
+    def _pass_on(self):
+        while self.asking is None and self.queued:
+            worker_conn, request = self.queued.popleft()
+            try:
+                if self.conn is None:
+                    raise OSError("no helper process")
+                self.conn.send(request)
+            except OSError as exc:
+                worker_conn.send(("reply", "error", f"the helper process is gone ({exc!r})"))
+                continue
+            self.asking = worker_conn
 
 
 def _warm_loop(start_up, conn):

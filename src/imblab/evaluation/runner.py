@@ -151,14 +151,18 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
             kept = store.load_fit(task_key)
             if kept is not None:
                 done[index] = (kept[0], restore_record(kept[1]))
-                if on_done is not None:
-                    on_done(done[index][1])
+
+    def report_kept():  # once any workers are forked: on_done may start threads
+        for index in sorted(done) if on_done is not None else ():
+            on_done(done[index][1])
+
     pending = [index for index in range(len(tasks)) if index not in done]
     with limited_threads(cores):  # also for worker threads, which share this process's pools
         if engine is None:
             finished = completed_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
-                                     group=start_up, first=lambda task: task.strategy.slow)
+                                     group=start_up, first=lambda task: task.strategy.slow, started=report_kept)
         else:
+            report_kept()
             finished = engine.fits([tasks[i] for i in pending])
         for i, (part, record) in finished:
             index = pending[i]
