@@ -11,7 +11,22 @@ from imblab.evaluation.cores import available_cores, cores_per_fit, workers_for
 from imblab.strategies import get_strategies, registry
 
 
-class ThreadReporter(ClassifierMixin, BaseEstimator):
+class RatePredictor(ClassifierMixin, BaseEstimator):
+    """Predicts the positive class's training rate for every row."""
+
+    def _learn_rate(self, y):
+        self.classes_ = np.array([0, 1])
+        self.rate_ = float(np.mean(y))
+        return self
+
+    def predict_proba(self, X):
+        return np.tile([1 - self.rate_, self.rate_], (len(X), 1))
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+class ThreadReporter(RatePredictor):
     """Writes threadpoolctl's view of this process's thread pools, from inside ``fit``, to a file."""
 
     def __init__(self, path=None, n_jobs=None):
@@ -25,15 +40,7 @@ class ThreadReporter(ClassifierMixin, BaseEstimator):
         pools = [{"api": p["user_api"], "threads": p["num_threads"]} for p in threadpool_info()]
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"pools": pools, "n_jobs": self.n_jobs}) + "\n")
-        self.classes_ = np.array([0, 1])
-        self.rate_ = float(np.mean(y))
-        return self
-
-    def predict_proba(self, X):
-        return np.tile([1 - self.rate_, self.rate_], (len(X), 1))
-
-    def predict(self, X):
-        return np.zeros(len(X), dtype=int)
+        return self._learn_rate(y)
 
 
 def _run_reporting(tmp_path, monkeypatch, n_jobs):
@@ -150,8 +157,8 @@ def test_results_come_as_fits_finish_not_in_task_order():
     assert [index for index, _ in out] == [1, 2, 0]  # once JAX runs in this process
 
 
-class Sleeper(ClassifierMixin, BaseEstimator):
-    """Predicts the training rate after sleeping ``seconds`` in ``fit``."""
+class Sleeper(RatePredictor):
+    """Sleeps ``seconds`` in ``fit``."""
 
     def __init__(self, seconds=0.0):
         self.seconds = seconds
@@ -160,15 +167,7 @@ class Sleeper(ClassifierMixin, BaseEstimator):
         import time
 
         time.sleep(self.seconds)
-        self.classes_ = np.array([0, 1])
-        self.rate_ = float(np.mean(y))
-        return self
-
-    def predict_proba(self, X):
-        return np.tile([1 - self.rate_, self.rate_], (len(X), 1))
-
-    def predict(self, X):
-        return np.zeros(len(X), dtype=int)
+        return self._learn_rate(y)
 
 
 def test_a_fit_is_kept_as_soon_as_it_finishes_while_an_earlier_one_runs(tmp_path, monkeypatch):
@@ -273,11 +272,11 @@ def _doubling_helper(conn):
 def _ask_helper(x):
     import os
 
-    from imblab.evaluation import engines
+    from imblab.evaluation import helper
 
     try:
-        return os.getpid(), engines.call_helper(x)
-    except engines.HelperUnavailable:
+        return os.getpid(), helper.call_helper(x)
+    except helper.HelperUnavailable:
         return os.getpid(), "here"
 
 
@@ -288,32 +287,32 @@ def test_workers_reach_the_helper_through_their_parent(monkeypatch):
 
     import pytest
 
-    from imblab.evaluation import engines
+    from imblab.evaluation import engines, helper
 
     monkeypatch.setattr(engines, "_can_fork", lambda: True)  # these processes never touch JAX
-    assert engines.start_helper(_doubling_helper)
+    assert helper.start_helper(_doubling_helper)
     try:
-        helper = engines._HELPER[0].pid
-        assert engines.call_helper(21) == (helper, 42)  # from this process: directly
+        helper_pid = helper._HELPER[0].pid
+        assert helper.call_helper(21) == (helper_pid, 42)  # from this process: directly
         out = list(engines._forked_map(_ask_helper, [1, 2, 3, 4, 5, 6], 2, [None] * 6))
-        assert [reply for _, reply in out] == [(helper, 2 * x) for x in range(1, 7)]
+        assert [reply for _, reply in out] == [(helper_pid, 2 * x) for x in range(1, 7)]
         workers = {pid for pid, _ in out}
-        assert len(workers) == 2 and os.getpid() not in workers and helper not in workers
-        with pytest.raises(engines.HelperUnavailable, match="asked to fail"):
-            engines.call_helper("fail")
-        engines._HELPER[0].kill()  # a helper that dies: the workers do the work themselves
-        engines._HELPER[0].join()
+        assert len(workers) == 2 and os.getpid() not in workers and helper_pid not in workers
+        with pytest.raises(helper.HelperUnavailable, match="asked to fail"):
+            helper.call_helper("fail")
+        helper._HELPER[0].kill()  # a helper that dies: the workers do the work themselves
+        helper._HELPER[0].join()
         assert [reply for _, reply in engines._forked_map(_ask_helper, [1, 2, 3], 2, [None] * 3)] == ["here"] * 3
     finally:
-        engines.stop_helper()
-    with pytest.raises(engines.HelperUnavailable):
-        engines.call_helper(1)
+        helper.stop_helper()
+    with pytest.raises(helper.HelperUnavailable):
+        helper.call_helper(1)
 
 
 _LARGE_CALLS = """
 import sys, time
 import numpy as np
-from imblab.evaluation import engines
+from imblab.evaluation import engines, helper
 
 def serve(conn):
     while True:
@@ -324,11 +323,11 @@ def serve(conn):
         conn.send(("ok", np.full(250_000, request.sum(), np.float32)))  # 1 MB, more than a pipe holds
 
 def fit(i):
-    return float(engines.call_helper(np.full(500_000, i, np.float32))[0])  # 2 MB
+    return float(helper.call_helper(np.full(500_000, i, np.float32))[0])  # 2 MB
 
-engines.start_helper(serve)
+helper.start_helper(serve)
 print(sorted(value for _, value in engines.completed_map(fit, [1, 2, 3, 4], n_workers=2)))
-engines.stop_helper()
+helper.stop_helper()
 """
 
 
@@ -451,12 +450,13 @@ def test_the_jax_helper_starts_only_for_networks_it_may_train(monkeypatch, argv,
     from imblab import _backend
     from imblab.cli import run as cli_run
     from imblab.cli.parser import build_parser
-    from imblab.evaluation import cores, engines
+    from imblab.evaluation import cores
+    from imblab.evaluation import helper as helper_process
 
     args = build_parser().parse_args(argv)
     assert cli_run._fewest_training_rows(args) == fewest
     started = []
-    monkeypatch.setattr(engines, "start_helper", lambda *a, **k: started.append(a) and False)
+    monkeypatch.setattr(helper_process, "start_helper", lambda *a, **k: started.append(a) and False)
     monkeypatch.setattr(cores, "available_cores", lambda: 2)
     monkeypatch.setattr(_backend, "current_backend", lambda: "jax")
     cli_run._warm_up_networks(get_strategies(["smote_ann"]), args)

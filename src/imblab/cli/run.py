@@ -20,7 +20,8 @@ def run_command(args, console, errors, *, resume_from=None):
     try:
         return _run(args, console, errors, resume_from=resume_from)
     finally:
-        from ..evaluation.engines import stop_helper, stop_warm_workers
+        from ..evaluation.engines import stop_warm_workers
+        from ..evaluation.helper import stop_helper
 
         stop_warm_workers()  # one started for networks the run never reached (an error, all fits kept)
         stop_helper()
@@ -154,7 +155,7 @@ def _warm_up_networks(strategies, args):
 
     - on JAX, a helper process is forked first thing: it starts JAX and compiles the network's
       program while this process imports pandas and scikit-learn, then runs every network's
-      training steps for the fits (see :func:`imblab.evaluation.engines.start_helper`), so no
+      training steps for the fits (see :func:`imblab.evaluation.helper.start_helper`), so no
       worker imports JAX;
     - on the other backends, a worker forked once the shared libraries are imported imports Keras
       and its backend while this process reads the data; the fits then send it the networks (see
@@ -171,7 +172,7 @@ def _warm_up_networks(strategies, args):
     if args.jobs == 1 or args.dask or available_cores() < 2:
         return
     if current_backend() == "jax":
-        from ..evaluation.engines import call_helper, start_helper
+        from ..evaluation.helper import call_helper, start_helper
         from ..strategies import _jax_training
 
         if _fewest_training_rows(args) > _jax_training.REMOTE_MAX_ROWS:

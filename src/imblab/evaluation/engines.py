@@ -2,9 +2,9 @@
 
 How many threads each fit may run is :mod:`.cores`' business. Here: maps over
 forked workers, as tasks finish (:func:`completed_map`) or in task order
-(:func:`parallel_map`), the scheduler that hands tasks out, workers started ahead of time by the command line (a warm
-worker for Keras' start-up, a helper process for the networks' JAX steps), and
-the pipes between them.
+(:func:`parallel_map`), the scheduler that hands tasks out, a worker started ahead of time by the command line (a warm
+worker for Keras' start-up), and the pipes between them. A helper process that
+answers the fits' calls is :mod:`.helper`'s.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from . import helper
 from .cores import _drain, available_cores, spare_cores
 
 
@@ -175,7 +176,7 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
         for worker in range(len(warm), n_workers):
             workers[worker] = _fork(context, _worker_loop, func, tasks)
         sender = _Sender(tasks, {w for w in range(len(warm))})
-        serving = _Serving(workers, scheduler, sender, _Broker(_HELPER), spare, len(tasks))
+        serving = _Serving(workers, scheduler, sender, helper.Broker(), spare, len(tasks))
         serving.start()
         if started is not None:
             started()
@@ -327,10 +328,8 @@ def _worker_loop(func, tasks, conn):
     import signal
     import traceback
 
-    global _CALL
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
-    if _BROKERED:
-        _CALL = lambda request: _call_through(conn, request)  # noqa: E731
+    helper.call_through(conn)
     datasets = {}
     while True:
         try:
@@ -395,124 +394,11 @@ def _fork(context, target, *args):
 
 
 def _child(target, *args):
-    global _HELPER, _BROKERED
     for inherited in _PARENT_ENDS:  # the parent's ends, this one's own included
         inherited.close()
     _PARENT_ENDS.clear()
-    _BROKERED, _HELPER = _HELPER is not None, None  # the parent's helper is reached through the parent
+    helper.forked()  # the parent's helper is reached through the parent
     target(*args)
-
-
-# -- a helper process -------------------------------------------------------------------------------
-# One process started ahead of time that answers requests for the fits: the command line's JAX network
-# trainer, which starts JAX while this process imports pandas and scikit-learn, so that no worker has to.
-
-class HelperUnavailable(ConnectionError):
-    """No helper process can be reached from here, or it failed: do the work here instead."""
-
-
-_HELPER = None  # (process, connection), in the process that started it
-_HELPER_LOCK = threading.Lock()  # this process's threads call it one at a time
-_BROKERED = False  # in a forked worker: the parent has a helper and passes calls on to it
-_CALL = None  # in a forked worker of a map: how a call reaches the parent
-
-
-def start_helper(serve, *args):
-    """Fork a helper now, running ``serve(*args, conn)``: it answers each request ``conn.recv()``
-    gives it with ``conn.send(("ok", reply))`` or ``("error", message)``, until it is sent ``None``.
-
-    Fits call it with :func:`call_helper`: directly from this process, and through this process
-    from the workers it forks for a map. Returns whether a helper was started (not where fork is
-    unsafe or missing, nor when one runs already).
-    """
-    global _HELPER
-    if _HELPER is not None or not _can_fork():
-        return False
-    _HELPER = _fork(multiprocessing.get_context("fork"), serve, *args)
-    return True
-
-
-def stop_helper():
-    """Stop the helper, if one was started."""
-    global _HELPER
-    if _HELPER is not None:
-        process, conn = _HELPER
-        _HELPER = None
-        process.terminate()
-        process.join()
-        conn.close()
-
-
-def call_helper(request):
-    """The helper's reply to ``request``; raises :class:`HelperUnavailable` when there is none to ask
-    or it failed (the caller then does the work itself)."""
-    if _CALL is not None:
-        return _CALL(request)
-    if _HELPER is None:
-        raise HelperUnavailable("no helper process")
-    with _HELPER_LOCK:
-        try:
-            _HELPER[1].send(request)
-            status, value = _HELPER[1].recv()
-        except (EOFError, OSError) as exc:
-            raise HelperUnavailable(f"the helper process is gone ({exc!r})") from None
-    if status != "ok":
-        raise HelperUnavailable(value)
-    return value
-
-
-def _call_through(conn, request):
-    """A worker's call of the helper, passed on by its parent (see :class:`_Broker`)."""
-    conn.send(("call", request))
-    _, status, value = conn.recv()
-    if status != "ok":
-        raise HelperUnavailable(value)
-    return value
-
-
-class _Broker:
-    """Passes the workers' calls on to the helper and its replies back, one call at a time.
-
-    The helper answers one call at a time anyway; a call is written to it only
-    while it waits for one. (A large call written while the helper writes a
-    large reply would leave each waiting for the other to read.)
-    """
-
-    def __init__(self, helper):
-        import collections
-
-        self.conn = helper[1] if helper is not None else None
-        self.queued = collections.deque()  # (worker's connection, call) not yet passed on, oldest first
-        self.asking = None  # the connection of the worker whose call the helper is answering
-
-    def waiting_on(self):
-        return [self.conn] if self.asking is not None else []
-
-    def forward(self, worker_conn, request):
-        self.queued.append((worker_conn, request))
-        self._pass_on()
-
-    def answer(self):
-        worker_conn, self.asking = self.asking, None
-        try:
-            status, value = self.conn.recv()
-        except (EOFError, OSError) as exc:  # it died: every worker waiting does the work itself
-            self.conn = None
-            status, value = "error", f"the helper process died ({exc!r})"
-        worker_conn.send(("reply", status, value))
-        self._pass_on()
-
-    def _pass_on(self):
-        while self.asking is None and self.queued:
-            worker_conn, request = self.queued.popleft()
-            try:
-                if self.conn is None:
-                    raise OSError("no helper process")
-                self.conn.send(request)
-            except OSError as exc:
-                worker_conn.send(("reply", "error", f"the helper process is gone ({exc!r})"))
-                continue
-            self.asking = worker_conn
 
 
 def _warm_loop(start_up, conn):

@@ -42,7 +42,7 @@ FOCAL_ALPHA, FOCAL_GAMMA = 0.75, 2.0  # the network's focal loss (see KerasMLPCl
 
 
 #: How a network's steps reach a process where JAX runs already (set by the command line to
-#: :func:`imblab.evaluation.engines.call_helper`, with :func:`serve` in the helper); None: run here.
+#: :func:`imblab.evaluation.helper.call_helper`, with :func:`serve` in the helper); None: run here.
 REMOTE = None
 #: Above this many rows the steps run here even so: starting JAX (about a second) is then a small part
 #: of the fit, while the rows would be copied twice more (the 1,513,270 SMOTE rows of a million-row run
