@@ -2,9 +2,10 @@
 
 How many threads each fit may run is :mod:`.cores`' business. Here: maps over
 forked workers, as tasks finish (:func:`completed_map`) or in task order
-(:func:`parallel_map`), the scheduler that hands tasks out, a worker started ahead of time by the command line (a warm
-worker for Keras' start-up), and the pipes between them. A helper process that
-answers the fits' calls is :mod:`.helper`'s.
+(:func:`parallel_map`), the scheduler that hands tasks out, a worker started
+ahead of time by the command line (a warm worker for Keras' start-up), and the
+pipes between them. A helper process that answers the fits' calls is
+:mod:`.helper`'s.
 """
 
 from __future__ import annotations
@@ -226,7 +227,9 @@ class _Serving(threading.Thread):
         try:
             self._serve()
         except BaseException as exc:  # noqa: BLE001 - raised in the thread that reads the results
-            self.results.put(exc if isinstance(exc, Exception) else RuntimeError(f"the workers' thread ended: {exc!r}"))
+            if not isinstance(exc, Exception):
+                exc = RuntimeError(f"the workers' thread ended: {exc!r}")
+            self.results.put(exc)
 
     def _serve(self):
         workers, busy, received = self.workers, {}, 0

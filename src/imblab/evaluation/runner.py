@@ -122,7 +122,8 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     (predictions DataFrame, list of FitRecord).
 
     ``on_done(record)`` is called in this process as each fit finishes (in
-    task order when they run one by one here). See
+    task order when they run one by one here), and first for each fit reused
+    from the ``store``, once any workers have been forked. See
     :mod:`.engines` for how ``n_jobs`` runs them, and :mod:`.cores` for how each fit's thread
     pools are sized to the cores it is given. With ``n_seeds > 1`` the
     predictions have a ``seed`` column numbering the seeds.
