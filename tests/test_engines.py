@@ -121,6 +121,13 @@ def test_worker_and_core_arithmetic():
     assert cores_per_fit(10 * available_cores()) == 1
 
 
+def _forked_map(func, tasks, n_workers, groups):
+    """The results of ``func`` over ``tasks`` in forked workers, in task order."""
+    from imblab.evaluation import engines
+
+    return engines._in_order(engines._forked_completed(func, tasks, n_workers, groups))
+
+
 def _pid_after(seconds):
     import os
     import time
@@ -131,8 +138,6 @@ def _pid_after(seconds):
 
 def test_forked_workers_pay_a_start_up_once_and_keep_task_order():
     """The practical's four fits on two workers: both networks in one worker, results in task order."""
-    from imblab.evaluation.engines import _forked_map
-
     groups = [None, "keras", "keras", None]
     pids = list(_forked_map(_pid_after, [0.05, 0.3, 0.05, 0.05], 2, groups))
     assert len(pids) == 4
@@ -142,8 +147,6 @@ def test_forked_workers_pay_a_start_up_once_and_keep_task_order():
 
 def test_a_second_worker_takes_over_a_group_with_many_fits_left():
     """5 × 2 CV: twenty network fits are shared once the other worker has nothing else to do."""
-    from imblab.evaluation.engines import _forked_map
-
     groups = ["keras"] * 20 + [None] * 2
     pids = list(_forked_map(_pid_after, [0.02] * 22, 2, groups))
     assert len(set(pids[:20])) == 2
@@ -194,8 +197,6 @@ def _die(_):
 def test_a_worker_that_dies_is_an_error_not_a_hang():
     import pytest
 
-    from imblab.evaluation.engines import _forked_map
-
     with pytest.raises(RuntimeError, match="died"):
         list(_forked_map(_die, [1, 2], 2, [None, None]))
 
@@ -235,7 +236,7 @@ def test_a_warm_worker_started_early_runs_its_group_with_pickled_tasks(monkeypat
     warm_pid = engines._WARM[0][0].pid
     data = list(range(1000))
     tasks = [_Task(data, 0.05), _Task(data, 0.3), _Task(data, 0.05), _Task(data, 0.05)]
-    out = list(engines._forked_map(_where, tasks, 2, [None, "keras", "keras", None]))
+    out = list(_forked_map(_where, tasks, 2, [None, "keras", "keras", None]))
     assert [o[0] for o in out] == [out[0][0], warm_pid, warm_pid, out[0][0]] and out[0][0] != warm_pid
     assert out[1][1] == ["keras"] and out[0][1] == []  # the start-up ran in the warm worker only
     assert [o[2] for o in out] == [1000] * 4
@@ -249,7 +250,7 @@ def test_a_warm_worker_without_work_is_stopped(monkeypatch):
 
     assert engines.start_warm_worker("keras", _start_up)
     process = engines._WARM[0][0]
-    assert list(engines._forked_map(_where, [_Task([1], 0), _Task([1], 0)], 2, [None, None]))
+    assert list(_forked_map(_where, [_Task([1], 0), _Task([1], 0)], 2, [None, None]))
     assert not process.is_alive() and engines._WARM == []
 
 
@@ -294,7 +295,7 @@ def test_workers_reach_the_helper_through_their_parent(monkeypatch):
     try:
         helper_pid = helper._HELPER[0].pid
         assert helper.call_helper(21) == (helper_pid, 42)  # from this process: directly
-        out = list(engines._forked_map(_ask_helper, [1, 2, 3, 4, 5, 6], 2, [None] * 6))
+        out = list(_forked_map(_ask_helper, [1, 2, 3, 4, 5, 6], 2, [None] * 6))
         assert [reply for _, reply in out] == [(helper_pid, 2 * x) for x in range(1, 7)]
         workers = {pid for pid, _ in out}
         assert len(workers) == 2 and os.getpid() not in workers and helper_pid not in workers
@@ -302,7 +303,7 @@ def test_workers_reach_the_helper_through_their_parent(monkeypatch):
             helper.call_helper("fail")
         helper._HELPER[0].kill()  # a helper that dies: the workers do the work themselves
         helper._HELPER[0].join()
-        assert [reply for _, reply in engines._forked_map(_ask_helper, [1, 2, 3], 2, [None] * 3)] == ["here"] * 3
+        assert [reply for _, reply in _forked_map(_ask_helper, [1, 2, 3], 2, [None] * 3)] == ["here"] * 3
     finally:
         helper.stop_helper()
     with pytest.raises(helper.HelperUnavailable):

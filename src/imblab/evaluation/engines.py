@@ -148,11 +148,6 @@ class _Scheduler:
         return left > 2 * running
 
 
-def _forked_map(func, tasks, n_workers, groups, first=None):
-    """:func:`_forked_completed`'s results in task order."""
-    return _in_order(_forked_completed(func, tasks, n_workers, groups, first))
-
-
 def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
     """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`;
     yield ``(index, result)`` as each arrives.
