@@ -75,6 +75,12 @@ CLI_COMMANDS = {
     "unknown strategy": ["run", "--strategies", "smote+forest"],
     "unknown metric": ["run", "--metric", "f2"],
     "bad --folds": ["run", "--folds", "1"],
+    "fit: misspelt target column": ["fit", "--data", "{csv}", "--target", "labels", "--strategy", "lr"],
+    "fit: no such run folder": ["fit", "no-such-run"],
+    "predict: no such model folder": ["predict", "no-such-model", "{csv}"],
+    "resume: no such run folder": ["resume", "no-such-run"],
+    "rescore: no such run folder": ["rescore", "no-such-run", "--metric", "f1_1"],
+    "bench: unknown suite": ["bench", "--suite", "huge"],
 }
 
 

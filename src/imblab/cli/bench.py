@@ -78,15 +78,14 @@ def add_bench_parser(commands, *, whole, jobs, verbosity):
 
 
 def bench_command(args, console, errors):
-    from ..bench import bench_files, bench_suite, compare_datasets, list_suites, read_manifest
-    from ..bench.report import render_terminal
-    from ..bench.suites import require_extra
-    from ..experiment import check_metric
+    from ..bench.suites import bench_files, bench_suite, check_suite, list_suites, read_manifest, require_extra
+    from ..checks import check_metric
     from ..strategies import get_strategies
 
-    require_extra()
     if args.list_suites:
+        require_extra()
         return _list_suites(list_suites(), console)
+    # every check the arguments and the files' names allow, before the bench's libraries load
     sources = [flag for flag, value in [("--data", args.data), ("--manifest", args.manifest),
                                         ("--suite", args.suite)] if value]
     if not sources:
@@ -115,6 +114,12 @@ def bench_command(args, console, errors):
         entries = read_manifest(args.manifest)
         label = Path(args.manifest).stem
     else:
+        check_suite(args.suite)
+    require_extra()
+    from ..bench.report import render_terminal
+    from ..bench.run import compare_datasets
+
+    if args.suite:
         entries = bench_suite(args.suite, **suite_filters)
         label = args.suite
     request = {k: v for k, v in vars(args).items() if k not in ("command", "overwrite", "resume", "list_suites")}

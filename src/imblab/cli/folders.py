@@ -8,6 +8,9 @@ from ..strategies import STRATEGIES
 
 
 def report_command(args, console):
+    from ..store import RunStore
+
+    RunStore.open_complete(args.folder)  # refused before the libraries load
     from ..results import Results
     from ..store import write_report
 
@@ -18,9 +21,14 @@ def report_command(args, console):
 
 
 def rescore_command(args, console):
+    from ..checks import check_metric
+    from ..store import RunStore, atomic_write
+
+    RunStore.open_complete(args.folder)  # refused before the libraries load
+    if args.metric is not None:
+        check_metric(args.metric)
     from ..report.terminal import render_run
     from ..results import Results
-    from ..store import RunStore, atomic_write
 
     results = Results.load(args.folder)
     folder = Path(args.folder)

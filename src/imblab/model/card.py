@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import platform
 from datetime import datetime, timezone
 
+from ..errors import ImblabError
+
 FORMAT = "imblab-model/1"
+CARD_FILE = "model.json"
 
 
 def make_card(dataset, strategy, facts, *, random_state, estimates=None, source=None, fit_seconds=None):
@@ -112,3 +116,23 @@ def render_markdown(card):
 
 def _plain(value):
     return value.item() if hasattr(value, "item") else value
+
+
+def read_card(folder):
+    """The card of model folder ``folder`` (a ``Path``), read with the standard library alone;
+    ImblabError when the folder holds no imblab model."""
+    path = folder / CARD_FILE
+    if not folder.is_dir():
+        raise ImblabError(f"model folder '{folder}' does not exist: give the folder 'imblab fit' wrote")
+    try:
+        card = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ImblabError(f"'{folder}' is not an imblab model folder (it has no {CARD_FILE}): give the folder "
+                          "'imblab fit' wrote") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ImblabError(f"{path} is not valid JSON: the model folder is damaged; fit the model again") from None
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        found = card.get("format") if isinstance(card, dict) else None
+        raise ImblabError(f"{path} is not an imblab model card (format {found!r}, expected {FORMAT!r}): give "
+                          "a folder 'imblab fit' wrote")
+    return card

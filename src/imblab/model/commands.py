@@ -16,8 +16,9 @@ def fit_command(args, console, errors):
         if args.data or args.target or args.positive or args.drop:
             raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
                               "--positive and --drop")
-        from .from_run import fit_from_run
+        from .from_run import check_run_strategy, fit_from_run
 
+        check_run_strategy(args.run_folder, args.strategy)  # from the folder's record, before any library loads
         model = fit_from_run(args.run_folder, args.strategy)
     else:
         model = _fit_from_file(args)
@@ -46,9 +47,9 @@ def fit_command(args, console, errors):
 def _fit_from_file(args):
     from dataclasses import replace
 
-    from ..data import load_table
+    from ..data.names import target_missing
+    from ..data.readers import peek_columns
     from ..strategies import get_strategies
-    from .fitted import fit_model
 
     if args.data is None or args.target is None or args.strategy is None:
         raise ImblabError("give a run folder (imblab fit RUN_DIR), or --data FILE, --target COLUMN and "
@@ -59,17 +60,38 @@ def _fit_from_file(args):
 
         strategies = build_estimators(read_config(args.config))
     chosen = strategies.get(args.strategy) or get_strategies([args.strategy])[0]
+    header = peek_columns(args.data)  # a missing file or column is refused before pandas loads
+    if header is not None:
+        if args.target not in header:
+            raise target_missing(args.target, header)
+        _check_drop(args.drop, [c for c in header if c != args.target], "the file's other columns")
+    from ..data import load_table
+
     dataset = load_table(args.data, args.target, positive=args.positive)
-    missing = [c for c in args.drop if c not in dataset.X.columns]
-    if missing:
-        raise ImblabError(f"--drop {missing[0]}: no such column; the features are {', '.join(dataset.X.columns)}")
+    _check_drop(args.drop, list(dataset.X.columns), "the features")
     if args.drop:
         dataset = replace(dataset, X=dataset.X.drop(columns=args.drop))
+    from .fitted import fit_model
+
     return fit_model(dataset, chosen, random_state=42 if args.seed is None else args.seed)
 
 
+def _check_drop(drop, columns, what):
+    missing = [c for c in drop if c not in columns]
+    if missing:
+        raise ImblabError(f"--drop {missing[0]}: no such column; {what} are {', '.join(map(str, columns))}")
+
+
 def predict_command(args, console, errors):
-    from ..data.readers import read_frame
+    from ..data.readers import peek_columns, read_frame
+    from .card import read_card
+    from .schema import check_columns
+
+    # what the card and the file's header show is refused before skops, scikit-learn and pandas load
+    card = read_card(Path(args.model_folder))
+    header = peek_columns(args.file)
+    if header is not None:
+        check_columns(header, card["data"]["schema"], extra="ignore" if args.ignore_extra else "error")
     from .persist import load_model
 
     with warnings.catch_warnings(record=True) as caught:

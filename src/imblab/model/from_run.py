@@ -26,13 +26,11 @@ def fit_from_run(folder, strategy=None):
     from ..results import Results
     from .fitted import fit_model
 
+    check_run_strategy(folder, strategy)
     results = Results.load(folder)
     if strategy is None:
         ranked = results.comparison.sort_values("rank") if "rank" in results.comparison else results.comparison
         strategy = str(ranked.iloc[0]["strategy"])
-    elif strategy not in results.strategies:
-        raise ImblabError(f"run '{folder}' has no strategy {strategy!r}; its strategies are "
-                          f"{', '.join(results.strategies)} (--strategy NAME)")
     if strategy in results.errors():
         raise ImblabError(f"strategy {strategy!r} failed in run '{folder}' ({results.errors()[strategy]}): "
                           "choose another with --strategy")
@@ -44,6 +42,26 @@ def fit_from_run(folder, strategy=None):
               "caveat": protocol.get("caveat")}
     return fit_model(dataset, chosen, random_state=int(results.config.get("random_state", 42)),
                      estimates=_estimates(results, strategy), source=source)
+
+
+def check_run_strategy(folder, strategy=None):
+    """Refuse, from the run folder's record alone (no library loaded), a folder that holds no finished
+    run, or a ``strategy`` the run did not compare."""
+    import json
+
+    from ..store import RunStore
+
+    store = RunStore.open_complete(folder)
+    if strategy is None:
+        return
+    try:
+        with open(store.folder / "results.json", encoding="utf-8") as fh:
+            compared = list(json.load(fh)["config"]["strategies"])
+    except Exception:  # noqa: BLE001 - a missing or damaged record: Results.load says which, in full
+        return
+    if strategy not in compared:
+        raise ImblabError(f"run '{folder}' has no strategy {strategy!r}; its strategies are "
+                          f"{', '.join(compared)} (--strategy NAME)")
 
 
 def _run_dataset(folder, results):

@@ -22,11 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ImblabError
-from .card import FORMAT, render_markdown
+from .card import CARD_FILE, FORMAT, read_card, render_markdown
 from .network import NetworkSlot, network_state, rebuild_network, swap_networks
 
 ESTIMATOR_FILE = "model.skops"
-CARD_FILE = "model.json"
 
 #: Where the types imblab writes live; resolved to their qualified names on use, so that a private
 #: module moving between library versions does not make the list stale.
@@ -126,12 +125,13 @@ def load_model(folder, *, trusted=()):
 
     Warns when the model was written with other library versions, naming them.
     """
+    folder = Path(folder)
+    card = read_card(folder)  # a folder that holds no model is refused before skops and scikit-learn load
+
     import skops.io as sio
 
     from .fitted import FittedModel
 
-    folder = Path(folder)
-    card = _read_card(folder)
     _check_versions(card)
     hashes = card.get("files", {}).get("sha256", {})
     for name in [ESTIMATOR_FILE, *(n["file"] for n in card.get("networks", []))]:
@@ -194,24 +194,6 @@ def _slots(obj, found=None):
         elif hasattr(value, "get_params") and not isinstance(value, type):
             _slots(value, found)
     return found
-
-
-def _read_card(folder):
-    path = folder / CARD_FILE
-    if not folder.is_dir():
-        raise ImblabError(f"model folder '{folder}' does not exist: give the folder 'imblab fit' wrote")
-    try:
-        card = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ImblabError(f"'{folder}' is not an imblab model folder (it has no {CARD_FILE}): give the folder "
-                          "'imblab fit' wrote") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ImblabError(f"{path} is not valid JSON: the model folder is damaged; fit the model again") from None
-    if not isinstance(card, dict) or card.get("format") != FORMAT:
-        found = card.get("format") if isinstance(card, dict) else None
-        raise ImblabError(f"{path} is not an imblab model card (format {found!r}, expected {FORMAT!r}): give "
-                          "a folder 'imblab fit' wrote")
-    return card
 
 
 def _check_versions(card):

@@ -1,9 +1,12 @@
-"""The columns a model was fitted on, and the check that new rows have the same ones."""
+"""The columns a model was fitted on, and the check that new rows have the same ones.
+
+pandas is imported where a frame is checked, so that :func:`check_columns` can
+refuse a file's header before any library loads.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..errors import ImblabError
 
@@ -54,22 +57,12 @@ def check_frame(frame, schema, *, extra="error"):
     ``extra="ignore"`` dropped. A category the model never saw is an error:
     the one-hot encoding would silently treat it as "none of the known ones".
     """
+    import pandas as pd
+
     if not isinstance(frame, pd.DataFrame):
         raise ImblabError(f"rows to predict must be a pandas DataFrame, got {type(frame).__name__}")
     frame = _with_calendar_parts(frame.rename(columns=str), schema.get("dates", {}))
-    expected = [c["name"] for c in schema["columns"]]
-    missing = [c for c in expected if c not in frame.columns]
-    if missing:
-        raise ImblabError(f"the rows lack {_count(missing, 'column')} the model was fitted with: "
-                          f"{_show(missing)}; add {'it' if len(missing) == 1 else 'them'} (empty cells are "
-                          "imputed where the model imputes)")
-    ignorable = {schema.get("target"), schema.get("split_column"), *schema.get("left_out", ()),
-                 *schema.get("dates", {})}
-    unknown = [c for c in frame.columns if c not in expected and c not in ignorable]
-    if unknown and extra != "ignore":
-        raise ImblabError(f"the rows have {_count(unknown, 'column')} the model was not fitted with: "
-                          f"{_show(unknown)}; drop {'it' if len(unknown) == 1 else 'them'}, or ignore extra "
-                          "columns (--ignore-extra, extra='ignore')")
+    expected = check_columns(frame.columns, schema, extra=extra)
     X = frame[expected].copy()
     for column in schema["columns"]:
         name = column["name"]
@@ -77,9 +70,48 @@ def check_frame(frame, schema, *, extra="error"):
     return X.reset_index(drop=True)
 
 
+def check_columns(columns, schema, *, extra="error"):
+    """The model's feature columns in its order; ImblabError when ``columns`` (a frame's or a file
+    header's names) lack one of them, or (``extra="error"``) have one it was not fitted with.
+
+    A date column the model was fitted on counts as the calendar parts it is expanded into.
+
+    Examples
+    --------
+    >>> schema = {"columns": [{"name": "a"}, {"name": "b"}], "target": "y"}
+    >>> check_columns(["b", "y", "a"], schema)
+    ['a', 'b']
+    >>> check_columns(["a"], schema)
+    Traceback (most recent call last):
+    ...
+    imblab.errors.ImblabError: the rows lack 1 column the model was fitted with: 'b'; add it (empty cells are imputed where the model imputes)
+    """
+    columns = [str(c) for c in columns]
+    present = set(columns)
+    for column, features in schema.get("dates", {}).items():
+        if column in present:
+            present.update(features)
+    expected = [c["name"] for c in schema["columns"]]
+    missing = [c for c in expected if c not in present]
+    if missing:
+        raise ImblabError(f"the rows lack {_count(missing, 'column')} the model was fitted with: "
+                          f"{_show(missing)}; add {'it' if len(missing) == 1 else 'them'} (empty cells are "
+                          "imputed where the model imputes)")
+    ignorable = {schema.get("target"), schema.get("split_column"), *schema.get("left_out", ()),
+                 *schema.get("dates", {})}
+    unknown = [c for c in columns if c not in expected and c not in ignorable]
+    if unknown and extra != "ignore":
+        raise ImblabError(f"the rows have {_count(unknown, 'column')} the model was not fitted with: "
+                          f"{_show(unknown)}; drop {'it' if len(unknown) == 1 else 'them'}, or ignore extra "
+                          "columns (--ignore-extra, extra='ignore')")
+    return expected
+
+
 def _with_calendar_parts(frame, dates):
     """Expand each date column into the calendar parts the model was fitted on, as the loader did
     (:func:`imblab.data.columns.expand_dates`: year, month, day, weekday, then hour if there was one)."""
+    import pandas as pd
+
     for column, features in dates.items():
         if column in frame.columns and not set(features) <= set(frame.columns):
             parsed = pd.to_datetime(frame[column], errors="coerce")
@@ -89,6 +121,8 @@ def _with_calendar_parts(frame, dates):
 
 
 def _numeric(series, name, schema):
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(series):
         series = series.astype(np.int64)
     if not pd.api.types.is_numeric_dtype(series):
