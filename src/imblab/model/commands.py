@@ -16,9 +16,8 @@ def fit_command(args, console, errors):
         if args.data or args.target or args.positive or args.drop:
             raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
                               "--positive and --drop")
-        from .from_run import check_run_strategy, fit_from_run
+        from .from_run import fit_from_run
 
-        check_run_strategy(args.run_folder, args.strategy)  # from the folder's record, before any library loads
         model = fit_from_run(args.run_folder, args.strategy)
     else:
         model = _fit_from_file(args)

@@ -23,10 +23,10 @@ def fit_from_run(folder, strategy=None):
     -------
     FittedModel
     """
+    check_run_strategy(folder, strategy)  # from the folder's record, before the libraries load
     from ..results import Results
     from .fitted import fit_model
 
-    check_run_strategy(folder, strategy)
     results = Results.load(folder)
     if strategy is None:
         ranked = results.comparison.sort_values("rank") if "rank" in results.comparison else results.comparison
