@@ -1,6 +1,7 @@
 """``imblab bench``, run in-process: the folder it writes, the suites, resuming, and errors."""
 
 import json
+import re
 import shutil
 import sys
 
@@ -15,6 +16,7 @@ from sklearn.datasets import make_classification  # noqa: E402
 
 from imblab.bench import read_manifest  # noqa: E402
 from imblab.cli import main  # noqa: E402
+from imblab.errors import ImblabError  # noqa: E402
 
 STRATEGIES = "naive,lr,lr:balanced"
 FAST = ["--strategies", STRATEGIES, "--folds", "2", "--repeats", "2"]
@@ -197,6 +199,32 @@ def test_manifest_csv_paths_are_relative_to_it(tmp_path):
     assert [e.name for e in entries] == ["first", "b"]
     assert entries[0].source == str(tmp_path / "sub" / ".." / "a.csv")
     assert entries[1].facts == {"target": "z", "positive": "yes"}
+
+
+def test_manifest_csv_as_a_spreadsheet_saves_it(tmp_path):
+    """A byte-order mark, quoted cells, spaces after commas, blank or whitespace-only lines, a short row and
+    a repeated column name (its first cell counts) are read as pandas' reader read them."""
+    for name in ["a.csv", "b, c.csv"]:
+        (tmp_path / name).touch()
+    (tmp_path / "list.csv").write_text('\ufeffname,path, target,name\r\n\r\nfirst,a.csv, y,second\r\n'
+                                       ' \t \r\n,"b, c.csv",z\r\n   \r\n', encoding="utf-8")
+    entries = read_manifest(tmp_path / "list.csv")
+    assert [(e.name, e.source, e.facts["target"]) for e in entries] == [
+        ("first", str(tmp_path / "a.csv"), "y"), ("b_c", str(tmp_path / "b, c.csv"), "z")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("path,target\na.csv,y,extra\n", "dataset 1 has more cells than the header has columns (2)"),
+    ("path,label\na.csv,y\n", "needs the columns path and target (it has path, label)"),
+    ("", "needs the columns path and target (it has none)"),
+    (b"path,target\n\xff\xfe.csv,y\n", "cannot be read as CSV (UnicodeDecodeError"),
+])
+def test_a_manifest_that_cannot_be_read_is_one_clear_error(text, message, tmp_path):
+    (tmp_path / "a.csv").touch()
+    path = tmp_path / "list.csv"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ImblabError, match=re.escape(message)):
+        read_manifest(path)
 
 
 @pytest.mark.parametrize("argv, message", [

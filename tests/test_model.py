@@ -199,3 +199,22 @@ def test_new_rows_as_the_training_file_had_them_left_out_and_dates_expanded():
     raw = frame.drop(columns="churn").tail(20)  # the file's own columns: an ID and a raw date among them
     expected = model.estimator.predict_proba(ds.X.tail(20).reset_index(drop=True))[:, 1]
     assert model.predict_proba(raw)[:, 1] == pytest.approx(expected)
+
+
+def test_fit_from_a_run_reads_the_file_as_the_run_did(tmp_path, capsys):
+    """A run that expanded dates and dropped a column: the winner is refitted on the same features (the
+    file read with the run's --date-features, --drop and --sep), not refused as changed data."""
+    from test_columns import churn_frame
+
+    churn_frame(300, seed=2).to_csv(tmp_path / "churn.csv", sep=";", index=False)
+    run_dir = tmp_path / "run"
+    assert main(["run", "--data", str(tmp_path / "churn.csv"), "--target", "churn", "--sep", ";",
+                 "--date-features", "expand", "--drop", "plan", "--strategies", "lr", "--holdout", "--quiet",
+                 "--no-report", "--out", str(run_dir)]) == 0
+    capsys.readouterr()
+    assert main(["fit", str(run_dir), "--out", str(tmp_path / "model")]) == 0, capsys.readouterr().err
+    schema = json.loads((tmp_path / "model" / "model.json").read_text())["data"]["schema"]
+    features = [column["name"] for column in schema["columns"]]
+    run_features = json.loads((run_dir / "results.json").read_text())["dataset"]["columns"]
+    assert features == run_features and "plan" not in features
+    assert any(name.endswith("_month") for name in features)

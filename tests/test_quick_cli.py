@@ -67,7 +67,7 @@ def folders(tmp_path_factory):
     (["fit", "--data", "{dir}/missing.csv", "--target", "y", "--strategy", "lr"], "does not exist"),
     (["fit", "--data", "{root}/rows.csv", "--target", "label", "--strategy", "lr"], "target column 'label'"),
     (["fit", "--data", "{root}/rows.csv", "--target", "y", "--drop", "b", "--strategy", "lr"],
-     "--drop b: no such column"),
+     "--drop names column 'b', which is not a feature column; the features are: a, c"),
     (["fit", "--data", "{root}/rows.csv", "--target", "y", "--strategy", "smote+nope"], "unknown"),
     (["resume", "{dir}/nowhere"], "does not exist"),
     (["report", "{root}/unfinished"], "is incomplete"),
@@ -130,3 +130,22 @@ def test_peek_columns_agrees_with_the_reader(tmp_path):
         fh.write('név|"a|b"|y\nÁrpád|1|0\nÉva|2|1\n')
     frame, _ = read_frame(path)
     assert peek_columns(path) == list(frame.columns) == ["név", "a|b", "y"]
+
+
+def test_a_header_longer_than_the_peek_is_left_to_the_full_reader(tmp_path):
+    """A header past the first 64 KiB is not cut short into a wrong column list: the target column at
+    its end is found, by ``run``'s and ``fit``'s checks alike."""
+    from imblab.data.readers import HEAD_BYTES, peek_columns
+
+    names = [f"{'feature_' * 8}{i:04d}" for i in range(HEAD_BYTES // 64)] + ["y"]  # 69 KB of names
+    path = tmp_path / "wide.csv"
+    rows = "".join(",".join([str(i)] * (len(names) - 1)) + f",{i % 3 == 0:d}\n" for i in range(12))
+    path.write_text(",".join(names) + "\n" + rows)
+    assert len(",".join(names)) > HEAD_BYTES
+    assert peek_columns(path) is None
+    short = tmp_path / "short.csv"
+    short.write_text(",".join(names[-3:]) + "\n1,2,0\n")
+    assert peek_columns(short) == names[-3:]
+    args = ["fit", "--data", str(path), "--target", "y", "--strategy", "naive", "--out", str(tmp_path / "m")]
+    probe = subprocess.run([sys.executable, "-c", PROBE.format(heavy=()), *args], capture_output=True, text=True)
+    assert probe.stdout.splitlines()[-1].split()[1] == "0", probe.stderr[:300]

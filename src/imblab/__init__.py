@@ -8,7 +8,7 @@ The public names are imported on first use, so that ``import imblab`` (and the
 command line's ``--help``) does not pay for scikit-learn, pandas or Keras.
 """
 
-from importlib import import_module
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -44,13 +44,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'imblab' has no attribute {name!r}")
-    value = getattr(import_module(_PUBLIC[name], __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__():
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)

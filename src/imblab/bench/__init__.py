@@ -6,7 +6,7 @@ of a bench. The names are imported on first use, so that the command line can
 refuse bad arguments before it loads the statistics' libraries.
 """
 
-from importlib import import_module
+from .._lazy import lazy_names
 
 _PUBLIC = {"BenchResults": ".results", "DatasetOutcome": ".run", "compare_datasets": ".run",
            "run_dataset": ".run", "SUITES": ".suites", "BenchDataset": ".suites", "bench_files": ".suites",
@@ -14,7 +14,4 @@ _PUBLIC = {"BenchResults": ".results", "DatasetOutcome": ".run", "compare_datase
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_PUBLIC[name], __name__), name)
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)

@@ -111,18 +111,23 @@ def _manifest_rows(path):
 
     try:  # the standard library's reader: a bad manifest is refused before pandas loads
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh, skipinitialspace=True)
-            columns, rows = [c.strip() for c in reader.fieldnames or []], list(reader)
-    except (csv.Error, UnicodeDecodeError) as exc:  # an unreadable manifest is the user's input, not a bug
+            lines = [line for line in csv.reader(fh, skipinitialspace=True) if any(cell.strip() for cell in line)]
+    except (OSError, csv.Error, UnicodeDecodeError) as exc:  # the user's input, not a bug
         raise ImblabError(f"manifest '{path}' cannot be read as CSV ({type(exc).__name__}: {exc})") from None
+    columns = [name.strip() for name in lines[0]] if lines else []
     if not {"path", "target"} <= set(columns):
         raise ImblabError(f"manifest '{path}' needs the columns path and target (it has "
                           f"{', '.join(columns) or 'none'}); positive and name are optional")
-    for number, row in enumerate(rows, start=1):
-        if None in row:
+    rows = []
+    for number, cells in enumerate(lines[1:], start=1):
+        if len(cells) > len(columns):
             raise ImblabError(f"manifest '{path}' cannot be read as CSV: dataset {number} has more cells than "
                               f"the header has columns ({len(columns)})")
-    return [dict(zip(columns, row.values())) for row in rows]
+        row = {}
+        for name, cell in zip(columns, cells):  # a repeated column name: its first cell counts
+            row.setdefault(name, cell)
+        rows.append(row)
+    return rows
 
 
 def _file_loader(path, target, positive):

@@ -5,14 +5,11 @@ synthetic data scikit-learn, and a command line that only checks its
 arguments needs neither.
 """
 
-from importlib import import_module
+from .._lazy import lazy_names
 
 _PUBLIC = {"Dataset": ".dataset", "dataset_from_frame": ".files", "load_table": ".files",
            "make_synthetic": ".synthetic"}
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_PUBLIC[name], __name__), name)
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)

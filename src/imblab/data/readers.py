@@ -77,8 +77,8 @@ def check_file(path):
 
 def peek_columns(path, *, sep=None, encoding=None):
     """The column names of a CSV file's header as :func:`read_frame` will see them, read without
-    pandas; ``None`` when that cannot be told cheaply (Excel, Parquet, a header with blank or
-    repeated names, which the full reader names or refuses itself).
+    pandas; ``None`` when that cannot be told cheaply (Excel, Parquet, a header longer than the
+    first 64 KiB, a header with blank or repeated names, which the full reader names or refuses itself).
 
     Examples
     --------
@@ -96,9 +96,12 @@ def peek_columns(path, *, sep=None, encoding=None):
     encodings = [_check_encoding(encoding)] if encoding else _candidate_encodings(head)
     text = head.decode(encodings[0], errors="ignore")
     sep = _check_sep(sep) if sep else sniff_delimiter(text, truncated=len(head) == HEAD_BYTES)
+    buffer = io.StringIO(text)
     try:
-        header = next(csv.reader(io.StringIO(text), delimiter=sep), None)
+        header = next(csv.reader(buffer, delimiter=sep), None)
     except csv.Error:
+        return None
+    if len(head) == HEAD_BYTES and buffer.tell() >= len(text):  # the header may go on past what was read
         return None
     if not header or any(not name.strip() for name in header) or len(set(header)) != len(header):
         return None

@@ -63,11 +63,11 @@ def _fit_from_file(args):
     if header is not None:
         if args.target not in header:
             raise target_missing(args.target, header)
-        _check_drop(args.drop, [c for c in header if c != args.target], "the file's other columns")
+        _check_drop(args.drop, [c for c in header if c != args.target])
     from ..data import load_table
 
     dataset = load_table(args.data, args.target, positive=args.positive)
-    _check_drop(args.drop, list(dataset.X.columns), "the features")
+    _check_drop(args.drop, list(dataset.X.columns))
     if args.drop:
         dataset = replace(dataset, X=dataset.X.drop(columns=args.drop))
     from .fitted import fit_model
@@ -75,10 +75,13 @@ def _fit_from_file(args):
     return fit_model(dataset, chosen, random_state=42 if args.seed is None else args.seed)
 
 
-def _check_drop(drop, columns, what):
-    missing = [c for c in drop if c not in columns]
-    if missing:
-        raise ImblabError(f"--drop {missing[0]}: no such column; {what} are {', '.join(map(str, columns))}")
+def _check_drop(drop, features):
+    """``--drop`` names only feature columns (the same error as ``imblab run``'s)."""
+    from ..data.names import not_a_feature
+
+    for name in drop:
+        if name not in features:
+            raise not_a_feature("drop", name, features)
 
 
 def predict_command(args, console, errors):

@@ -76,12 +76,17 @@ def _run_dataset(folder, results):
         dataset = make_synthetic(provenance["n_samples"], provenance["n_features"], minority,
                                  random_state=provenance["random_state"])
     else:
+        from ..store import RunStore
+
+        request = RunStore.open(folder).request
         path = Path(provenance.get("path", ""))
         if not path.is_absolute():
-            from ..store import RunStore
-
-            path = Path(RunStore.open(folder).request.get("cwd", ".")) / path
-        dataset = load_table(path, provenance.get("target"), positive=described.get("positive_label"))
+            path = Path(request.get("cwd", ".")) / path
+        options = request.get("args", {})  # read as the command line read it: the same columns, the same rows
+        dataset = load_table(path, provenance.get("target"), positive=described.get("positive_label"),
+                             drop=options.get("drop"), keep=options.get("keep"),
+                             date_features=options.get("date_features") or "drop", sep=options.get("sep"),
+                             encoding=options.get("encoding"), strict=bool(options.get("strict")))
     column = provenance.get("split_column")
     if column is not None and column in dataset.X.columns:
         dataset = replace(dataset, X=dataset.X.drop(columns=[column]),
