@@ -231,3 +231,25 @@ def test_smote_check_counts_the_minority_even_when_it_is_the_negative_class(tabl
     assert status == 2
     assert "split 0 has 5 (class 'rare')" in err
     assert not (tmp_path / "never").exists()
+
+
+def test_a_run_freezes_the_heap_while_it_works_and_thaws_it_after(tmp_path):
+    """The command line keeps the long-lived objects out of the collector's walks during a run
+    (gc.freeze), and gives an in-process caller its collector back unchanged when the run returns."""
+    import gc
+
+    seen = []
+
+    def record(phase, info):
+        if phase == "start":
+            seen.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    gc.callbacks.append(record)
+    try:
+        assert main(["run", "--samples", "400", "--strategies", "naive,lr", "--holdout", "--quiet", "--no-report",
+                     "--out", str(tmp_path / "run")]) == 0
+    finally:
+        gc.callbacks.remove(record)
+    assert max(seen) > 10_000  # the imports' modules, classes and functions, at least
+    assert gc.get_freeze_count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ def run_command(args, console, errors, *, resume_from=None):
 
         stop_warm_workers()  # one started for networks the run never reached (an error, all fits kept)
         stop_helper()
+        gc.unfreeze()  # a caller in this process (a test, a notebook) gets its collector back as it was
 
 
 def _run(args, console, errors, *, resume_from=None):
@@ -64,6 +66,7 @@ def _run(args, console, errors, *, resume_from=None):
     from ..evaluation import GroupKFold, Holdout, RepeatedKFold, TimeSplits
     from ..experiment import default_protocol, prepare
 
+    _freeze_heap()
     if args.data is not None:
         dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
                              date_features=args.date_features, sep=args.sep, encoding=args.encoding,
@@ -123,12 +126,14 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
 
         parallel = engine is not None or workers_for(n_jobs, total) > 1
         preload = _Preload(report=not args.no_report, active=parallel)
+        _freeze_heap()  # the data, the strategies and what preparing them imported
         with progress as on_done:
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds,
                               n_jobs=n_jobs, rope=args.rope,
                               on_done=preload.after_first(on_done), store=store, engine=engine)
         preload.join()
+        _freeze_heap()  # the report's libraries, loaded while the fits ran, and the predictions
     except KeyboardInterrupt:
         error_line(errors, f"imblab: interrupted: {store.n_stored} of {total} fits are kept in {folder}; "
                        f"finish the run with: imblab resume {folder}")
@@ -145,6 +150,21 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
         report = "" if args.no_report else f" (open {folder / 'report.html'})"
         console.print(f"Run folder: {folder}{report}", highlight=False, soft_wrap=True)
     return 1 if results.errors() else 0
+
+
+def _freeze_heap():
+    """Put every object alive now out of the garbage collector's reach (``gc.freeze``).
+
+    The imports leave some 300,000 long-lived objects (modules, classes,
+    functions), and each full collection walked them all again: 0.1 s a time,
+    0.69 s of the 5 × 2 practical with ``--jobs 1`` and 0.38 s of the main
+    process's with ``--jobs 2`` (measured with ``gc.callbacks``); frozen at
+    these three points, 0.27 s and 0.16 s. Workers forked afterwards skip them
+    too. The command line's process ends with its run, so nothing frozen needs
+    collecting before then; :func:`run_command` unfreezes them when it returns
+    (for a caller in the same process), and the library leaves the collector alone.
+    """
+    gc.freeze()
 
 
 def _warm_up_networks(strategies, args):
