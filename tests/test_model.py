@@ -9,7 +9,7 @@ import skops.io as sio
 
 from imblab import ImblabError, dataset_from_frame, make_synthetic
 from imblab.cli import main
-from imblab.model import VersionWarning, fit_model, load_model, save_model
+from imblab.model import VersionWarning, check_frame, fit_model, load_model, save_model
 
 
 def _frame(n=400, seed=0):
@@ -218,3 +218,30 @@ def test_fit_from_a_run_reads_the_file_as_the_run_did(tmp_path, capsys):
     run_features = json.loads((run_dir / "results.json").read_text())["dataset"]["columns"]
     assert features == run_features and "plan" not in features
     assert any(name.endswith("_month") for name in features)
+
+
+def test_new_rows_dates_are_read_as_the_training_files_were(tmp_path):
+    """Day-first dates (02/12/2021 is 2 December) are read the same way in new rows as in the file the
+    model was fitted on, whatever a parser would guess from the new rows alone; dates that cannot be
+    read at all (mixed time zones, for a model card without the training file's reading) are one clear
+    error."""
+    from test_columns import churn_frame
+
+    import imblab
+
+    frame = churn_frame(400, seed=4)
+    frame["signup_date"] = pd.to_datetime(frame["signup_date"]).dt.strftime("%d/%m/%Y")
+    frame.to_csv(tmp_path / "euro.csv", index=False)
+    ds = imblab.load_table(tmp_path / "euro.csv", "churn", date_features="expand")
+    model = fit_model(ds, "lr:balanced")
+    assert model.schema["date_readings"] == {"signup_date": {"format": "%d/%m/%Y", "dayfirst": True}}
+    rows = pd.read_csv(tmp_path / "euro.csv").drop(columns="churn").head(40)
+    np.testing.assert_allclose(model.predict_proba(rows)[:, 1],
+                               model.estimator.predict_proba(ds.X.head(40))[:, 1], rtol=1e-12)
+    months = check_frame(rows, model.schema)["signup_date_month"]
+    assert months.tolist() == ds.X["signup_date_month"].head(40).tolist()
+    from imblab.model.schema import _with_calendar_parts
+
+    mixed = pd.DataFrame({"d": ["2021-03-27T10:00:00+01:00", "2021-03-29T10:00:00+02:00"]})
+    with pytest.raises(ImblabError, match="column 'd' holds dates the model cannot read"):
+        _with_calendar_parts(mixed, {"d": ["d_year", "d_month", "d_day", "d_weekday"]}, {})

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from ..errors import ImblabError
 from .names import not_a_feature, printable, quoted  # noqa: F401 - printable and quoted are used here and re-exported
@@ -95,7 +96,7 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
     roles, parts = [], []
     for column in X.columns:
         series = X[column]
-        role, why, as_dates = guess_role(series, column)
+        role, why, as_dates, reading = guess_role(series, column)
         used = role in FEATURE_ROLES or (role == "date" and date_features == "expand")
         if column in drop:
             used, why = False, "dropped on request"
@@ -115,42 +116,45 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
             "column": column, "role": role, "used": used, "features": produced,
             "distinct": int(series.nunique(dropna=True)), "missing": int(series.isna().sum()), "why": why,
         })
+        if used and reading is not None:  # dates read from text: new rows' are read the same way
+            roles[-1]["reading"] = reading
     features = pd.concat(parts, axis=1) if parts else X.iloc[:, :0]
     return features, roles, _notes(roles, drop)
 
 
 def guess_role(series, name=""):
-    """``(role, why, dates)`` of one column; ``dates`` is the column as datetimes if it holds dates."""
+    """``(role, why, dates, reading)`` of one column; ``dates`` is the column as datetimes if it holds
+    dates, and ``reading`` how they were read from text (see :func:`read_dates`)."""
     values = series.dropna()
     n, distinct = len(values), int(values.nunique())
     if distinct <= 1:
-        return "constant", "no values" if n == 0 else "one value", None
+        return "constant", "no values" if n == 0 else "one value", None, None
     if pd.api.types.is_datetime64_any_dtype(series):
-        return "date", "date/time values", series
+        return "date", "date/time values", series, None
     if pd.api.types.is_bool_dtype(series):
-        return "numeric", "", None
+        return "numeric", "", None, None
     id_name = bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
     if pd.api.types.is_numeric_dtype(series):
         if _whole_numbers(values) and n >= MIN_ROWS_TO_JUDGE:
             if distinct == n and _key_like(values):
-                return "identifier", "unique integers in sequence", None
+                return "identifier", "unique integers in sequence", None, None
             if id_name and distinct >= NEARLY_UNIQUE * n:
-                return "identifier", f"{distinct / n:.0%} distinct, named like an ID", None
-        return "numeric", "", None
+                return "identifier", f"{distinct / n:.0%} distinct, named like an ID", None, None
+        return "numeric", "", None, None
 
     text = values.astype(str)
-    dates = _as_dates(series, text)
+    dates, reading = _as_dates(series, text)
     if dates is not None:
-        return "date", f"dates such as {_example(text)}", dates
+        return "date", f"dates such as {_example(text)}", dates, reading
     if n >= MIN_ROWS_TO_JUDGE:
         share = distinct / n
         if share >= NEARLY_UNIQUE:
             if id_name or _code_like(text):
-                return "identifier", f"{share:.0%} distinct, such as {_example(text)}", None
-            return "text", f"free text, {share:.0%} distinct", None
+                return "identifier", f"{share:.0%} distinct, such as {_example(text)}", None, None
+            return "text", f"free text, {share:.0%} distinct", None, None
         if distinct > MAX_LEVELS and n / distinct < MIN_ROWS_PER_LEVEL:
-            return "text", f"{distinct} distinct values, {n / distinct:.1f} rows each", None
-    return "categorical", "", None
+            return "text", f"{distinct} distinct values, {n / distinct:.1f} rows each", None, None
+    return "categorical", "", None, None
 
 
 def expand_dates(dates, column, *, taken=()):
@@ -222,21 +226,42 @@ def _code_like(text):
 
 def _as_dates(series, text):
     if not pd.api.types.is_object_dtype(series) and not pd.api.types.is_string_dtype(series):
-        return None
+        return None, None
     if text.str.match(_DATE_TEXT).mean() < DATE_SHARE:
-        return None
+        return None, None
     whole = series.astype("object").where(series.notna(), None).astype(str).where(series.notna(), None)
+    first = text.iloc[0]
     # One format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
-    for fmt, dayfirst in ((None, False), (None, True), ("mixed", False)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "could not infer format": we measure the parsed share instead
-            try:
-                dates = pd.to_datetime(whole, errors="coerce", dayfirst=dayfirst, format=fmt)
-            except (ValueError, OverflowError, TypeError):
-                continue
-        if dates.notna().sum() >= DATE_SHARE * len(text):
-            return dates
-    return None
+    for reading in ({"format": guess_datetime_format(first), "dayfirst": False},
+                    {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True},
+                    {"format": "mixed", "dayfirst": False}):
+        dates = read_dates(whole, reading)
+        if dates is not None and dates.notna().sum() >= DATE_SHARE * len(text):
+            return dates, reading
+    return None, None
+
+
+def read_dates(values, reading):
+    """``values`` as datetimes, read as ``reading`` says (``format``: a strftime format, ``"mixed"``
+    or None, and ``dayfirst``), each value that does not fit missing; None when they cannot be read
+    that way at all (e.g. mixed time zones).
+
+    A file's date column is read this way when the data are loaded, and new rows' dates the same way
+    when a model predicts, so that ``02/12/2021`` means one day in both.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> read_dates(pd.Series(["02/12/2021", "13/12/2021"]), {"format": "%d/%m/%Y", "dayfirst": True}).dt.month.tolist()
+    [12, 12]
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "could not infer format": the caller measures the parsed share
+        try:
+            return pd.to_datetime(values, errors="coerce", dayfirst=reading.get("dayfirst", False),
+                                  format=reading.get("format"))
+        except (ValueError, OverflowError, TypeError):
+            return None
 
 
 def _notes(roles, dropped):

@@ -42,6 +42,8 @@ def make_schema(dataset):
         "left_out": [role["column"] for role in roles if not role["used"]],
         # date columns the loader expanded into calendar parts: new rows give the date itself
         "dates": {role["column"]: role["features"] for role in roles if role["role"] == "date" and role["used"]},
+        # how each of those was read from text (its format, day first or not): new rows' dates are read alike
+        "date_readings": {role["column"]: role["reading"] for role in roles if role.get("reading") and role["used"]},
         "target": dataset.provenance.get("target"),
         "split_column": dataset.provenance.get("split_column"),
         # a file's numeric columns are imputed inside the pipeline; the practical's data is fed as it is
@@ -61,7 +63,7 @@ def check_frame(frame, schema, *, extra="error"):
 
     if not isinstance(frame, pd.DataFrame):
         raise ImblabError(f"rows to predict must be a pandas DataFrame, got {type(frame).__name__}")
-    frame = _with_calendar_parts(frame.rename(columns=str), schema.get("dates", {}))
+    frame = _with_calendar_parts(frame.rename(columns=str), schema.get("dates", {}), schema.get("date_readings", {}))
     expected = check_columns(frame.columns, schema, extra=extra)
     X = frame[expected].copy()
     for column in schema["columns"]:
@@ -107,14 +109,23 @@ def check_columns(columns, schema, *, extra="error"):
     return expected
 
 
-def _with_calendar_parts(frame, dates):
+def _with_calendar_parts(frame, dates, readings):
     """Expand each date column into the calendar parts the model was fitted on, as the loader did
-    (:func:`imblab.data.columns.expand_dates`: year, month, day, weekday, then hour if there was one)."""
+    (:func:`imblab.data.columns.expand_dates`: year, month, day, weekday, then hour if there was one),
+    its text read as the loader read the training file's (``readings``: the format, day first or not)."""
     import pandas as pd
+
+    from ..data.columns import read_dates
 
     for column, features in dates.items():
         if column in frame.columns and not set(features) <= set(frame.columns):
-            parsed = pd.to_datetime(frame[column], errors="coerce")
+            values = frame[column]
+            if not pd.api.types.is_datetime64_any_dtype(values):  # as text, as the loader reads it
+                values = values.astype("object").where(values.notna(), None).astype(str).where(values.notna(), None)
+            parsed = read_dates(values, readings.get(column, {}))
+            if parsed is None:
+                raise ImblabError(f"column '{column}' holds dates the model cannot read as it read the training "
+                                  f"file's (e.g. mixed time zones): write them as in that file")
             parts = [parsed.dt.year, parsed.dt.month, parsed.dt.day, parsed.dt.day_of_week, parsed.dt.hour]
             frame = frame.assign(**{name: values.astype(float) for name, values in zip(features, parts)})
     return frame
