@@ -244,3 +244,17 @@ def test_a_broken_workbook_is_one_line(tmp_path):
     with pytest.raises(ImblabError, match=r"^cannot read '.*book.xlsx' as EXCEL: ") as info:
         load_table(tmp_path / "book.xlsx", "y")
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("header, message", [
+    ("x1;plan;churn;churn", "column name 'churn' appears more than once in the header of 'dup.csv'"),
+    ("x1;x1;plan;churn", "column name 'x1' appears more than once"),
+    ("x1;pl\x00an;x2;churn", "holds a NUL character: rename the column"),
+])
+def test_a_header_that_repeats_a_name_is_refused(tmp_path, header, message):
+    """pandas renames a repeated name (churn -> churn.1): a copy of the label would become a feature
+    that predicts it perfectly, so the file is refused instead."""
+    (tmp_path / "dup.csv").write_text(header + "\n" + "".join(f"{i};{i % 3};{'Yes' if i % 4 else 'No'};"
+                                                              f"{'Yes' if i % 4 else 'No'}\n" for i in range(30)))
+    with pytest.raises(ImblabError, match=message):
+        load_table(tmp_path / "dup.csv", "churn")

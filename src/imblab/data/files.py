@@ -166,6 +166,8 @@ def _unique_names(frame):
     names = [str(c) for c in frame.columns]
     seen = set()
     for column in names:
+        if "\x00" in column:  # pandas' indexes cut such a name short, and the features could not be found
+            raise ImblabError(f"column name {column!r} holds a NUL character: rename the column")
         if column in seen:
             raise ImblabError(
                 f"column name {quoted(column)} appears more than once: give every column a distinct name"

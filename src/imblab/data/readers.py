@@ -169,6 +169,7 @@ def _read_csv(path, compression, sep, encoding, info):
                     f"{encoding or candidate}; give its encoding (e.g. latin-1)"
                 ) from None
             continue
+        _check_header(path, text, chosen_sep, frame, truncated=len(head) == HEAD_BYTES)
         if chosen_sep != "," and _decimal_commas(frame):
             with _open(path, compression) as fh:
                 frame = pd.read_csv(fh, sep=chosen_sep, encoding=candidate, decimal=",")
@@ -181,6 +182,23 @@ def _read_csv(path, compression, sep, encoding, info):
             )
         return frame
     raise AssertionError("unreachable: the last encoding either reads or raises")
+
+
+def _check_header(path, text, sep, frame, *, truncated):
+    """Refuse a header that names a column twice: pandas would rename the copy (``churn`` →
+    ``churn.1``), and a copy of the label would then be used as a feature without a word."""
+    buffer = io.StringIO(text)
+    try:
+        header = next(csv.reader(buffer, delimiter=sep), [])
+    except csv.Error:
+        return
+    if truncated and buffer.tell() >= len(text):  # the header may go on past what was read
+        return
+    names = [name for name in header if name.strip()]
+    repeated = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if repeated is not None and len(header) == frame.shape[1]:
+        raise ImblabError(f"column name {repeated!r} appears more than once in the header of '{path.name}': "
+                          "give every column a distinct name")
 
 
 _DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+\s*$"
