@@ -224,3 +224,46 @@ def test_cli_groups_and_time_flags(table, tmp_path, capsys):
     assert "exclude each other" in capsys.readouterr().err
     assert main(["run", "--data", str(path), "--target", "label", "--groups", "shop"]) == 2
     assert "split column 'shop' is not among the features" in capsys.readouterr().err
+
+
+def test_cli_groups_by_an_id_column_and_time_by_a_date_column(tmp_path, capsys):
+    """The columns --groups and --time exist for — a customer ID, a signup date — are ones the loader
+    would leave out of the features; they still decide the splits (and stay out of the features), and a
+    group column with empty cells is one clear error before anything is written."""
+    import json
+
+    from test_columns import churn_frame
+
+    from imblab.cli import main
+
+    frame = churn_frame(600, seed=3)
+    frame["customer_id"] = [f"C-{i // 4}" for i in range(600)]  # 150 customers, 4 rows each
+    frame.to_csv(tmp_path / "churn.csv", index=False)
+    common = ["--data", str(tmp_path / "churn.csv"), "--target", "churn", "--strategies", "lr", "--folds", "3",
+              "--quiet", "--no-report"]
+    assert main(["run", *common, "--groups", "customer_id", "--repeats", "1", "--out", str(tmp_path / "g")]) == 0
+    saved = json.loads((tmp_path / "g" / "results.json").read_text())
+    assert saved["config"]["protocol"]["name"] == "stratified group k-fold"
+    assert saved["dataset"]["columns"] == ["tenure", "monthly_charges", "plan"]
+    roles = {r["column"]: r["role"] for r in saved["dataset"]["column_roles"]}
+    assert roles["customer_id"] == "split" and roles["signup_date"] == "date"
+    predictions = pd.read_parquet(tmp_path / "g" / "predictions.parquet")
+    customers = frame["customer_id"].to_numpy()
+    for (_, test_rows) in predictions.groupby("split_id")["row_id"]:
+        train_customers = set(customers) - set(customers[test_rows])
+        assert not train_customers & set(customers[test_rows])
+    assert main(["run", *common, "--time", "signup_date", "--out", str(tmp_path / "t")]) == 0
+    saved = json.loads((tmp_path / "t" / "results.json").read_text())
+    assert saved["config"]["protocol"]["name"] == "forward-chaining time splits"
+    assert "signup_date" not in saved["dataset"]["columns"]
+    dates = pd.to_datetime(frame["signup_date"]).to_numpy()
+    predictions = pd.read_parquet(tmp_path / "t" / "predictions.parquet")
+    first_test = predictions.groupby("split_id")["row_id"].min()
+    assert all(dates[first_test] > dates[0]) and predictions["row_id"].nunique() < len(frame)
+    frame.loc[5, "customer_id"] = None
+    frame.to_csv(tmp_path / "blank.csv", index=False)
+    capsys.readouterr()
+    assert main(["run", "--data", str(tmp_path / "blank.csv"), "--target", "churn", "--groups", "customer_id",
+                 "--strategies", "lr", "--quiet", "--out", str(tmp_path / "b")]) == 2
+    assert "column 'customer_id' decides the splits but has 1 empty cells" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()

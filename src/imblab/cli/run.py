@@ -70,7 +70,7 @@ def _run(args, console, errors, *, resume_from=None):
     if args.data is not None:
         dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
                              date_features=args.date_features, sep=args.sep, encoding=args.encoding,
-                             strict=args.strict)
+                             strict=args.strict, split_column=args.groups or args.time)
     else:
         from .. import make_synthetic
 

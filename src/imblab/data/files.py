@@ -9,13 +9,13 @@ import pandas as pd
 
 from ..errors import ImblabError
 from .columns import assign_roles
-from .names import quoted, target_missing
+from .names import quoted, split_column_missing, target_missing
 from .dataset import Dataset
 from .readers import read_frame
 
 
 def load_table(path, target, *, positive=None, drop=None, keep=None, date_features="drop", sep=None,
-               encoding=None, strict=False):
+               encoding=None, strict=False, split_column=None):
     """Read ``path`` and split it into features and a binary target.
 
     Parameters
@@ -57,11 +57,12 @@ def load_table(path, target, *, positive=None, drop=None, keep=None, date_featur
     name = (path.with_suffix("") if info.get("compression") else path).stem
     provenance = {"kind": "file", "path": str(path), **{k: v for k, v in info.items() if v is not None}}
     return dataset_from_frame(frame, target, positive=positive, name=name, provenance=provenance, drop=drop,
-                              keep=keep, date_features=date_features, strict=strict, notes=notes)
+                              keep=keep, date_features=date_features, strict=strict, notes=notes,
+                              split_column=split_column)
 
 
 def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=None, drop=None, keep=None,
-                       date_features="drop", strict=False, notes=()):
+                       date_features="drop", strict=False, notes=(), split_column=None):
     """Validate a DataFrame and make a Dataset of it.
 
     A DataFrame is treated like a file: 5 × 2 stratified cross-validation by
@@ -90,6 +91,10 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
         Refuse rows with a missing target instead of dropping them with a note.
     notes : sequence of str
         Remarks from reading the file, kept with the Dataset's own.
+    split_column : str, optional
+        The column that will decide the splits (a protocol's groups or times, e.g. a customer ID or
+        a date): kept as it is, whatever its role would be, for the protocol to take out of the
+        features (see :func:`imblab.evaluation.protocols.split_off_column`).
 
     Returns
     -------
@@ -142,9 +147,21 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
     neg_label = next(v for v in counts.index if v != pos_label)
 
     candidates = _normalise_columns(frame.drop(columns=[target]).reset_index(drop=True))
+    held = None
+    if split_column is not None:  # an ID or a date: what the splits need, whatever its role as a feature
+        if str(split_column) not in candidates.columns:
+            raise split_column_missing(split_column, candidates.columns)
+        held = candidates.pop(str(split_column))
+        drop = [c for c in drop or () if c != held.name]
+        keep = [c for c in keep or () if c != held.name]
     if candidates.shape[1] == 0:
         raise ImblabError(f"the data has no feature columns besides the target {quoted(target)}")
     X, roles, role_notes = assign_roles(candidates, drop=drop, keep=keep, date_features=date_features)
+    if held is not None:
+        X = X.assign(**{held.name: held.to_numpy()})
+        roles.append({"column": held.name, "role": "split", "used": False, "features": [],
+                      "distinct": int(held.nunique(dropna=True)), "missing": int(held.isna().sum()),
+                      "why": "decides the splits (groups or times), never a feature"})
     if X.shape[1] == 0:
         left = ", ".join(f"{quoted(r['column'])} ({r['role']})" for r in roles)
         dates = " (or date_features='expand')" if any(r["role"] == "date" for r in roles) else ""

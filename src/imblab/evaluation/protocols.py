@@ -256,6 +256,10 @@ def split_off_column(dataset, protocol):
     if dataset.X.shape[1] == 1:
         raise ImblabError(f"column '{column}' is the only feature: splitting by it leaves nothing to learn from")
     values = dataset.X[column].to_numpy()
+    empty = int(dataset.X[column].isna().sum())
+    if empty:
+        raise ImblabError(f"column '{column}' decides the splits but has {empty} empty cells: every row needs its "
+                          "group or time; fill them in or drop those rows")
     provenance = {**dataset.provenance, "split_column": str(column)}
     return replace(dataset, X=dataset.X.drop(columns=[column]), provenance=provenance), values
 

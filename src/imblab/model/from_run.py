@@ -86,7 +86,8 @@ def _run_dataset(folder, results):
         dataset = load_table(path, provenance.get("target"), positive=described.get("positive_label"),
                              drop=options.get("drop"), keep=options.get("keep"),
                              date_features=options.get("date_features") or "drop", sep=options.get("sep"),
-                             encoding=options.get("encoding"), strict=bool(options.get("strict")))
+                             encoding=options.get("encoding"), strict=bool(options.get("strict")),
+                             split_column=provenance.get("split_column"))
     column = provenance.get("split_column")
     if column is not None and column in dataset.X.columns:
         dataset = replace(dataset, X=dataset.X.drop(columns=[column]),
