@@ -258,3 +258,11 @@ def test_a_header_that_repeats_a_name_is_refused(tmp_path, header, message):
                                                               f"{'Yes' if i % 4 else 'No'}\n" for i in range(30)))
     with pytest.raises(ImblabError, match=message):
         load_table(tmp_path / "dup.csv", "churn")
+
+
+def test_a_nullable_boolean_column_with_gaps_is_read_with_its_gaps(tmp_path):
+    frame = pd.DataFrame({"x": np.arange(60) % 7, "flag": pd.array([True, False, None] * 20, dtype="boolean"),
+                          "y": [0] * 45 + [1] * 15})
+    frame.to_parquet(tmp_path / "b.parquet")
+    ds = load_table(tmp_path / "b.parquet", "y")
+    assert ds.X["flag"].isna().sum() == 20 and set(ds.X["flag"].dropna()) == {0.0, 1.0}

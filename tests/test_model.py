@@ -245,3 +245,26 @@ def test_new_rows_dates_are_read_as_the_training_files_were(tmp_path):
     mixed = pd.DataFrame({"d": ["2021-03-27T10:00:00+01:00", "2021-03-29T10:00:00+02:00"]})
     with pytest.raises(ImblabError, match="column 'd' holds dates the model cannot read"):
         _with_calendar_parts(mixed, {"d": ["d_year", "d_month", "d_day", "d_weekday"]}, {})
+
+
+def test_model_and_prediction_outputs_that_cannot_be_written_are_refused_before_the_work(table_model, tmp_path,
+                                                                                         capsys):
+    """predict never writes over its own rows, into a missing folder or onto a folder, and writes Parquet
+    for a .parquet name; fit refuses a file as its model folder before it fits."""
+    _, _, folder = table_model
+    rows = tmp_path / "rows.csv"
+    _frame(n=30, seed=5).drop(columns="fraud").to_csv(rows, index=False)
+    kept = rows.read_bytes()
+    for out, message in [(rows, "is the file of rows to predict"), (tmp_path, "is a folder"),
+                         (tmp_path / "nowhere" / "p.csv", "folder '" + str(tmp_path / "nowhere") + "' does not exist")]:
+        assert main(["predict", str(folder), str(rows), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+    assert rows.read_bytes() == kept
+    assert main(["predict", str(folder), str(rows), "--out", str(tmp_path / "p.parquet")]) == 0
+    assert pd.read_parquet(tmp_path / "p.parquet").shape == (30, 4)
+    (tmp_path / "a_file").write_text("mine")
+    assert main(["fit", "--data", str(rows), "--target", "amount", "--strategy", "lr",
+                 "--out", str(tmp_path / "a_file")]) == 2
+    assert "model folder '" + str(tmp_path / "a_file") + "' is a file" in capsys.readouterr().err
+    assert (tmp_path / "a_file").read_text() == "mine"

@@ -228,8 +228,8 @@ def _normalise_columns(X):
     X = X.copy()
     for column in X.columns:
         series = X[column]
-        if pd.api.types.is_bool_dtype(series):
-            X[column] = series.astype(np.int64)
+        if pd.api.types.is_bool_dtype(series):  # a nullable boolean's missing cells stay missing
+            X[column] = series.astype("float64") if series.isna().any() else series.astype(np.int64)
         elif pd.api.types.is_datetime64_any_dtype(series):
             continue
         elif not pd.api.types.is_numeric_dtype(series):

@@ -10,12 +10,14 @@ from ..errors import ImblabError
 
 
 def fit_command(args, console, errors):
-    from .persist import save_model
+    from .persist import check_model_folder, save_model
 
     if args.run_folder is not None:
         if args.data or args.target or args.positive or args.drop:
             raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
                               "--positive and --drop")
+    if args.out:
+        check_model_folder(args.out, overwrite=args.overwrite)  # before the fit, not after it
         from .from_run import fit_from_run
 
         model = fit_from_run(args.run_folder, args.strategy)
@@ -92,6 +94,7 @@ def predict_command(args, console, errors):
     # what the card and the file's header show is refused before skops, scikit-learn and pandas load
     card = read_card(Path(args.model_folder))
     header = peek_columns(args.file)
+    out = _predictions_path(args.file, args.out)
     if header is not None:
         check_columns(header, card["data"]["schema"], extra="ignore" if args.ignore_extra else "error")
     from .persist import load_model
@@ -103,15 +106,32 @@ def predict_command(args, console, errors):
         errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False)
     frame, _ = read_frame(args.file)
     table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
-    out = Path(args.out) if args.out else Path(args.file).with_name(Path(args.file).stem + "-predictions.csv")
     table.insert(0, "row", range(len(table)))
-    table.to_csv(out, index=False)
+    from ..store import atomic_write
+
+    if out.suffix.lower() in (".parquet", ".pq"):  # the format its name says; whole or not at all
+        atomic_write(out, lambda path: table.to_parquet(path, index=False))
+    else:
+        atomic_write(out, lambda path: table.to_csv(path, index=False))
     positive = model.labels[1]
     n_positive = int((table["decision"] == positive).sum())
     threshold = model.card["training"]["threshold"]
     console.print(f"Predicted {len(table)} rows: {n_positive} decided {positive!r} (threshold {threshold:.4g}); "
                   f"wrote {out}", highlight=False)
     return 0
+
+
+def _predictions_path(file, out):
+    """Where the predictions go: ``--out``, else beside ``file``; never onto the rows themselves."""
+    path = Path(out) if out else Path(file).with_name(Path(file).stem + "-predictions.csv")
+    if path.is_dir():
+        raise ImblabError(f"--out '{path}' is a folder: give a file name such as {path / 'predictions.csv'}")
+    if not path.parent.is_dir():
+        raise ImblabError(f"--out '{path}': folder '{path.parent}' does not exist; create it or choose another")
+    if path.exists() and path.resolve() == Path(file).resolve():
+        raise ImblabError(f"--out '{path}' is the file of rows to predict: choose another name, so that the "
+                          "rows are kept")
+    return path
 
 
 def _foreign(folder):

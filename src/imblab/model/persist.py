@@ -62,6 +62,20 @@ def allowed_types():
     return names
 
 
+def check_model_folder(folder, *, overwrite=False):
+    """``folder`` as a Path, if a model may be written there (new, empty, or with ``overwrite`` one
+    imblab wrote); ImblabError otherwise — checked before a fit, so that none is lost to it."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ImblabError(f"model folder '{folder}' is a file: choose a folder for --out")
+    if folder.exists() and any(folder.iterdir()):
+        ours = (folder / CARD_FILE).is_file()
+        if not (overwrite and ours):
+            hint = ", or pass --overwrite to replace the model imblab wrote there" if ours else ""
+            raise ImblabError(f"model folder '{folder}' exists and is not empty: choose another --out{hint}")
+    return folder
+
+
 def save_model(model, folder, *, overwrite=False):
     """Write ``model`` (a :class:`FittedModel`) to ``folder``; return the folder's path.
 
@@ -78,13 +92,11 @@ def save_model(model, folder, *, overwrite=False):
     """
     import skops.io as sio
 
-    folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()):
-        ours = (folder / CARD_FILE).is_file()
-        if not (overwrite and ours):
-            hint = ", or pass --overwrite to replace the model imblab wrote there" if ours else ""
-            raise ImblabError(f"model folder '{folder}' exists and is not empty: choose another --out{hint}")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = check_model_folder(folder, overwrite=overwrite)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImblabError(f"cannot write model folder '{folder}': {exc.strerror or exc}") from None
     card = json.loads(json.dumps(model.card, default=_json_default))
     networks, restore = swap_networks(model.estimator)
     try:
