@@ -12,12 +12,12 @@ from ..errors import ImblabError
 def fit_command(args, console, errors):
     from .persist import check_model_folder, save_model
 
-    if args.run_folder is not None:
-        if args.data or args.target or args.positive or args.drop:
-            raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
-                              "--positive and --drop")
+    if args.run_folder is not None and (args.data or args.target or args.positive or args.drop):
+        raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
+                          "--positive and --drop")
     if args.out:
         check_model_folder(args.out, overwrite=args.overwrite)  # before the fit, not after it
+    if args.run_folder is not None:
         from .from_run import fit_from_run
 
         model = fit_from_run(args.run_folder, args.strategy)
