@@ -296,3 +296,18 @@ def test_a_folder_of_the_users_in_a_datasets_place_is_left_alone(tmp_path, capsy
     assert status == 1 and "set1: failed" in err and "not written by imblab" in err
     assert (out / "datasets" / "set1" / "mine.txt").read_text() == "keep"
     assert pd.read_csv(out / "datasets.csv")["status"].tolist() == ["ok", "failed"]
+
+
+def test_resume_with_other_settings_is_refused(bench_run, tmp_path, capsys):
+    """--resume with other strategies (or folds, metric, seed) would run the finished datasets again and
+    replace them: refused, one line, nothing changed."""
+    status, out, paths, argv = bench_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = (copy / "ranks.csv").read_bytes()
+    other = [a if a != str(out) else str(copy) for a in argv]
+    other[other.index("--strategies") + 1] = "naive,lr"
+    status, _, err = run(capsys, *other, "--resume", "--no-report")
+    assert status == 2 and err.count("\n") == 1
+    assert "was run with other settings: strategies naive,lr,lr:balanced (now naive,lr)" in err
+    assert (copy / "ranks.csv").read_bytes() == before

@@ -58,10 +58,16 @@ def test_overwrite_replaces_only_the_files_imblab_wrote(tmp_path, capsys):
     assert run(capsys, "run", "--strategies", "naive", "--samples", "300", "--out", str(folder))[0] == 0
     (folder / "my-notes.txt").write_text("mine")
     (folder / "comparison-recall_1.csv").write_text("old rescore")
+    (folder / FITS / "archive").mkdir(parents=True)  # the user's own files where imblab keeps its fits
+    (folder / FITS / "README.txt").write_text("mine too")
+    (folder / FITS / "archive" / "a1b2c3d4e5f6a1b2c3d4e5f6.json").write_text("an old copy")
+    (folder / FITS / "a1b2c3d4e5f6a1b2c3d4e5f6.json").write_text("{}")  # named as imblab names a kept fit
     status, _, err = run(capsys, "run", "--strategies", "brf", "--samples", "300", "--out", str(folder),
                          "--overwrite", "--no-report")
     assert status == 0, err
     assert (folder / "my-notes.txt").read_text() == "mine"
+    assert sorted(str(p.relative_to(folder / FITS)) for p in (folder / FITS).rglob("*")) == [
+        "README.txt", "archive", "archive/a1b2c3d4e5f6a1b2c3d4e5f6.json"]
     assert not (folder / "comparison-recall_1.csv").exists()
     assert not (folder / "report.html").exists()  # the old run's report went with it
     assert list(pd.read_csv(folder / "summary.csv")["strategy"]) == ["brf"]
@@ -109,6 +115,9 @@ def test_load_of_a_damaged_run_folder_is_one_line(tmp_path, capsys):
     folder = tmp_path / "run"
     assert run(capsys, "run", "--strategies", "naive", "--samples", "300", "--out", str(folder),
                "--no-report")[0] == 0
+    (folder / "predictions.parquet").unlink()
+    status, _, err = run(capsys, "report", str(folder))
+    assert status == 2 and one_line(err) and "predictions.parquet is missing" in err
     (folder / "predictions.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(imblab.ImblabError, match="is damaged"):
         imblab.Results.load(folder)
@@ -230,3 +239,41 @@ def test_ctrl_c_stops_with_130_and_resumes(tmp_path, uninterrupted, capsys):
     assert status == 0, err
     for name in TABLES:
         assert (folder / name).read_bytes() == (uninterrupted / name).read_bytes(), name
+
+
+def test_ctrl_c_while_the_tables_are_written_says_every_fit_is_kept(tmp_path, capsys, monkeypatch):
+    """Interrupted after the last fit, while the tables and the report are written: the message says
+    every fit is kept and how to finish, and resume then writes the tables without fitting again."""
+    from imblab.results import Results
+
+    folder = tmp_path / "run"
+    real_save = Results.save
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Results, "save", interrupted)
+    status, _, err = run(capsys, "run", "--strategies", "naive,lr", "--samples", "400", "--holdout", "--quiet",
+                         "--no-report", "--out", str(folder))
+    assert status == 130 and one_line(err)
+    assert f"all 2 fits are kept in {folder}; finish the run with: imblab resume {folder}" in err
+    monkeypatch.setattr(Results, "save", real_save)
+    status, out, err = run(capsys, "resume", str(folder))
+    assert status == 0, err
+    assert "2 finished fits are kept and reused" in out
+    assert RunStore.open(folder).status == "complete"
+
+
+def test_atomic_writes_respect_the_umask_and_a_folder_that_cannot_be_written_is_one_error(tmp_path):
+    from imblab.store import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+        assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+    finally:
+        os.umask(old)
+    (tmp_path / "plain").write_text("a file, not a folder")
+    with pytest.raises(imblab.ImblabError, match="cannot write '.*plain/b.txt': Not a directory"):
+        atomic_write_text(tmp_path / "plain" / "b.txt", "x")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -257,9 +257,9 @@ class Results:
                 raise KeyError(", ".join(sorted(missing)))
             config, dataset = saved["config"], saved["dataset"]
         except FileNotFoundError as exc:
-            raise ImblabError(
-                f"'{folder}' is not a complete run folder: {Path(exc.filename).name} is missing"
-            ) from None
+            missing = Path(exc.filename).name if exc.filename else next(
+                (name for name in ("results.json", "predictions.parquet") if not (folder / name).is_file()), "a file")
+            raise ImblabError(f"'{folder}' is not a complete run folder: {missing} is missing") from None
         except Exception as exc:  # damaged JSON or Parquet, or fields missing from them
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise ImblabError(f"run folder '{folder}' is damaged ({type(exc).__name__}: {reason}); "

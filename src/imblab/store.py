@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -210,7 +211,7 @@ class RunStore:
             write_report(results, self.folder)
         self._write_marker({"status": "complete", "fits_stored": len(results.fits)})
         (self.folder / INCOMPLETE).unlink(missing_ok=True)
-        shutil.rmtree(self.folder / FITS, ignore_errors=True)
+        _remove_fits(self.folder)
         return self.folder
 
     def rewrite_tables(self, results):
@@ -223,12 +224,37 @@ class RunStore:
     def _remove_owned(self):
         for name in OWNED:
             path = self.folder / name
-            if path.is_dir() and not path.is_symlink():
+            if name == FITS:
+                _remove_fits(self.folder)
+            elif path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             elif path.exists() or path.is_symlink():
                 path.unlink()
         for path in self.folder.glob("comparison-*.csv"):
             path.unlink()
+
+
+#: What imblab writes in ``fits/``: each fit's record and predictions, and the temporary file of a
+#: write that was killed (see :func:`atomic_write`).
+_FIT_FILE = re.compile(r"^[0-9a-f]{24}\.(?:json|parquet)$|^\.[0-9a-f]{24}\.(?:json|parquet)\..+\.tmp$")
+
+
+def _remove_fits(folder):
+    """Remove imblab's files from ``folder/fits`` (a symbolic link there: the link alone), then the
+    folder itself if that empties it; a user's own files there, and the folder holding them, stay."""
+    fits = Path(folder) / FITS
+    if fits.is_symlink():
+        fits.unlink()
+        return
+    if not fits.is_dir():
+        return
+    for path in fits.iterdir():
+        if _FIT_FILE.match(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink()
+    try:
+        fits.rmdir()
+    except OSError:  # not empty: what is left is not imblab's
+        pass
 
 
 def write_report(results, folder):
@@ -259,16 +285,34 @@ def rows_hash(rows):
 
 
 def atomic_write(path, write):
-    """Call ``write(temporary_path)``, then move the file into ``path`` in one step."""
+    """Call ``write(temporary_path)``, then move the file into ``path`` in one step; a folder that
+    cannot be written to is one clear ImblabError."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ImblabError(f"cannot write '{path}': {exc.strerror or exc}; check the folder's permissions and "
+                          "free space") from None
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())  # as any new file here would be, not mkstemp's 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask():
+    """The process's umask, read without changing it (Linux); the usual 022 elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def atomic_write_text(path, text):

@@ -212,6 +212,8 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
     folder = bench_folder.prepare_folder(out, overwrite=overwrite, resume=resume)
     config = {"strategies": names, "baseline": baseline, "metric": metric, "folds": folds, "repeats": repeats,
               "random_state": random_state, "n_jobs": n_jobs}
+    if resume:
+        _check_same_settings(folder, config)
     bench_folder.write_marker(folder, {"status": "incomplete", "config": config, "request": request or {},
                                        "datasets": [e.name for e in entries]})
     outcomes, wall = [], perf_counter()
@@ -234,6 +236,25 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
     results = BenchResults(outcomes, config=config, folder=folder, wall_seconds=perf_counter() - wall)
     results.save(report=report)
     return results
+
+
+#: The settings a resumed bench must share with the bench it continues (the others change no result).
+SETTINGS = ("strategies", "metric", "folds", "repeats", "random_state")
+
+
+def _check_same_settings(folder, config):
+    """Refuse to resume a bench with other settings: its finished datasets would be run again and
+    replaced without a word."""
+    before = bench_folder.read_marker(folder).get("config") or {}
+    changed = [key for key in SETTINGS if key in before and before[key] != config[key]]
+    if changed:
+        shown = "; ".join(f"{key} {_shown(before[key])} (now {_shown(config[key])})" for key in changed)
+        raise ImblabError(f"bench folder '{folder}' was run with other settings: {shown}; resume it with the same "
+                          "ones, or start it again with --overwrite")
+
+
+def _shown(value):
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _in_flight(one, entries, on_dataset):

@@ -141,7 +141,15 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
     except ImblabError as exc:  # the cluster failed mid-run: what it finished is kept
         raise ImblabError(f"{exc}; {store.n_stored} of {total} fits are kept in {folder}: finish the run with "
                           f"imblab resume {folder}") from None
-    results.save(folder, report=not args.no_report)  # the record first
+    try:
+        results.save(folder, report=not args.no_report)  # the record first
+    except KeyboardInterrupt:  # every fit is kept: only the tables and the report are missing
+        if store.status == "complete":
+            error_line(errors, f"imblab: interrupted once the run folder was written: {folder} is complete")
+        else:
+            error_line(errors, f"imblab: interrupted while writing the tables and the report: all {total} fits "
+                               f"are kept in {folder}; finish the run with: imblab resume {folder}")
+        return 130
     from ..report.terminal import render_run
 
     render_run(results, console, quiet=args.quiet, verbose=args.verbose)
