@@ -462,3 +462,35 @@ def test_the_jax_helper_starts_only_for_networks_it_may_train(monkeypatch, argv,
     monkeypatch.setattr(_backend, "current_backend", lambda: "jax")
     cli_run._warm_up_networks(get_strategies(["smote_ann"]), args)
     assert bool(started) == helper
+
+
+KILLED_FIT = """
+import os, signal, sys
+import imblab
+from imblab.strategies import registry
+from sklearn.dummy import DummyClassifier
+
+class Killed(DummyClassifier):
+    def fit(self, X, y):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer would
+
+registry.STRATEGIES["killed"] = registry.Strategy("killed", "test", "killed", "", lambda rs: [("model", Killed())])
+store = imblab.RunStore.create(sys.argv[1], total=4)
+try:
+    imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", "killed"],
+                   imblab.RepeatedKFold(2, 1, random_state=0), n_jobs=2, store=store)
+except imblab.ImblabError as exc:
+    print("ERROR", exc)
+"""
+
+
+def test_a_fit_whose_process_is_killed_is_named_in_one_clear_error(tmp_path):
+    """A worker killed mid-fit (the out-of-memory killer, a crash in compiled code) is not reported as a bug
+    of imblab's: the error names the fit, how its process ended and what to do; finished fits are kept."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", KILLED_FIT, str(tmp_path / "run")], capture_output=True, text=True,
+                         timeout=120)
+    assert "ERROR the process fitting 'killed' on split " in out.stdout, out.stderr
+    assert "died (killed by signal 9: the system may have run out of memory, or the learner crashed)" in out.stdout

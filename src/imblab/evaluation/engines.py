@@ -201,6 +201,16 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
         _drain(spare)
 
 
+class WorkerLost(RuntimeError):
+    """A worker process died while it ran task ``index`` (killed by the system, e.g. for memory, or a
+    crash in compiled code); ``exitcode`` is its exit status, negative for the signal that ended it."""
+
+    def __init__(self, index, exitcode):
+        self.index, self.exitcode = index, exitcode
+        self.how = f"killed by signal {-exitcode}" if (exitcode or 0) < 0 else f"exit status {exitcode}"
+        super().__init__(f"a worker process died while running task {index} ({self.how})")
+
+
 class _Serving(threading.Thread):
     """The thread that serves a map's workers; puts ``(index, result)`` on ``results`` as each
     arrives, or the exception that ended the map."""
@@ -244,7 +254,9 @@ class _Serving(threading.Thread):
                 except (EOFError, OSError):
                     if self.stopping.is_set():
                         return
-                    raise RuntimeError(f"a worker process died while running task {busy[worker]}") from None
+                    process = workers[worker][0]
+                    process.join(timeout=1)
+                    raise WorkerLost(busy[worker], process.exitcode) from None
                 if message[0] == "call":
                     self.broker.forward(conn, message[1])
                     continue

@@ -20,7 +20,7 @@ from ..strategies import minority_rows_needed
 from ..strategies.prediction import positive_column, probabilities_and_classes
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
-from .engines import completed_map
+from .engines import WorkerLost, completed_map
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -165,13 +165,19 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
         else:
             report_kept()
             finished = engine.fits([tasks[i] for i in pending])
-        for i, (part, record) in finished:
-            index = pending[i]
-            if store is not None:
-                store.keep_fit(keys[index], part, asdict(record))
-            done[index] = (part, record)
-            if on_done is not None:
-                on_done(record)
+        try:
+            for i, (part, record) in finished:
+                index = pending[i]
+                if store is not None:
+                    store.keep_fit(keys[index], part, asdict(record))
+                done[index] = (part, record)
+                if on_done is not None:
+                    on_done(record)
+        except WorkerLost as exc:  # not imblab's bug, nor the fit's own error: say which fit and how
+            task = tasks[pending[exc.index]]
+            raise ImblabError(f"the process fitting '{task.strategy.name}' on split {task.split.split_id} died "
+                              f"({exc.how}: the system may have run out of memory, or the learner crashed); leave "
+                              "that strategy out, or give the run more memory") from None
     parts = [done[index][0] for index in range(len(tasks)) if done[index][0] is not None]
     records = [done[index][1] for index in range(len(tasks))]
     columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
