@@ -268,3 +268,22 @@ def test_model_and_prediction_outputs_that_cannot_be_written_are_refused_before_
                  "--out", str(tmp_path / "a_file")]) == 2
     assert "model folder '" + str(tmp_path / "a_file") + "' is a file" in capsys.readouterr().err
     assert (tmp_path / "a_file").read_text() == "mine"
+
+
+def test_fit_from_a_file_reads_it_as_run_does(tmp_path, capsys):
+    """fit --data prints the loader's warnings as run does, drops any column of the file with --drop (an ID
+    the loader would leave out too), and takes --keep and --date-features."""
+    from test_columns import churn_frame
+
+    frame = churn_frame(300, seed=6)
+    frame.loc[:4, "churn"] = None
+    frame.to_csv(tmp_path / "churn.csv", index=False)
+    assert main(["fit", "--data", str(tmp_path / "churn.csv"), "--target", "churn", "--strategy", "lr",
+                 "--drop", "customer_id", "--date-features", "expand", "--out", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err
+    assert "imblab: warning: dropped 5 of 300 rows whose target 'churn' is missing" in err
+    schema = json.loads((tmp_path / "m" / "model.json").read_text())["data"]["schema"]
+    assert [c["name"] for c in schema["columns"]][:2] == ["signup_date_year", "signup_date_month"]
+    assert "customer_id" in schema["left_out"]
+    assert main(["fit", str(tmp_path / "run"), "--keep", "tenure"]) == 2
+    assert "drop --data, --target, --positive, --drop, --keep and --date-features" in capsys.readouterr().err

@@ -170,6 +170,12 @@ def build_parser():
     fit.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
     fit.add_argument("--drop", metavar="COLUMN", action="append", default=[],
                      help="a column that is not a feature (an id, a group or time column); repeatable")
+    fit.add_argument("--keep", metavar="COLUMN", action="append", default=[],
+                     help="use this column as a feature even if it looks like an ID, a constant, text or a date; "
+                          "repeatable (with --data)")
+    fit.add_argument("--date-features", choices=["drop", "expand"], default="drop",
+                     help="leave date columns out (default) or expand them into year, month, day, weekday "
+                          "(with --data)")
     fit.add_argument("--config", metavar="FILE", help="a TOML file whose [estimators.NAME] --strategy may name")
     fit.add_argument("--seed", type=_whole(0), default=None, help="seeds the model (default: the run's, or 42)")
     fit.add_argument("--out", metavar="MODEL_DIR", help="model folder (default models/<strategy>)")

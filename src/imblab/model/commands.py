@@ -12,9 +12,10 @@ from ..errors import ImblabError
 def fit_command(args, console, errors):
     from .persist import check_model_folder, save_model
 
-    if args.run_folder is not None and (args.data or args.target or args.positive or args.drop):
-        raise ImblabError("fitting from a run folder reads the run's own data: drop --data, --target, "
-                          "--positive and --drop")
+    if args.run_folder is not None and (args.data or args.target or args.positive or args.drop or args.keep
+                                        or args.date_features != "drop"):
+        raise ImblabError("fitting from a run folder reads the run's own data as the run read it: drop --data, "
+                          "--target, --positive, --drop, --keep and --date-features")
     if args.out:
         check_model_folder(args.out, overwrite=args.overwrite)  # before the fit, not after it
     if args.run_folder is not None:
@@ -22,7 +23,7 @@ def fit_command(args, console, errors):
 
         model = fit_from_run(args.run_folder, args.strategy)
     else:
-        model = _fit_from_file(args)
+        model = _fit_from_file(args, errors)
     name = model.card["strategy"]["name"]
     folder = Path(args.out) if args.out else Path("models") / _safe(name)
     save_model(model, folder, overwrite=args.overwrite)
@@ -45,9 +46,8 @@ def fit_command(args, console, errors):
     return 0
 
 
-def _fit_from_file(args):
-    from dataclasses import replace
-
+def _fit_from_file(args, errors):
+    from ..cli.messages import as_flags
     from ..data.names import target_missing
     from ..data.readers import peek_columns
     from ..strategies import get_strategies
@@ -68,10 +68,11 @@ def _fit_from_file(args):
         _check_drop(args.drop, [c for c in header if c != args.target])
     from ..data import load_table
 
-    dataset = load_table(args.data, args.target, positive=args.positive)
-    _check_drop(args.drop, list(dataset.X.columns))
-    if args.drop:
-        dataset = replace(dataset, X=dataset.X.drop(columns=args.drop))
+    dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop or None,
+                         keep=args.keep or None, date_features=args.date_features)
+    for note in dataset.notes:  # what the loader guessed or left out, as imblab run says it
+        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
+                     soft_wrap=True)
     from .fitted import fit_model
 
     return fit_model(dataset, chosen, random_state=42 if args.seed is None else args.seed)
