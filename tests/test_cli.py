@@ -253,3 +253,14 @@ def test_a_run_freezes_the_heap_while_it_works_and_thaws_it_after(tmp_path):
         gc.callbacks.remove(record)
     assert max(seen) > 10_000  # the imports' modules, classes and functions, at least
     assert gc.get_freeze_count() == 0
+
+
+def test_too_few_minority_rows_in_a_test_part_is_a_warning_on_the_terminal(tmp_path, capsys):
+    """The README's promise: a warning with the verdict when a test part holds fewer than 20 minority rows."""
+    assert main(["run", "--samples", "300", "--strategies", "naive,lr", "--folds", "3", "--repeats", "1",
+                 "--quiet", "--no-report", "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "imblab: warning: A test part holds only" in err and "(fewer than 20)" in err
+    assert main(["run", "--samples", "3000", "--strategies", "naive", "--holdout", "--quiet", "--no-report",
+                 "--out", str(tmp_path / "big")]) == 0
+    assert "fewer than 20" not in capsys.readouterr().err

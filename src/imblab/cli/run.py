@@ -296,10 +296,16 @@ def _start_engine(kind, value):
 
 
 def _warn_failures(results, errors):
-    """One line on standard error for each strategy that failed on some split."""
+    """One line on standard error for each strategy that failed on some split, and one when a test
+    part held too few minority rows for the verdict to be stable."""
+    from ..evaluation.statistics import few_minority_caveat
+
     for name, error in results.errors().items():
         error = " ".join(str(error).split())  # an exception's message may span lines
         error_line(errors, f"imblab: warning: {name} {error}")
+    few = few_minority_caveat(results.fits)
+    if few:
+        error_line(errors, f"imblab: warning: {few}")
 
 
 def _apply_config(args, errors):

@@ -137,11 +137,17 @@ def caveats(fits, protocol):
     if is_holdout(protocol):
         notes.append("On a holdout, intervals and tests describe these fitted models on this test set, "
                      "not the methods; use repeated cross-validation to choose a method.")
+    few = few_minority_caveat(fits)
+    return notes + ([few] if few else [])
+
+
+def few_minority_caveat(fits):
+    """The sentence for test parts with too few minority rows for stable metrics, or None."""
     minority = [f["test_counts"].get(1, 0) for f in fits if f.get("test_counts")]
     if minority and min(minority) < MIN_MINORITY:
-        notes.append(f"A test part holds only {min(minority)} minority rows (fewer than {MIN_MINORITY}): "
-                     "per-split metrics are noisy and intervals wide; use fewer folds or more data.")
-    return notes
+        return (f"A test part holds only {min(minority)} minority rows (fewer than {MIN_MINORITY}): "
+                "per-split metrics are noisy and intervals wide; use fewer folds or more data.")
+    return None
 
 
 def bounded(low, high, metric):
