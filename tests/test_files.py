@@ -210,7 +210,9 @@ def test_cli_sep_and_encoding_flags(tmp_path, frame, capsys):
                    "--no-report"])
     captured = capsys.readouterr()
     assert status == 0
-    assert "warning" not in captured.err and "60 rows × 3 features" in captured.out
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    assert all("minority rows (fewer than 20)" in line for line in warnings)  # 60 rows: rightly warned
+    assert "60 rows × 3 features" in captured.out
     assert main(["run", "--data", str(path), "--target", "y", "--sep", ";;"]) == 2
     assert capsys.readouterr().err == "imblab: error: --sep must be one character (or 'tab'), got ';;'\n"
 

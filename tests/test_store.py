@@ -277,3 +277,13 @@ def test_atomic_writes_respect_the_umask_and_a_folder_that_cannot_be_written_is_
     with pytest.raises(imblab.ImblabError, match="cannot write '.*plain/b.txt': Not a directory"):
         atomic_write_text(tmp_path / "plain" / "b.txt", "x")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_file_or_a_damaged_marker_is_named_as_such(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    status, _, err = run(capsys, "report", str(tmp_path / "afile"))
+    assert status == 2 and one_line(err) and "is a file, not a run folder" in err
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / MARKER).write_text("{ not json")
+    status, _, err = run(capsys, "resume", str(tmp_path / "run"))
+    assert status == 2 and one_line(err) and "run.json' is damaged" in err

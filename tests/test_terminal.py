@@ -153,10 +153,15 @@ def test_repr_is_readable(fifteen):
 SMALL = ["--strategies", "lr,lr:balanced", "--samples", "400", "--features", "6"]
 
 
+def without_few_minority(err):
+    """Standard error without the warning these small runs rightly get (test parts of 4 minority rows)."""
+    return "".join(line for line in err.splitlines(True) if "minority rows (fewer than 20)" not in line)
+
+
 def test_quiet_run_prints_the_table_and_nothing_else(tmp_path, capsys):
     assert main(["run", *SMALL, "--quiet", "--out", str(tmp_path / "r")]) == 0
     out, err = capsys.readouterr()
-    assert err == ""
+    assert without_few_minority(err) == ""
     lines = [line.rstrip() for line in out.splitlines()]
     assert lines[0] == "Side by side, ranked by f1_1" and lines[1].split()[0] == "Strategy"
     assert {line.split()[0] for line in lines[3:5]} == {"lr", "lr:balanced"}
@@ -180,7 +185,7 @@ def test_no_report_does_not_mention_a_report(tmp_path, capsys):
 def test_progress_off_a_terminal_is_one_line_per_strategy(tmp_path, capsys):
     assert main(["run", *SMALL, "--folds", "2", "--repeats", "1", "--out", str(tmp_path / "r")]) == 0
     _, err = capsys.readouterr()
-    lines = err.splitlines()
+    lines = without_few_minority(err).splitlines()
     assert len(lines) == 2 and "" not in lines, err
     for line, name in zip(sorted(lines), ["lr", "lr:balanced"]):  # in the order the strategies finish
         assert re.fullmatch(rf"fitted {name}: 2/2 splits, \d+\.\d\d s per fit", line), line
@@ -202,7 +207,7 @@ def test_a_failed_strategy_is_one_warning_line_on_stderr(monkeypatch, tmp_path, 
     status = main(["run", "--strategies", "lr,broken", "--samples", "400", "--quiet", "--out", str(tmp_path / "r")])
     out, err = capsys.readouterr()
     assert status == 1
-    assert err == ("imblab: warning: broken failed on 1 of 1 splits (split 0): "
+    assert without_few_minority(err) == ("imblab: warning: broken failed on 1 of 1 splits (split 0): "
                    "RuntimeError: the solver diverged after 3 iterations\n")
     broken_line = [line for line in out.splitlines() if line.startswith("broken ")]
     assert len(broken_line) == 1 and "failed" in broken_line[0]
@@ -225,7 +230,7 @@ def test_progress_and_pooling_count_seeds(tmp_path, capsys):
     assert main(["run", *SMALL, "--folds", "2", "--repeats", "1", "--seeds", "2", "--verbose",
                  "--out", str(tmp_path / "r")]) == 0
     out, err = capsys.readouterr()
-    lines = err.splitlines()
+    lines = without_few_minority(err).splitlines()
     assert len(lines) == 2, err
     for line, name in zip(sorted(lines), ["lr", "lr:balanced"]):
         assert re.fullmatch(rf"fitted {name}: 4/4 fits \(2 splits × 2 seeds\), \d+\.\d\d s per fit", line), line

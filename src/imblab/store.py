@@ -113,9 +113,14 @@ class RunStore:
     def open(cls, folder):
         """An existing run folder written by imblab."""
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise ImblabError(f"'{folder}' is a file, not a run folder: give a folder written by 'imblab run'")
         if not folder.is_dir():
             raise ImblabError(f"run folder '{folder}' does not exist: give a folder written by 'imblab run'")
         if not is_run_folder(folder):
+            if (folder / MARKER).is_file():
+                raise ImblabError(f"'{folder / MARKER}' is damaged (not the JSON imblab writes): restore it, or "
+                                  "run the comparison again into a new folder")
             raise ImblabError(f"'{folder}' is not an imblab run folder (it has no {MARKER}): "
                               "give a folder written by 'imblab run'")
         return cls(folder)
