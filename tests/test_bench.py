@@ -275,7 +275,10 @@ def test_overwrite_removes_only_imblabs_files(bench_run, tmp_path, capsys):
     prepare_folder(copy, overwrite=True)
     assert sorted(p.name for p in copy.iterdir()) == ["datasets", "notes.txt"]
     assert sorted(p.name for p in (copy / "datasets").iterdir()) == ["set0"]  # set1, set2: imblab's, now empty
-    assert [p.name for p in (copy / "datasets" / "set0").iterdir()] == ["notes.txt"]
+    # set0 holds the user's note too: it stays whole (still imblab's run folder), and the dataset's next run
+    # replaces imblab's files beside the note (see test_overwrite_keeps_a_users_file_in_a_dataset_folder...)
+    assert (copy / "datasets" / "set0" / "notes.txt").read_text() == "mine too"
+    assert (copy / "datasets" / "set0" / "run.json").is_file()
 
 
 def imblab_error():
@@ -311,3 +314,21 @@ def test_resume_with_other_settings_is_refused(bench_run, tmp_path, capsys):
     assert status == 2 and err.count("\n") == 1
     assert "was run with other settings: strategies naive,lr,lr:balanced (now naive,lr)" in err
     assert (copy / "ranks.csv").read_bytes() == before
+
+
+def test_overwrite_keeps_a_users_file_in_a_dataset_folder_and_that_datasets_results(bench_run, tmp_path, capsys):
+    """--overwrite replaces imblab's files only: a note of the user's in a dataset's run folder stays, and that
+    dataset is run again beside it (its results were deleted and the dataset then refused)."""
+    status, out, paths, argv = bench_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "datasets" / "set1" / "notes.txt").write_text("mine")
+    (copy / "datasets" / "set1" / "fits").mkdir()
+    (copy / "datasets" / "set1" / "fits" / "keep.txt").write_text("mine too")
+    again = [a if a != str(out) else str(copy) for a in argv] + ["--overwrite", "--no-report"]
+    status, _, err = run(capsys, *again)
+    assert status == 0, err
+    assert (copy / "datasets" / "set1" / "notes.txt").read_text() == "mine"
+    assert (copy / "datasets" / "set1" / "fits" / "keep.txt").read_text() == "mine too"
+    assert (copy / "datasets" / "set1" / "summary.csv").is_file()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "ranks.csv"), pd.read_csv(copy / "ranks.csv"))

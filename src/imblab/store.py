@@ -226,6 +226,16 @@ class RunStore:
                             ("reliability.csv", results.reliability)]:
             atomic_write(self.folder / name, lambda path, frame=frame: frame.to_csv(path, index=False))
 
+    def holds_only_its_own(self):
+        """Whether every file in the folder is one imblab writes (so removing them empties it)."""
+        for path in self.folder.iterdir():
+            if path.name == FITS and path.is_dir() and not path.is_symlink():
+                if any(not (_FIT_FILE.match(f.name) and f.is_file()) for f in path.iterdir()):
+                    return False
+            elif path.name not in OWNED and not re.fullmatch(r"comparison-.+\.csv", path.name):
+                return False
+        return True
+
     def _remove_owned(self):
         for name in OWNED:
             path = self.folder / name

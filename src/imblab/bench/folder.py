@@ -81,17 +81,11 @@ def _remove_owned(folder):
         return
     for child in datasets.iterdir():
         if child.is_dir() and not child.is_symlink() and is_run_folder(child):
-            RunStore(child)._remove_owned()
-            if not any(child.iterdir()):
+            if RunStore(child).holds_only_its_own():
+                RunStore(child)._remove_owned()
                 child.rmdir()
-
-
-def remove_run(folder):
-    """Empty a dataset's run folder of imblab's files (a previous bench's results for it)."""
-    from ..store import RunStore
-
-    if Path(folder).is_dir() and is_run_folder(folder):
-        RunStore(folder)._remove_owned()
+            # else the user's files are there too: the folder stays imblab's, and the dataset's new run
+            # replaces only imblab's files in it (RunStore.create with overwrite)
 
 
 def dataset_folder(bench_folder, name):

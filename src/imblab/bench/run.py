@@ -103,8 +103,7 @@ def run_dataset(entry, strategies, protocol, *, folder, metric="f1_1", random_st
     if store is None:
         total = len(plan.strategies) * len(plan.splits)
         try:
-            bench_folder.remove_run(folder)
-            store = RunStore.create(folder, overwrite=True, total=total,
+            store = RunStore.create(folder, overwrite=True, total=total,  # only imblab's files are replaced
                                     request={"bench_request": wanted, "source": entry.source,
                                              "data_sha256": dataset.content_hash})
         except ImblabError as exc:  # e.g. a folder of the user's own in the dataset's place: left alone
