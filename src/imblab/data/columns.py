@@ -229,7 +229,7 @@ def _as_dates(series, text):
         return None, None
     if text.str.match(_DATE_TEXT).mean() < DATE_SHARE:
         return None, None
-    whole = series.astype("object").where(series.notna(), None).astype(str).where(series.notna(), None)
+    whole = as_text(series)
     first = text.iloc[0]
     # One format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
     for reading in ({"format": guess_datetime_format(first), "dayfirst": False},
@@ -239,6 +239,11 @@ def _as_dates(series, text):
         if dates is not None and dates.notna().sum() >= DATE_SHARE * len(text):
             return dates, reading
     return None, None
+
+
+def as_text(series):
+    """``series`` as text, its missing cells None: what :func:`read_dates` reads dates from."""
+    return series.astype("object").where(series.notna(), None).astype(str).where(series.notna(), None)
 
 
 def read_dates(values, reading):

@@ -96,13 +96,7 @@ def peek_columns(path, *, sep=None, encoding=None):
     encodings = [_check_encoding(encoding)] if encoding else _candidate_encodings(head)
     text = head.decode(encodings[0], errors="ignore")
     sep = _check_sep(sep) if sep else sniff_delimiter(text, truncated=len(head) == HEAD_BYTES)
-    buffer = io.StringIO(text)
-    try:
-        header = next(csv.reader(buffer, delimiter=sep), None)
-    except csv.Error:
-        return None
-    if len(head) == HEAD_BYTES and buffer.tell() >= len(text):  # the header may go on past what was read
-        return None
+    header = _first_row(text, sep, truncated=len(head) == HEAD_BYTES)
     if not header or any(not name.strip() for name in header) or len(set(header)) != len(header):
         return None
     return header
@@ -184,16 +178,23 @@ def _read_csv(path, compression, sep, encoding, info):
     raise AssertionError("unreachable: the last encoding either reads or raises")
 
 
+def _first_row(text, sep, *, truncated):
+    """The first row of CSV ``text`` as a list of cells; None when it cannot be parsed, or when
+    ``text`` is the file's head cut short (``truncated``) before that row ends."""
+    buffer = io.StringIO(text)
+    try:
+        row = next(csv.reader(buffer, delimiter=sep), None)
+    except csv.Error:
+        return None
+    if truncated and buffer.tell() >= len(text):  # the row may go on past what was read
+        return None
+    return row
+
+
 def _check_header(path, text, sep, frame, *, truncated):
     """Refuse a header that names a column twice: pandas would rename the copy (``churn`` →
     ``churn.1``), and a copy of the label would then be used as a feature without a word."""
-    buffer = io.StringIO(text)
-    try:
-        header = next(csv.reader(buffer, delimiter=sep), [])
-    except csv.Error:
-        return
-    if truncated and buffer.tell() >= len(text):  # the header may go on past what was read
-        return
+    header = _first_row(text, sep, truncated=truncated) or []
     names = [name for name in header if name.strip()]
     repeated = next((name for i, name in enumerate(names) if name in names[:i]), None)
     if repeated is not None and len(header) == frame.shape[1]:

@@ -115,13 +115,13 @@ def _with_calendar_parts(frame, dates, readings):
     its text read as the loader read the training file's (``readings``: the format, day first or not)."""
     import pandas as pd
 
-    from ..data.columns import read_dates
+    from ..data.columns import as_text, read_dates
 
     for column, features in dates.items():
         if column in frame.columns and not set(features) <= set(frame.columns):
             values = frame[column]
             if not pd.api.types.is_datetime64_any_dtype(values):  # as text, as the loader reads it
-                values = values.astype("object").where(values.notna(), None).astype(str).where(values.notna(), None)
+                values = as_text(values)
             parsed = read_dates(values, readings.get(column, {}))
             if parsed is None:
                 raise ImblabError(f"column '{column}' holds dates the model cannot read as it read the training "
