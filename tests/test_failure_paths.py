@@ -93,25 +93,49 @@ def test_some_strategies_failed_on_some_splits(tmp_path):
     assert summary.loc["a", "n_splits"] == 4 and summary.loc["b", "n_splits"] == 3
     comparison = results.comparison.set_index("strategy")
     assert comparison.loc["c", "status"] == "failed"
-    assert set(comparison.loc[["a", "b"], "status"]) <= {"best", "worse", "not separated", "equivalent"}
-    # b's tests use the splits both strategies have: 3 pseudo-value differences, so a p-value exists
-    assert comparison[["p_value"]].notna().sum().iloc[0] == 1
+    # b is scored on the 3 splits it survived, which may be the easy ones: shown, but neither ranked nor tested
+    assert comparison.loc["a", "status"] == "best" and comparison.loc["b", "status"] == "partly failed"
+    assert comparison.loc["b", "rank"] != comparison.loc["b", "rank"] and comparison["p_value"].isna().all()
+    assert comparison.loc["b", "mean"] == summary.loc["b", "f1_1"]
+    assert "partly failed" in [row["label"] for row in comparison_rows(results)]
     text, markdown, html = _render_everything(results, tmp_path)
     assert "Failed on every split: c" in markdown
+    assert ("Not ranked, because they failed on some splits and their scores cover only the others, which may be "
+            "the easy ones: b (failed on 1 of 4 splits (split 1))." in markdown)
+    assert "partly failed" in text and "partly failed" in html
+
+
+def test_a_strategy_that_failed_on_its_hard_splits_does_not_rank_first():
+    # b beats a on every split it survived, but failed on the other two: a ranks first, b is marked
+    results = _cv_run(["a", "b"], skip={("b", 0), ("b", 3)})
+    results.predictions.loc[results.predictions["strategy"] == "b", "y_pred"] = (
+        results.predictions.loc[results.predictions["strategy"] == "b", "y_true"])
+    comparison = results.comparison.set_index("strategy")
+    assert results.summary.set_index("strategy").loc["b", "f1_1"] == 1.0 > comparison.loc["a", "mean"]
+    assert list(results.comparison["strategy"]) == ["a", "b"]
+    assert comparison.loc["a", "status"] == "best" and comparison.loc["b", "status"] == "partly failed"
+    assert collect(results)["verdict"].startswith("By f1_1, a ranks first")
+
+
+def test_when_every_strategy_failed_somewhere_nothing_is_ranked():
+    results = _cv_run(["a", "b"], skip={("a", 0), ("b", 3)})
+    assert list(results.comparison["status"]) == ["partly failed", "partly failed"]
+    assert collect(results)["verdict"].startswith("No strategy completed every split: nothing to rank. Not ranked")
 
 
 def test_fewer_than_two_usable_splits_is_not_testable(tmp_path):
-    # b has one fold in each repeat: no pseudo-values, no interval, no test; labelled n/a, never "worse"
+    # b has one fold in each repeat: no pseudo-values, no interval, no test; never "worse" (and, as it failed
+    # on the other folds, not ranked either)
     results = _cv_run(["a", "b"], skip={("b", 1), ("b", 3)})
     comparison = results.comparison.set_index("strategy")
-    assert "worse" not in set(comparison["status"]) and "n/a" in set(comparison["status"])
+    assert "worse" not in set(comparison["status"]) and comparison.loc["b", "status"] == "partly failed"
     assert comparison["p_value"].isna().all()
     b = results.summary.set_index("strategy").loc["b"]
     assert b["f1_1"] == b["f1_1"] and b["f1_1_ci_low"] != b["f1_1_ci_low"]  # a value, but no interval
     labels = [row["label"] for row in comparison_rows(results)]
-    assert "n/a" in labels and not any("worse" in label for label in labels)
+    assert "partly failed" in labels and not any("worse" in label for label in labels)
     text, markdown, html = _render_everything(results, tmp_path)
-    assert "n/a" in markdown and "Not testable" in markdown
+    assert "partly failed" in markdown and "Not ranked" in markdown
 
 
 def test_metric_undefined_everywhere(tmp_path):

@@ -97,7 +97,7 @@ class Results:
     def comparison(self):
         """Strategies ranked by :attr:`metric` and compared with the best: Holm over all pairs,
         the difference's interval, and the probabilities of better / equivalent (within the
-        ``rope``) / worse; ``status`` is best, worse, equivalent, not separated, n/a or failed."""
+        ``rope``) / worse; ``status`` is best, worse, equivalent, not separated, n/a, failed or partly failed."""
         return self._statistics[1]
 
     @cached_property

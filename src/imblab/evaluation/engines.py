@@ -27,7 +27,7 @@ def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
     yield from _in_order(completed_map(func, tasks, n_workers=n_workers, group=group, first=first))
 
 
-def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=None):
+def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=None, lost=None):
     """``(index, func(tasks[index]))`` over ``n_workers`` workers, as each task finishes, as a generator.
 
     Workers are forked processes that inherit this process's imports, so they
@@ -56,6 +56,11 @@ def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=N
     ``started()``, if given, is called once the workers run (after the forks):
     the place for what must not happen before a fork, such as starting a thread
     that imports modules.
+
+    A worker process that dies while it runs a task (killed by the system, a
+    crash in compiled code) ends the map with :class:`WorkerLost`; with
+    ``lost(index, exc)`` given, that is the task's result instead, a fresh
+    worker is forked in its place and the map goes on.
     """
     n_workers = min(n_workers, len(tasks))
     if n_workers <= 1:
@@ -65,7 +70,8 @@ def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=N
         yield from enumerate(map(func, tasks))
     elif _can_fork():
         yield from _forked_completed(func, tasks, n_workers, [group(t) if group else None for t in tasks],
-                                     first=[bool(first(t)) for t in tasks] if first else None, started=started)
+                                     first=[bool(first(t)) for t in tasks] if first else None, started=started,
+                                     lost=lost)
     else:
         from concurrent.futures import as_completed
 
@@ -148,7 +154,7 @@ class _Scheduler:
         return left > 2 * running
 
 
-def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
+def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, lost=None):
     """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`;
     yield ``(index, result)`` as each arrives.
 
@@ -172,7 +178,14 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
         for worker in range(len(warm), n_workers):
             workers[worker] = _fork(context, _worker_loop, func, tasks)
         sender = _Sender(tasks, {w for w in range(len(warm))})
-        serving = _Serving(workers, scheduler, sender, helper.Broker(), spare, len(tasks))
+
+        def replace_worker(worker):  # in place of one that died: a worker forked with the tasks
+            workers[worker] = _fork(context, _worker_loop, func, tasks)
+            sender.forget(worker)
+            scheduler.owned[worker] = set()
+
+        serving = _Serving(workers, scheduler, sender, helper.Broker(), spare, len(tasks),
+                           replace_worker if lost is not None else None)
         serving.start()
         if started is not None:
             started()
@@ -180,6 +193,8 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None):
             item = serving.results.get()
             if isinstance(item, Exception):
                 raise item
+            if isinstance(item[1], WorkerLost):
+                item = (item[0], lost(*item))
             yield item
         finished = True
     finally:  # done: let the workers leave; interrupted or failed: stop them mid-fit
@@ -215,12 +230,13 @@ class _Serving(threading.Thread):
     """The thread that serves a map's workers; puts ``(index, result)`` on ``results`` as each
     arrives, or the exception that ended the map."""
 
-    def __init__(self, workers, scheduler, sender, broker, spare, n_tasks):
+    def __init__(self, workers, scheduler, sender, broker, spare, n_tasks, replace_worker=None):
         import queue
 
         super().__init__(daemon=True)
         self.workers, self.scheduler, self.sender, self.broker = workers, scheduler, sender, broker
         self.spare, self.n_tasks, self.results = spare, n_tasks, queue.Queue()
+        self.replace_worker = replace_worker
         self.stopping = threading.Event()
 
     def stop(self):
@@ -256,7 +272,15 @@ class _Serving(threading.Thread):
                         return
                     process = workers[worker][0]
                     process.join(timeout=1)
-                    raise WorkerLost(busy[worker], process.exitcode) from None
+                    died = WorkerLost(busy.pop(worker), process.exitcode)
+                    if self.replace_worker is None or not _can_fork():
+                        raise died from None
+                    conn.close()
+                    received += 1
+                    self.results.put((died.index, died))
+                    self.replace_worker(worker)
+                    self._hand_out(worker, workers[worker][1], busy)
+                    continue
                 if message[0] == "call":
                     self.broker.forward(conn, message[1])
                     continue
@@ -313,6 +337,11 @@ class _Sender:
         thread = threading.Thread(target=_send_all, args=(conn, messages), daemon=True)
         thread.start()
         self.threads.append(thread)
+
+    def forget(self, worker):
+        """``worker`` is a new process, forked with the tasks: it is sent their indices."""
+        self.warm.discard(worker)
+        self.sent.pop(worker, None)
 
     def join(self):
         """Wait for the messages still being written (before the pipes are closed)."""

@@ -158,17 +158,24 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
             on_done(done[index][1])
 
     pending = [index for index in range(len(tasks)) if index not in done]
+    lost = set()
+
+    def died(i, exc):  # the fit's worker process died: a failed fit, not kept (a resume tries it again)
+        lost.add(i)
+        return None, lost_fit(tasks[pending[i]], exc)
+
     with limited_threads(cores):  # also for worker threads, which share this process's pools
         if engine is None:
             finished = completed_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
-                                     group=start_up, first=lambda task: task.strategy.slow, started=report_kept)
+                                     group=start_up, first=lambda task: task.strategy.slow, started=report_kept,
+                                     lost=died)
         else:
             report_kept()
             finished = engine.fits([tasks[i] for i in pending])
         try:
             for i, (part, record) in finished:
                 index = pending[i]
-                if store is not None:
+                if store is not None and i not in lost:
                     store.keep_fit(keys[index], part, asdict(record))
                 done[index] = (part, record)
                 if on_done is not None:
@@ -183,6 +190,15 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
     predictions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return predictions, records
+
+
+def lost_fit(task, exc):
+    """The record of a fit whose process died (``exc``, a :class:`~.engines.WorkerLost`)."""
+    dataset, split = task.dataset, task.split
+    return FitRecord(strategy=task.strategy.name, split_id=split.split_id, seed=task.seed,
+                     train_counts=dataset.class_counts(split.train), test_counts=dataset.class_counts(split.test),
+                     error=f"WorkerLost: the process fitting it died ({exc.how}): the system may have run out of "
+                           "memory, or the learner crashed")
 
 
 def start_up(task):

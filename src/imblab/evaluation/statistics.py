@@ -72,7 +72,8 @@ def evaluate(folds, predictions, fits, *, protocol, metric, random_state, strate
     (``_mean`` is the point estimate: the holdout value, or the CV pooled
     estimate); ``comparison`` ranks the strategies by ``metric`` and compares
     each with the best (see :data:`COMPARISON_COLUMNS`). Strategies without
-    predictions get NaN intervals and the status ``failed``.
+    predictions get NaN intervals and the status ``failed``; those that failed on
+    some splits only, the status ``partly failed`` (see :func:`compare_strategies`).
     """
     strategies = list(dict.fromkeys(folds["strategy"])) if strategies is None else list(strategies)
     if is_holdout(protocol):
@@ -80,15 +81,34 @@ def evaluate(folds, predictions, fits, *, protocol, metric, random_state, strate
     else:
         evidence = CVEvidence(predictions, strategies, protocol, fits)
     intervals = pd.DataFrame([{"strategy": name, **evidence.interval_columns(name)} for name in strategies])
-    comparison = compare_strategies(evidence, strategies, metric, rope=rope)
+    comparison = compare_strategies(evidence, strategies, metric, rope=rope, incomplete=partly_failed(fits))
     return intervals, comparison
 
 
-def compare_strategies(evidence, strategies, metric, *, rope=ROPE):
-    """Rank by ``metric``; test every pair, Holm over all pairs; describe each strategy against the best."""
+def partly_failed(fits):
+    """The strategies that failed on some of their fits and not on all of them.
+
+    >>> partly_failed([{"strategy": "a", "error": None}, {"strategy": "a", "error": "ValueError: x"},
+    ...                {"strategy": "b", "error": "ValueError: x"}, {"strategy": "c", "error": None}])
+    ['a']
+    """
+    outcomes = {}
+    for fit in fits:
+        outcomes.setdefault(fit["strategy"], set()).add(not fit["error"])
+    return [name for name, seen in outcomes.items() if seen == {True, False}]
+
+
+def compare_strategies(evidence, strategies, metric, *, rope=ROPE, incomplete=()):
+    """Rank by ``metric``; test every pair, Holm over all pairs; describe each strategy against the best.
+
+    A strategy in ``incomplete`` (it failed on some splits) is scored on the splits it
+    survived, which may be the easy ones, so it is neither ranked nor tested: its
+    status is ``partly failed``, after the ranked strategies.
+    """
     sign = 1 if REGISTRY[metric].higher_is_better else -1
     means = {name: evidence.point(name, metric) for name in strategies}
-    ranked = sorted((s for s in strategies if not np.isnan(means[s])), key=lambda s: -sign * means[s])
+    ranked = sorted((s for s in strategies if not np.isnan(means[s]) and s not in incomplete),
+                    key=lambda s: -sign * means[s])
     pairs = list(combinations(ranked, 2))
     raw = [evidence.pvalue(a, b, metric) for a, b in pairs]
     adjusted = dict(zip(pairs, holm(raw)))
@@ -114,7 +134,8 @@ def compare_strategies(evidence, strategies, metric, *, rope=ROPE):
         rows.append(row)
     for name in strategies:
         if name not in ranked:
-            status = "failed" if not evidence.has_predictions(name) else "n/a"
+            status = ("failed" if not evidence.has_predictions(name) else
+                      "partly failed" if name in incomplete else "n/a")
             rows.append({"strategy": name, "metric": metric, "rank": np.nan, "best": best, "mean": means[name],
                          "rope": rope, "status": status})
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

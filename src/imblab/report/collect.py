@@ -126,15 +126,18 @@ def describe_rule(metric, rope):
 
 def verdict(results):
     """A few sentences: which strategy ranks first by the chosen metric, and what the tests support
-    about each other strategy (worse, equivalent, not separated, not testable, failed)."""
+    about each other strategy (worse, equivalent, not separated, not testable, failed on some or
+    every split)."""
     comparison = results.comparison
     metric = results.metric
     ranked = comparison[comparison["status"] == "best"]
+    partly = _partly_failed(results, comparison)
     if ranked.empty:
         failed = comparison["status"].eq("failed").all() if len(comparison) else True
         text = ("No strategy produced predictions: every fit failed (see the errors)." if failed else
+                "No strategy completed every split: nothing to rank." if partly else
                 f"No strategy has a defined {metric}: nothing to rank.")
-        return " ".join([text, *_caveats(results)])
+        return " ".join([text, *([partly] if partly else []), *_caveats(results)])
     best = ranked.iloc[0]
     row = results.summary.set_index("strategy").loc[best["strategy"]]
     low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
@@ -157,7 +160,20 @@ def verdict(results):
                     f"{_names(groups['n/a'])}.")
     if len(groups["failed"]):
         text.append(f"Failed on every split: {_names(groups['failed'])}.")
+    if partly:
+        text.append(partly)
     return " ".join(text + _caveats(results))
+
+
+def _partly_failed(results, comparison):
+    """The sentence on strategies that failed on some splits: not ranked, and why."""
+    names = comparison.loc[comparison["status"] == "partly failed", "strategy"]
+    if not len(names):
+        return ""
+    errors = results.errors()
+    shown = "; ".join(f"{name} ({errors[name].split(':')[0]})" for name in names)
+    return (f"Not ranked, because they failed on some splits and their scores cover only the others, "
+            f"which may be the easy ones: {shown}.")
 
 
 def _names(frame, with_p=False):
@@ -203,7 +219,7 @@ def _training(results):
 
 def verdict_label(status, p=None, prob_equivalent=None):
     """How a row of the comparison reads: ★ best, worse (p …), equivalent (P …),
-    not separated (p …), n/a or failed."""
+    not separated (p …), n/a, failed or partly failed."""
     if status == "best":
         return "★ best"
     if status == "worse" and p is not None:
@@ -212,8 +228,8 @@ def verdict_label(status, p=None, prob_equivalent=None):
         return f"equivalent (P = {prob_equivalent:.2f})"
     if status == "not separated" and p is not None:
         return f"not separated (p = {p:.2f})"
-    if status == "failed":
-        return "failed"
+    if status in ("failed", "partly failed"):
+        return status
     return "n/a"
 
 

@@ -210,7 +210,8 @@ def _table(results, layout):
 
 
 VERDICT_STYLES = {"best": "bold green", "tied": "green", "equivalent": "green", "not separated": "",
-                  "worse": "red", "n/a": "dim", "failed": "bold red"}
+                  "worse": "red", "n/a": "dim", "failed": "bold red",
+                  "partly failed": "red"}
 
 
 def _cell_text(cell, *, interval):
