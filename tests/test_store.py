@@ -264,6 +264,30 @@ def test_ctrl_c_while_the_tables_are_written_says_every_fit_is_kept(tmp_path, ca
     assert RunStore.open(folder).status == "complete"
 
 
+def test_resuming_over_changed_data_says_so_and_does_not_claim_the_fits_are_reused(tmp_path, capsys, monkeypatch):
+    from imblab.results import Results
+
+    data = tmp_path / "data.csv"
+
+    def write(seed):
+        ds = imblab.make_synthetic(400, 4, 0.2, random_state=seed)
+        ds.X.assign(target=ds.y).to_csv(data, index=False)
+
+    write(0)
+    folder = tmp_path / "run"
+    real_save = Results.save
+    monkeypatch.setattr(Results, "save", lambda self, *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    status, _, err = run(capsys, "run", "--data", str(data), "--target", "target", "--strategies", "naive,lr",
+                         "--holdout", "--quiet", "--no-report", "--out", str(folder))
+    assert status == 130, err
+    monkeypatch.setattr(Results, "save", real_save)
+    write(1)
+    status, out, err = run(capsys, "resume", str(folder))
+    assert status == 0, err
+    assert "the data differ from when this run started: every fit is done again" in err
+    assert "kept and reused" not in out
+
+
 def test_atomic_writes_respect_the_umask_and_a_folder_that_cannot_be_written_is_one_error(tmp_path):
     from imblab.store import atomic_write_text
 

@@ -114,7 +114,10 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
         store = resume_from
         if store.request.get("data_sha256") not in (None, dataset.content_hash):
             errors.print("imblab: warning: the data differ from when this run started: every fit is done again",
-                         style="yellow", markup=False, highlight=False)
+                         style="yellow", markup=False, highlight=False, soft_wrap=True)
+        else:  # once the data are known to be the same (a fit is reused only if its key matches too)
+            console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
+                          "only the missing ones are fitted", highlight=False)
     folder = store.folder
     for note in dataset.notes:  # once every check has passed, so that an error stays the only line
         errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
@@ -350,8 +353,6 @@ def resume_command(args, console, errors):
     if args.dask is not None:
         run_args.jobs, run_args.dask = None, args.dask
     run_args.out, run_args.overwrite = str(store.folder), False
-    console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
-                  "only the missing ones are fitted", highlight=False)
     return run_command(run_args, console, errors, resume_from=store)
 
 
