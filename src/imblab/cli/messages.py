@@ -24,12 +24,25 @@ def flagged(exc):
     return as_flags(message)
 
 
-_PARAMETER = re.compile(r"\b(target|positive|drop|keep|date_features|sep|encoding|strict)=(\[\.\.\.\]|'\w+')?")
+# A library option (``keep=[...]``), or quoted text (a column's name, a value from the file), which is
+# the user's and is left as it is: a quote opens only after a non-word character, so that the
+# apostrophe in "the file's" does not.
+_PARAMETER = re.compile(r"\b(target|positive|drop|keep|date_features|sep|encoding|strict)=(\[\.\.\.\]|'\w+')?"
+                        r"|(?<!\w)('[^']*'|\"[^\"]*\")(?!\w)")
 
 
 def as_flags(message):
-    """A loader message in the command line's terms: ``keep=[...]`` becomes ``--keep``."""
+    """A loader message in the command line's terms: ``keep=[...]`` becomes ``--keep``; quoted text is
+    the data's and stays as it is.
+
+    >>> as_flags("left out: identifier 'id' (use one anyway with keep=[...]); column 'sep=;' is text")
+    "left out: identifier 'id' (use one anyway with --keep); column 'sep=;' is text"
+    >>> as_flags("use dates' calendar parts with date_features='expand'")
+    "use dates' calendar parts with --date-features expand"
+    """
     def flag(match):
+        if match.group(1) is None:  # quoted: the user's text
+            return match.group(0)
         value = (match.group(2) or "").strip("'")
         return f"--{match.group(1).replace('_', '-')}" + (f" {value}" if value and value != "[...]" else "")
     return _PARAMETER.sub(flag, message)
