@@ -101,6 +101,10 @@ def test_expanded_dates_keep_hours_only_when_they_vary():
     ([f"{1 + i % 28:02d}/03/2023" for i in range(100)], "when", "date"),
     ([True, False] * 50, "flag", "numeric"),
     ([f"v{i}" for i in range(10)], "short", "categorical"),           # too few rows to call it an ID
+    ([f"${i * 1234.5:,.2f}" for i in range(100)], "amount", "numeric"),  # $1,234.50: written numbers
+    ([f"{i / 3:.1f}%" for i in range(100)], "rate", "numeric"),
+    ([f"{i * 1001:,}" for i in range(100)], "visits", "numeric"),      # 1,001 with a thousands separator
+    ([f"{i}.{i % 10}" if i % 2 else f"{i},{i % 10}" for i in range(100)], "mixed", "identifier"),  # no one reading
 ])
 def test_guess_role(values, name, role):
     series = pd.Series(values, dtype=object if any(isinstance(v, str) or v is None for v in values) else None)
@@ -202,3 +206,65 @@ def test_a_kept_constant_date_is_expanded_too():
     ds = dataset_from_frame(frame, "y", keep=["day"])
     assert list(ds.X.columns) == ["day_year", "day_month", "day_day", "day_weekday", "x"]
     assert ds.X.loc[0, "day_weekday"] == 3  # a Thursday
+
+
+def test_numbers_written_with_currency_thousands_and_percent_signs_are_numbers_and_said_so(tmp_path, capsys):
+    """'$9,081.84', '45.3%' and '15,313' are numbers a spreadsheet wrote for people: read as numbers (not
+    as an identifier or free text, left out), with a warning that says how; a file with decimal commas
+    reads '9.081,84 €' the same way. A model predicts new rows written so as it read the training file."""
+    from imblab.model import fit_model
+
+    rng = np.random.RandomState(0)
+    amount = rng.gamma(2.0, 3000.0, 300)
+    churn = np.where(amount + rng.normal(0, 2000, 300) > 9000, "yes", "no")
+    frame = pd.DataFrame({"amount": [f"${a:,.2f}" for a in amount], "rate": [f"{a / 200:.1f}%" for a in amount],
+                          "visits": [f"{int(a):,}" for a in amount], "churn": churn})
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    ds = load_table(tmp_path / "sales.csv", "churn")
+    assert list(ds.X.columns) == ["amount", "rate", "visits"] and ds.numeric_columns == ["amount", "rate", "visits"]
+    np.testing.assert_allclose(ds.X["amount"], np.round(amount, 2))
+    np.testing.assert_allclose(ds.X["rate"], np.round(amount / 200, 1))
+    assert ds.X["visits"].tolist() == [float(int(a)) for a in amount]
+    assert ds.notes[0].startswith("read as numbers without their currency signs, thousands separators and "
+                                  "percent signs (45.3% is 45.3): 'amount' (such as $")
+
+    model = fit_model(ds, "lr:balanced")
+    rows = pd.read_csv(tmp_path / "sales.csv").drop(columns="churn").head(30)
+    np.testing.assert_allclose(model.predict_proba(rows)[:, 1], model.estimator.predict_proba(ds.X.head(30))[:, 1],
+                               rtol=1e-12)
+    with pytest.raises(ImblabError, match="column 'amount' held numbers .* such as 'about 3'"):
+        model.predict_proba(rows.assign(amount=["about 3"] + list(rows["amount"][1:])))
+
+    euro = frame.assign(amount=[f"{a:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") + " €"
+                                for a in amount])  # 9.081,84 €
+    euro.assign(x=[f"{v:.2f}".replace(".", ",") for v in amount]).to_csv(tmp_path / "euro.csv", sep=";", index=False)
+    assert load_table(tmp_path / "euro.csv", "churn").X["amount"].tolist() == ds.X["amount"].tolist()
+
+    status = main(["run", "--data", str(tmp_path / "sales.csv"), "--target", "churn", "--strategies", "lr",
+                   "--holdout", "--quiet", "--no-report", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert status == 0 and "imblab: warning: read as numbers without their currency signs" in err
+
+
+def test_zero_padded_codes_are_read_as_text_and_predict_reads_them_alike(tmp_path, capsys):
+    """A column of fixed-width digit codes with leading zeros (zip codes) is read as text: as numbers,
+    '02134' would become 2134 and the codes would be used as quantities. predict reads the model's
+    text columns as text, so new rows' codes meet the categories the model knows."""
+    rng = np.random.RandomState(0)
+    zips = np.array(["02134", "10001", "00501", "94105"])[rng.randint(0, 4, 400)]
+    frame = pd.DataFrame({"zip": zips, "spend": rng.gamma(2.0, 50.0, 400).round(2),
+                          "churn": np.where(rng.rand(400) < 0.2, "yes", "no")})
+    frame.to_csv(tmp_path / "customers.csv", index=False)
+    ds = load_table(tmp_path / "customers.csv", "churn")
+    assert set(ds.X["zip"]) == {"02134", "10001", "00501", "94105"} and ds.categorical_columns == ["zip"]
+    assert "'customers.csv' holds zero-padded codes in 'zip' (such as '02134'): read as text, not as numbers" in ds.notes
+
+    model = tmp_path / "model"
+    assert main(["fit", "--data", str(tmp_path / "customers.csv"), "--target", "churn", "--strategy", "lr",
+                 "--out", str(model)]) == 0
+    rows = tmp_path / "new.csv"
+    rows.write_text("zip,spend\n94105,12.5\n00501,80.0\n")  # 00501 keeps its zeros
+    assert main(["predict", str(model), str(rows), "--out", str(tmp_path / "p.csv")]) == 0, capsys.readouterr().err
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 2
+    rows.write_text("zip,spend\n94105,12.5\n10001,80.0\n")  # no leading zero anywhere: read as text all the same
+    assert main(["predict", str(model), str(rows), "--out", str(tmp_path / "p.csv")]) == 0, capsys.readouterr().err

@@ -43,9 +43,10 @@ _DATE_TEXT = re.compile(
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?\s*$"
 )
 _DATE_PARTS = ("year", "month", "day", "weekday")
+_CURRENCY = "$€£¥₹"
 
 
-def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
+def assign_roles(X, *, drop=(), keep=(), date_features="drop", decimal="."):
     """Give every column of ``X`` a role and return the feature table.
 
     Parameters
@@ -60,6 +61,9 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
     date_features : {"drop", "expand"}
         Leave date/time columns out, or replace each with its calendar parts
         (year, month, day, weekday, and hour when times vary).
+    decimal : {".", ","}
+        The file's decimal mark: how numbers written as text with thousands
+        separators (``$9,081.84``, or ``9.081,84 €``) are read.
 
     Returns
     -------
@@ -96,7 +100,7 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
     roles, parts = [], []
     for column in X.columns:
         series = X[column]
-        role, why, as_dates, reading = guess_role(series, column)
+        role, why, read, reading = guess_role(series, column, decimal=decimal)
         used = role in FEATURE_ROLES or (role == "date" and date_features == "expand")
         if column in drop:
             used, why = False, "dropped on request"
@@ -104,27 +108,28 @@ def assign_roles(X, *, drop=(), keep=(), date_features="drop"):
             used, why = True, f"kept on request; {why}" if why else "kept on request"
         if not used:
             produced = []
-        elif as_dates is not None or pd.api.types.is_datetime64_any_dtype(series):
+        elif role == "date" or pd.api.types.is_datetime64_any_dtype(series):
             # a kept constant date too: models take numbers, not timestamps
-            expanded = expand_dates(series if as_dates is None else as_dates, column, taken=set(X.columns))
+            expanded = expand_dates(series if read is None else read, column, taken=set(X.columns))
             produced = list(expanded.columns)
             parts.append(expanded)
         else:
             produced = [column]
-            parts.append(series.to_frame())
+            parts.append((series if read is None else read).rename(column).to_frame())
         roles.append({
             "column": column, "role": role, "used": used, "features": produced,
             "distinct": int(series.nunique(dropna=True)), "missing": int(series.isna().sum()), "why": why,
         })
-        if used and reading is not None:  # dates read from text: new rows' are read the same way
+        if used and reading is not None:  # dates or numbers read from text: new rows' are read the same way
             roles[-1]["reading"] = reading
     features = pd.concat(parts, axis=1) if parts else X.iloc[:, :0]
     return features, roles, _notes(roles, drop)
 
 
-def guess_role(series, name=""):
-    """``(role, why, dates, reading)`` of one column; ``dates`` is the column as datetimes if it holds
-    dates, and ``reading`` how they were read from text (see :func:`read_dates`)."""
+def guess_role(series, name="", *, decimal="."):
+    """``(role, why, values, reading)`` of one column; ``values`` is the column as datetimes if it
+    holds dates, or as numbers if it holds numbers written as text (``$9,081.84``, ``45.3%``), and
+    ``reading`` how they were read (see :func:`read_dates` and :func:`read_numbers`)."""
     values = series.dropna()
     n, distinct = len(values), int(values.nunique())
     if distinct <= 1:
@@ -146,6 +151,9 @@ def guess_role(series, name=""):
     dates, reading = _as_dates(series, text)
     if dates is not None:
         return "date", f"dates such as {_example(text)}", dates, reading
+    numbers, reading = _as_numbers(series, text, decimal)
+    if numbers is not None:
+        return "numeric", f"numbers written as text such as {_example(text)}", numbers, reading
     if n >= MIN_ROWS_TO_JUDGE:
         share = distinct / n
         if share >= NEARLY_UNIQUE:
@@ -241,6 +249,52 @@ def _as_dates(series, text):
     return None, None
 
 
+def _number_pattern(decimal):
+    """A number written with a currency sign, thousands separators or a percent sign, in a file whose
+    decimal mark is ``decimal``: groups sign, currency, sign, whole part, fraction, percent."""
+    thousands, mark = (",", r"\.") if decimal == "." else (r"[.\s]", ",")
+    return (rf"^\s*([-+]?)\s*([{_CURRENCY}]?)\s*([-+]?)(\d{{1,3}}(?:{thousands}\d{{3}})+|\d+)(?:{mark}(\d+))?"
+            rf"\s*(%?)\s*([{_CURRENCY}]?)\s*$")
+
+
+def _as_numbers(series, text, decimal):
+    """The column as numbers when every value is a number written with a currency sign, thousands
+    separators or a percent sign (and at least one has one of them), else None; and its reading."""
+    if not pd.api.types.is_object_dtype(series) and not pd.api.types.is_string_dtype(series):
+        return None, None
+    pattern = _number_pattern(decimal)
+    if not text.str.match(pattern).all():
+        return None, None
+    formatted = text.str.contains(rf"[{_CURRENCY}%]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
+    if not formatted.any():
+        return None, None
+    reading = {"decimal": decimal}
+    return read_numbers(series, reading), reading
+
+
+def read_numbers(values, reading):
+    """``values`` (text) as numbers, each written with an optional currency sign, thousands separators
+    and percent sign in the file's convention (``reading["decimal"]``: the decimal mark); a value
+    written otherwise is missing. A percentage keeps its figure: ``45.3%`` is 45.3.
+
+    New rows' numbers are read this way when a model predicts, as the training file's were.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> read_numbers(pd.Series(["$9,081.84", "-$12", "45.3%", "15,313", None, "n/a"]), {"decimal": "."}).tolist()
+    [9081.84, -12.0, 45.3, 15313.0, nan, nan]
+    >>> read_numbers(pd.Series(["9.081,84 €", "1 234,5"]), {"decimal": ","}).tolist()
+    [9081.84, 1234.5]
+    """
+    decimal = reading.get("decimal", ".")
+    parts = as_text(pd.Series(values)).str.extract(_number_pattern(decimal))
+    whole = parts[3].str.replace(r"[^\d]", "", regex=True)
+    numbers = pd.to_numeric(whole + "." + parts[4].fillna("0"), errors="coerce")
+    negative = parts[0].eq("-") ^ parts[2].eq("-")
+    return numbers.where(~negative, -numbers).astype(float)
+
+
 def as_text(series):
     """``series`` as text, its missing cells None: what :func:`read_dates` reads dates from."""
     return series.astype("object").where(series.notna(), None).astype(str).where(series.notna(), None)
@@ -270,11 +324,18 @@ def read_dates(values, reading):
 
 
 def _notes(roles, dropped):
+    notes = []
+    numbers = [r for r in roles if r["used"] and r["role"] == "numeric" and r.get("reading")]
+    if numbers:
+        named = "; ".join(f"{quoted(r['column'])} ({r['why'].replace('numbers written as text ', '')})"
+                          for r in numbers)
+        notes.append(f"read as numbers without their currency signs, thousands separators and percent signs "
+                     f"(45.3% is 45.3): {named}")
     left_out = [r for r in roles if not r["used"] and r["column"] not in dropped]
     if not left_out:
-        return []
+        return notes
     named = "; ".join(f"{r['role']} {quoted(r['column'])}" for r in left_out)
     hint = "use one anyway with keep=[...]"
     if any(r["role"] == "date" for r in left_out):
         hint += "; use dates' calendar parts with date_features='expand'"
-    return [f"left out of the features: {named} ({hint})"]
+    return [*notes, f"left out of the features: {named} ({hint})"]

@@ -156,7 +156,8 @@ def dataset_from_frame(frame, target, *, positive=None, name="data", provenance=
         keep = [c for c in keep or () if c != held.name]
     if candidates.shape[1] == 0:
         raise ImblabError(f"the data has no feature columns besides the target {quoted(target)}")
-    X, roles, role_notes = assign_roles(candidates, drop=drop, keep=keep, date_features=date_features)
+    X, roles, role_notes = assign_roles(candidates, drop=drop, keep=keep, date_features=date_features,
+                                        decimal=(provenance or {}).get("decimal", "."))
     if held is not None:
         X = X.assign(**{held.name: held.to_numpy()})
         roles.append({"column": held.name, "role": "split", "used": False, "features": [],

@@ -25,12 +25,16 @@ HEAD_BYTES = 1 << 16
 SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
-def read_frame(path, *, sep=None, encoding=None):
+def read_frame(path, *, sep=None, encoding=None, text_columns=()):
     """Read a table file; return ``(frame, info)`` with how it was read.
 
     ``info`` holds ``format``, ``compression`` and, for CSV, the ``sep`` and
     ``encoding`` used, plus ``notes`` (one-line remarks worth telling the user).
     Every failure becomes one :class:`ImblabError` line.
+
+    A CSV's columns named in ``text_columns`` are read as text, as are columns
+    of zero-padded codes (``02134``, ``000417``), which would lose their zeros
+    as numbers.
 
     Examples
     --------
@@ -52,7 +56,7 @@ def read_frame(path, *, sep=None, encoding=None):
         elif fmt == "excel":
             frame = _read_excel(path, info)
         else:
-            frame = _read_csv(path, compression, sep, encoding, info)
+            frame = _read_csv(path, compression, sep, encoding, info, text_columns)
     except ImblabError:
         raise
     except pd.errors.EmptyDataError:
@@ -141,7 +145,7 @@ def _open(path, compression):
     return open(path, "rb")
 
 
-def _read_csv(path, compression, sep, encoding, info):
+def _read_csv(path, compression, sep, encoding, info, text_columns=()):
     import pandas as pd
 
     with _open(path, compression) as fh:
@@ -164,11 +168,21 @@ def _read_csv(path, compression, sep, encoding, info):
                 ) from None
             continue
         _check_header(path, text, chosen_sep, frame, truncated=len(head) == HEAD_BYTES)
+        options = {}
         if chosen_sep != "," and _decimal_commas(frame):
-            with _open(path, compression) as fh:
-                frame = pd.read_csv(fh, sep=chosen_sep, encoding=candidate, decimal=",")
+            options["decimal"] = ","
             info["decimal"] = ","
             info["notes"].append(f"'{path.name}' writes numbers with a decimal comma (1,5); read them as numbers")
+        codes = _zero_padded(text, chosen_sep, frame, truncated=len(head) == HEAD_BYTES)
+        if codes:
+            info["notes"].append(f"'{path.name}' holds zero-padded codes in {_names(codes)} (such as "
+                                 f"'{codes[0][1]}'): read as text, not as numbers")
+        text_columns = [c for c in {*text_columns, *(name for name, _ in codes)} if c in frame.columns]
+        if text_columns:
+            options["dtype"] = {c: str for c in text_columns}
+        if options:
+            with _open(path, compression) as fh:
+                frame = pd.read_csv(fh, sep=chosen_sep, encoding=candidate, **options)
         info.update(sep=chosen_sep, encoding="utf-8" if candidate == "utf-8-sig" else candidate)
         if not encoding and candidate != "utf-8-sig":
             info["notes"].append(
@@ -204,6 +218,32 @@ def _check_header(path, text, sep, frame, *, truncated):
 
 _DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+\s*$"
 _PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
+
+
+def _zero_padded(text, sep, frame, *, truncated):
+    """``[(column, example)]`` for the numeric columns whose cells in the file's head (``text``) are all
+    digit codes of one width, some with leading zeros: zip codes, account numbers (``02134``)."""
+    import pandas as pd
+
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
+    except csv.Error:  # pandas read it; its cells' text is beyond this check
+        return []
+    if truncated:
+        rows = rows[:-1]  # the last row may be cut short
+    found = []
+    for j, name in enumerate(frame.columns):
+        if not pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
+            continue
+        cells = [row[j].strip() for row in rows if j < len(row) and row[j].strip()]
+        padded = next((c for c in cells if len(c) > 1 and c.startswith("0")), None)
+        if padded and all(c.isdigit() and len(c) == len(padded) for c in cells):
+            found.append((str(name), padded))
+    return found
+
+
+def _names(codes):
+    return ", ".join(f"'{name}'" for name, _ in codes)
 
 
 def _decimal_commas(frame):

@@ -105,7 +105,10 @@ def predict_command(args, console, errors):
         model = load_model(args.model_folder, trusted=args.trust)
     for warning in caught:
         errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False)
-    frame, _ = read_frame(args.file)
+    schema = card["data"]["schema"]
+    codes = [c["name"] for c in schema["columns"]  # categories of text ('02134'): read as text, zeros kept
+             if c["kind"] == "categorical" and all(isinstance(v, str) for v in c.get("categories", ()))]
+    frame, _ = read_frame(args.file, text_columns=codes)
     table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
     table.insert(0, "row", range(len(table)))
     from ..store import atomic_write

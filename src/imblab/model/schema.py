@@ -43,7 +43,11 @@ def make_schema(dataset):
         # date columns the loader expanded into calendar parts: new rows give the date itself
         "dates": {role["column"]: role["features"] for role in roles if role["role"] == "date" and role["used"]},
         # how each of those was read from text (its format, day first or not): new rows' dates are read alike
-        "date_readings": {role["column"]: role["reading"] for role in roles if role.get("reading") and role["used"]},
+        "date_readings": {role["column"]: role["reading"] for role in roles
+                          if role.get("reading") and role["used"] and role["role"] == "date"},
+        # numbers the loader read from text ($9,081.84, 45.3%): new rows' are read alike
+        "number_readings": {role["column"]: role["reading"] for role in roles
+                            if role.get("reading") and role["used"] and role["role"] == "numeric"},
         "target": dataset.provenance.get("target"),
         "split_column": dataset.provenance.get("split_column"),
         # a file's numeric columns are imputed inside the pipeline; the practical's data is fed as it is
@@ -66,6 +70,8 @@ def check_frame(frame, schema, *, extra="error"):
     frame = _with_calendar_parts(frame.rename(columns=str), schema.get("dates", {}), schema.get("date_readings", {}))
     expected = check_columns(frame.columns, schema, extra=extra)
     X = frame[expected].copy()
+    for name, reading in schema.get("number_readings", {}).items():
+        X[name] = _formatted_numbers(X[name], reading)
     for column in schema["columns"]:
         name = column["name"]
         X[name] = _numeric(X[name], name, schema) if column["kind"] == "numeric" else _categorical(X[name], column)
@@ -129,6 +135,19 @@ def _with_calendar_parts(frame, dates, readings):
             parts = [parsed.dt.year, parsed.dt.month, parsed.dt.day, parsed.dt.day_of_week, parsed.dt.hour]
             frame = frame.assign(**{name: values.astype(float) for name, values in zip(features, parts)})
     return frame
+
+
+def _formatted_numbers(series, reading):
+    """Text such as ``$9,081.84`` read as the loader read the training file's; a value that does not
+    read so is left as it is, for :func:`_numeric` to report."""
+    import pandas as pd
+
+    from ..data.columns import read_numbers
+
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    numbers = read_numbers(series, reading)
+    return series.astype("object").where(numbers.isna() | series.isna(), numbers)
 
 
 def _numeric(series, name, schema):
