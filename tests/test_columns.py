@@ -268,3 +268,22 @@ def test_zero_padded_codes_are_read_as_text_and_predict_reads_them_alike(tmp_pat
     assert len(pd.read_csv(tmp_path / "p.csv")) == 2
     rows.write_text("zip,spend\n94105,12.5\n10001,80.0\n")  # no leading zero anywhere: read as text all the same
     assert main(["predict", str(model), str(rows), "--out", str(tmp_path / "p.csv")]) == 0, capsys.readouterr().err
+
+
+def test_dates_that_read_either_way_are_read_month_first_and_said_so():
+    """03/04/2024 is 4 March month first and 3 April day first: with every day 12 or less nothing in the
+    column tells them apart, so the reading chosen (month first) is said, when the dates are used."""
+    ambiguous = pd.DataFrame({"when": [f"{1 + i % 12:02d}/{1 + i % 9:02d}/2024" for i in range(60)],
+                              "x": [i % 7 for i in range(60)]})
+    features, roles, notes = assign_roles(ambiguous, date_features="expand")
+    assert features["when_month"].iloc[2] == 3 and features["when_day"].iloc[2] == 3
+    assert features["when_month"].iloc[10] == 11 and features["when_day"].iloc[10] == 2  # 11/02: 2 November
+    assert roles[0]["reading"] == {"format": "%m/%d/%Y", "dayfirst": False, "either_way": True}
+    assert notes == ["dates read month first, though every day is 12 or less and day first would read too; write "
+                     "them as 2024-03-04 if they are day first: 'when' (such as 01/01/2024)"]
+    assert assign_roles(ambiguous)[2] == ["left out of the features: date 'when' (use one anyway with keep=[...]; "
+                                          "use dates' calendar parts with date_features='expand')"]
+    iso = pd.DataFrame({"when": [f"2024-{1 + i % 12:02d}-{1 + i % 9:02d}" for i in range(60)]})
+    assert assign_roles(iso, date_features="expand")[2] == []  # year first: month first by convention
+    day_first = pd.DataFrame({"when": [f"{1 + i % 28:02d}/{1 + i % 12:02d}/2024" for i in range(60)]})
+    assert assign_roles(day_first, date_features="expand")[2] == []  # 13/01/2024 can only be day first

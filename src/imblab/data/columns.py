@@ -240,13 +240,26 @@ def _as_dates(series, text):
     whole = as_text(series)
     first = text.iloc[0]
     # One format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
-    for reading in ({"format": guess_datetime_format(first), "dayfirst": False},
-                    {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True},
-                    {"format": "mixed", "dayfirst": False}):
+    readings = ({"format": guess_datetime_format(first), "dayfirst": False},
+                {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True},
+                {"format": "mixed", "dayfirst": False})
+    for i, reading in enumerate(readings):
         dates = read_dates(whole, reading)
         if dates is not None and dates.notna().sum() >= DATE_SHARE * len(text):
+            if i == 0 and _either_way(whole, text, *readings[:2]):
+                reading = {**reading, "either_way": True}
             return dates, reading
     return None, None
+
+
+def _either_way(whole, text, month_first, day_first):
+    """Whether dates read month first (03/04/2024: 4 March) would read day first as well (3 April):
+    every day is 12 or less. Year-first dates (2024-03-04) are month first by convention."""
+    formats = month_first["format"], day_first["format"]
+    if None in formats or formats[0] == formats[1] or formats[0].startswith("%Y"):
+        return False
+    dates = read_dates(whole, day_first)
+    return dates is not None and dates.notna().sum() >= DATE_SHARE * len(text)
 
 
 def _number_pattern(decimal):
@@ -331,6 +344,11 @@ def _notes(roles, dropped):
                           for r in numbers)
         notes.append(f"read as numbers without their currency signs, thousands separators and percent signs "
                      f"(45.3% is 45.3): {named}")
+    either = [r for r in roles if r["used"] and r["role"] == "date" and r.get("reading", {}).get("either_way")]
+    if either:
+        named = "; ".join(f"{quoted(r['column'])} ({r['why'].replace('dates ', '')})" for r in either)
+        notes.append(f"dates read month first, though every day is 12 or less and day first would read too; "
+                     f"write them as 2024-03-04 if they are day first: {named}")
     left_out = [r for r in roles if not r["used"] and r["column"] not in dropped]
     if not left_out:
         return notes
