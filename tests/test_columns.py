@@ -287,3 +287,26 @@ def test_dates_that_read_either_way_are_read_month_first_and_said_so():
     assert assign_roles(iso, date_features="expand")[2] == []  # year first: month first by convention
     day_first = pd.DataFrame({"when": [f"{1 + i % 28:02d}/{1 + i % 12:02d}/2024" for i in range(60)]})
     assert assign_roles(day_first, date_features="expand")[2] == []  # 13/01/2024 can only be day first
+
+
+def test_decimal_points_in_a_file_of_decimal_commas_are_numbers_and_said_so(tmp_path):
+    """A semicolon file whose numbers are written 0,55 may hold a column written 3.12 (pasted from
+    elsewhere): read as numbers, with a warning, not left out as text. A column whose every value is a
+    thousands group (1.100) is read in the file's own convention: 1100."""
+    from imblab.model import fit_model
+
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(200), rng.rand(200) * 10
+    frame = pd.DataFrame({"a": [f"{v:.2f}".replace(".", ",") for v in a], "b": [f"{v:.2f}" for v in b],
+                          "c": [f"{1 + i % 9}.{100 * (1 + i % 9):03d}" for i in range(200)],
+                          "y": np.where(b + rng.normal(0, 2, 200) > 7, "yes", "no")})
+    frame.to_csv(tmp_path / "mixed.csv", sep=";", index=False)
+    ds = load_table(tmp_path / "mixed.csv", "y")
+    np.testing.assert_allclose(ds.X["b"], np.round(b, 2))
+    assert ds.X["c"].head(3).tolist() == [1100.0, 2200.0, 3300.0]
+    assert ds.notes[0] == "read as numbers: 'b' (decimal points such as 3.12 in a file of decimal commas)"
+    assert ds.notes[1].endswith("'c' (such as 1.100)")
+    model = fit_model(ds, "lr:balanced")
+    rows = pd.read_csv(tmp_path / "mixed.csv", sep=";", decimal=",").drop(columns="y").head(20)
+    np.testing.assert_allclose(model.predict_proba(rows)[:, 1], model.estimator.predict_proba(ds.X.head(20))[:, 1],
+                               rtol=1e-12)

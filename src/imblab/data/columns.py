@@ -152,6 +152,8 @@ def guess_role(series, name="", *, decimal="."):
     if dates is not None:
         return "date", f"dates such as {_example(text)}", dates, reading
     numbers, reading = _as_numbers(series, text, decimal)
+    if numbers is not None and reading["decimal"] != decimal:
+        return "numeric", f"decimal points such as {_example(text)} in a file of decimal commas", numbers, reading
     if numbers is not None:
         return "numeric", f"numbers written as text such as {_example(text)}", numbers, reading
     if n >= MIN_ROWS_TO_JUDGE:
@@ -275,14 +277,18 @@ def _as_numbers(series, text, decimal):
     separators or a percent sign (and at least one has one of them), else None; and its reading."""
     if not pd.api.types.is_object_dtype(series) and not pd.api.types.is_string_dtype(series):
         return None, None
-    pattern = _number_pattern(decimal)
-    if not text.str.match(pattern).all():
-        return None, None
-    formatted = text.str.contains(rf"[{_CURRENCY}%]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
-    if not formatted.any():
-        return None, None
-    reading = {"decimal": decimal}
-    return read_numbers(series, reading), reading
+    if text.str.match(_number_pattern(decimal)).all():
+        formatted = text.str.contains(rf"[{_CURRENCY}%]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
+        if formatted.any():
+            reading = {"decimal": decimal}
+            return read_numbers(series, reading), reading
+    # decimal points in a file of decimal commas (3.57 beside 1,5): numbers, unless each could be a
+    # thousands group (1.234) as well
+    if (decimal == "," and text.str.match(_number_pattern(".")).all()
+            and not text.str.fullmatch(r"\s*[-+]?\d{1,3}(?:\.\d{3})+\s*").all()):
+        reading = {"decimal": "."}
+        return read_numbers(series, reading), reading
+    return None, None
 
 
 def read_numbers(values, reading):
@@ -339,6 +345,10 @@ def read_dates(values, reading):
 def _notes(roles, dropped):
     notes = []
     numbers = [r for r in roles if r["used"] and r["role"] == "numeric" and r.get("reading")]
+    points = [r for r in numbers if r["why"].startswith("decimal points")]
+    numbers = [r for r in numbers if r not in points]
+    if points:
+        notes.append("read as numbers: " + "; ".join(f"{quoted(r['column'])} ({r['why']})" for r in points))
     if numbers:
         named = "; ".join(f"{quoted(r['column'])} ({r['why'].replace('numbers written as text ', '')})"
                           for r in numbers)
