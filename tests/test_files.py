@@ -145,7 +145,44 @@ def test_excel_first_sheet(tmp_path, frame):
     ds = load_table(path, "y")
     same_table(ds, frame)
     assert ds.provenance["format"] == "excel" and ds.provenance["sheet"] == "data"
-    assert ds.notes == ("'book.xlsx' has 2 sheets; read the first, 'data'",)
+    assert ds.notes == ("'book.xlsx' has 2 sheets; read the first, 'data' (choose another with sheet=)",)
+
+
+def test_excel_sheet_chosen_by_name_or_number_from_run_to_fit_and_predict(tmp_path, frame, capsys):
+    """--sheet picks a workbook's sheet by name or number (from 1) in run, fit and predict; a sheet it
+    lacks, or --sheet on a CSV, is one line naming what there is; fit RUN_DIR reads the run's sheet."""
+    from imblab.cli import main
+
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["a cover sheet"]}).to_excel(writer, sheet_name="cover", index=False)
+        frame.to_excel(writer, sheet_name="data", index=False)
+    for sheet in ("data", 2):
+        ds = load_table(path, "y", sheet=sheet)
+        same_table(ds, frame)
+        assert ds.provenance["sheet"] == "data" and ds.notes == ()
+    with pytest.raises(ImblabError, match=r"^'book.xlsx' has no sheet 'Data': its sheets are 'cover', 'data'; "
+                                          r"give one of their names, or a number from 1 to 2$"):
+        load_table(path, "y", sheet="Data")
+    assert main(["run", "--data", str(path), "--target", "y", "--sheet", "3"]) == 2
+    assert "imblab: error: 'book.xlsx' has no sheet '3': its sheets are 'cover', 'data'" in capsys.readouterr().err
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["run", "--data", str(tmp_path / "d.csv"), "--target", "y", "--sheet", "data"]) == 2
+    assert ("imblab: error: --sheet picks a sheet of an Excel workbook, but 'd.csv' is CSV: leave it out"
+            in capsys.readouterr().err)
+
+    run = tmp_path / "run"
+    assert main(["run", "--data", str(path), "--target", "y", "--sheet", "data", "--strategies", "lr", "--holdout",
+                 "--quiet", "--no-report", "--out", str(run)]) == 0
+    assert main(["fit", str(run), "--out", str(tmp_path / "m1")]) == 0
+    assert main(["fit", "--data", str(path), "--sheet", "2", "--target", "y", "--strategy", "lr",
+                 "--out", str(tmp_path / "m2")]) == 0
+    assert main(["predict", str(tmp_path / "m2"), str(path), "--sheet", "data", "--out", str(tmp_path / "p.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "p.csv")) == len(frame)
+    capsys.readouterr()
+    assert main(["fit", str(run), "--sheet", "data"]) == 2
+    assert "drop --data, --target, --positive, --drop, --keep, --date-features, --sep, --encoding and --sheet" in (
+        capsys.readouterr().err)
 
 
 def test_parquet(tmp_path, frame):

@@ -286,4 +286,4 @@ def test_fit_from_a_file_reads_it_as_run_does(tmp_path, capsys):
     assert [c["name"] for c in schema["columns"]][:2] == ["signup_date_year", "signup_date_month"]
     assert "customer_id" in schema["left_out"]
     assert main(["fit", str(tmp_path / "run"), "--keep", "tenure"]) == 2
-    assert "drop --data, --target, --positive, --drop, --keep and --date-features" in capsys.readouterr().err
+    assert "drop --data, --target, --positive, --drop, --keep, --date-features, --sep, --encoding and --sheet" in capsys.readouterr().err

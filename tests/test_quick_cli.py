@@ -95,6 +95,8 @@ def test_refusals_on_folders_import_no_heavy_library(args, message, folders, tmp
     (["run", "--data", "{csv}", "--target", "label"], "target column 'label' is not in the data; its columns are: id, age, city, y"),
     (["run", "--data", "{csv}", "--target", "y", "--drop", "town"], "--drop names column 'town', which is not a feature column; the features are: id, age, city"),
     (["run", "--data", "{csv}", "--target", "y", "--groups", "shop"], "split column 'shop' is not among the features"),
+    (["run", "--data", "{csv}", "--target", "y", "--sheet", "2"], "--sheet picks a sheet of an Excel workbook"),
+    (["fit", "--data", "{csv}", "--target", "y", "--strategy", "lr", "--sheet", "2"], "--sheet picks a sheet"),
     (["run", "--strategies", "smote+nope"], "unknown"),
     (["run", "--metric", "f2"], "unknown metric 'f2'"),
     (["run", "--folds", "1"], "at least 2"),

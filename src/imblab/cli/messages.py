@@ -27,7 +27,7 @@ def flagged(exc):
 # A library option (``keep=[...]``), or quoted text (a column's name, a value from the file), which is
 # the user's and is left as it is: a quote opens only after a non-word character, so that the
 # apostrophe in "the file's" does not.
-_PARAMETER = re.compile(r"\b(target|positive|drop|keep|date_features|sep|encoding|strict)=(\[\.\.\.\]|'\w+')?"
+_PARAMETER = re.compile(r"\b(target|positive|drop|keep|date_features|sep|encoding|strict|sheet)=(\[\.\.\.\]|'\w+')?"
                         r"|(?<!\w)('[^']*'|\"[^\"]*\")(?!\w)")
 
 

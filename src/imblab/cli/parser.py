@@ -79,6 +79,8 @@ def build_parser():
     data.add_argument("--sep", metavar="CHAR", help="the CSV delimiter, e.g. ';' or tab (default: detected)")
     data.add_argument("--encoding", metavar="NAME",
                       help="the CSV's encoding (default: UTF-8, else Windows-1252, else Latin-1)")
+    data.add_argument("--sheet", metavar="NAME",
+                      help="an Excel workbook's sheet: its name or its number from 1 (default: the first)")
     data.add_argument("--strict", action="store_true",
                       help="refuse rows with a missing target instead of dropping them with a warning")
     synth = run.add_argument_group("the practical's synthetic data (without --data)")
@@ -165,7 +167,7 @@ def build_parser():
     )
     fit.add_argument("run_folder", metavar="RUN_DIR", nargs="?", help="a run folder written by 'imblab run'")
     fit.add_argument("--strategy", metavar="SPEC", help="the strategy (default with RUN_DIR: the run's best)")
-    fit.add_argument("--data", metavar="FILE", help="a .csv or .parquet file (without RUN_DIR)")
+    fit.add_argument("--data", metavar="FILE", help="a .csv, .xlsx or .parquet file (without RUN_DIR)")
     fit.add_argument("--target", metavar="COLUMN", help="the label column (with --data)")
     fit.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
     fit.add_argument("--drop", metavar="COLUMN", action="append", default=[],
@@ -176,6 +178,10 @@ def build_parser():
     fit.add_argument("--date-features", choices=["drop", "expand"], default="drop",
                      help="leave date columns out (default) or expand them into year, month, day, weekday "
                           "(with --data)")
+    fit.add_argument("--sep", metavar="CHAR", help="the CSV delimiter (with --data; default: detected)")
+    fit.add_argument("--encoding", metavar="NAME", help="the CSV's encoding (with --data; default: detected)")
+    fit.add_argument("--sheet", metavar="NAME",
+                     help="an Excel workbook's sheet, its name or number from 1 (with --data; default: the first)")
     fit.add_argument("--config", metavar="FILE", help="a TOML file whose [estimators.NAME] --strategy may name")
     fit.add_argument("--seed", type=_whole(0), default=None, help="seeds the model (default: the run's, or 42)")
     fit.add_argument("--out", metavar="MODEL_DIR", help="model folder (default models/<strategy>)")
@@ -189,7 +195,9 @@ def build_parser():
                     "category the model never saw stops it with one line (exit 2).",
     )
     predict.add_argument("model_folder", metavar="MODEL_DIR")
-    predict.add_argument("file", metavar="FILE", help="a .csv or .parquet file of rows to predict")
+    predict.add_argument("file", metavar="FILE", help="a .csv, .xlsx or .parquet file of rows to predict")
+    predict.add_argument("--sheet", metavar="NAME",
+                         help="an Excel workbook's sheet: its name or its number from 1 (default: the first)")
     predict.add_argument("--out", metavar="FILE", help="predictions CSV (default: FILE's name + -predictions.csv)")
     predict.add_argument("--ignore-extra", action="store_true", help="drop columns the model was not fitted with")
     predict.add_argument("--trust", metavar="TYPE", action="append", default=[],

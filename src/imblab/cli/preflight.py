@@ -8,16 +8,20 @@ would, which still run afterwards on the loaded data.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from ..errors import ImblabError
 from ..data.names import not_a_feature, split_column_missing, target_missing
-from ..data.readers import peek_columns
+from ..data.readers import check_file, peek_columns
 
 #: Names the full reader may give a column that its header does not spell (pandas' blank-name placeholder).
 _GENERATED = re.compile(r"^Unnamed: \d+$")
 
 
 def check_data_arguments(args):
-    """Refuse ``--data``/``--target``/``--drop``/``--keep``/``--groups``/``--time`` that cannot match the file."""
+    """Refuse ``--data``/``--target``/``--drop``/``--keep``/``--groups``/``--time``/``--sheet`` that cannot
+    match the file."""
+    check_sheet(args.data, getattr(args, "sheet", None))
     columns = peek_columns(args.data, sep=args.sep, encoding=args.encoding)
     if columns is None:
         return
@@ -31,3 +35,11 @@ def check_data_arguments(args):
     for column in (args.groups, args.time):
         if column is not None and column not in features:
             raise split_column_missing(column, features)
+
+
+def check_sheet(path, sheet):
+    """Refuse a sheet for a file that is no Excel workbook."""
+    fmt, _ = check_file(path)
+    if sheet is not None and fmt != "excel":
+        raise ImblabError(f"--sheet picks a sheet of an Excel workbook, but '{Path(path).name}' is {fmt.upper()}: "
+                          "leave it out")

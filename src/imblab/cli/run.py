@@ -34,7 +34,7 @@ def _run(args, console, errors, *, resume_from=None):
     file_options = [flag for flag, value in [
         ("--target", args.target), ("--positive", args.positive), ("--drop", args.drop), ("--keep", args.keep),
         ("--date-features", args.date_features != "drop"), ("--sep", args.sep), ("--encoding", args.encoding),
-        ("--strict", args.strict)] if value]
+        ("--strict", args.strict), ("--sheet", args.sheet)] if value]
     if args.data is None and file_options:
         raise ImblabError(f"{', '.join(file_options)} describe a file: pass --data FILE as well")
     if args.holdout and (args.folds or args.repeats):
@@ -70,7 +70,7 @@ def _run(args, console, errors, *, resume_from=None):
     if args.data is not None:
         dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop, keep=args.keep,
                              date_features=args.date_features, sep=args.sep, encoding=args.encoding,
-                             strict=args.strict, split_column=args.groups or args.time)
+                             strict=args.strict, split_column=args.groups or args.time, sheet=args.sheet)
     else:
         from .. import make_synthetic
 

@@ -15,14 +15,14 @@ from .readers import read_frame
 
 
 def load_table(path, target, *, positive=None, drop=None, keep=None, date_features="drop", sep=None,
-               encoding=None, strict=False, split_column=None):
+               encoding=None, strict=False, split_column=None, sheet=None):
     """Read ``path`` and split it into features and a binary target.
 
     Parameters
     ----------
     path : str or Path
         A CSV (``.csv``, ``.tsv``, ``.txt``; plain or ``.gz``, ``.bz2``, ``.xz``,
-        ``.zip``), Excel (``.xlsx``, first sheet) or Parquet file.
+        ``.zip``), Excel (``.xlsx``; see ``sheet``) or Parquet file.
     target : str
         The name of the target column.
     positive : object, optional
@@ -37,6 +37,9 @@ def load_table(path, target, *, positive=None, drop=None, keep=None, date_featur
         The CSV's text encoding; UTF-8, else Windows-1252, else Latin-1 when not given.
     strict : bool, default=False
         Refuse rows with a missing target instead of dropping them.
+    sheet : str or int, optional
+        An Excel workbook's sheet: its name, or its number counted from 1.
+        Default: the first, with a warning when there are several.
 
     Returns
     -------
@@ -52,7 +55,7 @@ def load_table(path, target, *, positive=None, drop=None, keep=None, date_featur
     (('no', 'yes'), {0: 3, 1: 1})
     """
     path = Path(path)
-    frame, info = read_frame(path, sep=sep, encoding=encoding)
+    frame, info = read_frame(path, sep=sep, encoding=encoding, sheet=sheet)
     notes = info.pop("notes")
     name = (path.with_suffix("") if info.get("compression") else path).stem
     provenance = {"kind": "file", "path": str(path), **{k: v for k, v in info.items() if v is not None}}

@@ -25,7 +25,7 @@ HEAD_BYTES = 1 << 16
 SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
-def read_frame(path, *, sep=None, encoding=None, text_columns=()):
+def read_frame(path, *, sep=None, encoding=None, text_columns=(), sheet=None):
     """Read a table file; return ``(frame, info)`` with how it was read.
 
     ``info`` holds ``format``, ``compression`` and, for CSV, the ``sep`` and
@@ -34,7 +34,8 @@ def read_frame(path, *, sep=None, encoding=None, text_columns=()):
 
     A CSV's columns named in ``text_columns`` are read as text, as are columns
     of zero-padded codes (``02134``, ``000417``), which would lose their zeros
-    as numbers.
+    as numbers. ``sheet`` names an Excel workbook's sheet, or counts it from 1
+    (default: the first).
 
     Examples
     --------
@@ -49,12 +50,15 @@ def read_frame(path, *, sep=None, encoding=None, text_columns=()):
 
     path = Path(path)
     fmt, compression = check_file(path)
+    if sheet is not None and fmt != "excel":
+        raise ImblabError(f"sheet= picks a sheet of an Excel workbook, but '{path.name}' is {fmt.upper()}: "
+                          "leave it out", param="sheet")
     info = {"format": fmt, "compression": compression, "notes": []}
     try:
         if fmt == "parquet":
             frame = pd.read_parquet(path)
         elif fmt == "excel":
-            frame = _read_excel(path, info)
+            frame = _read_excel(path, info, sheet)
         else:
             frame = _read_csv(path, compression, sep, encoding, info, text_columns)
     except ImblabError:
@@ -321,13 +325,26 @@ def _check_encoding(encoding):
     return "utf-8-sig" if name == "utf-8" else name  # a byte-order mark is not part of the first column's name
 
 
-def _read_excel(path, info):
+def _read_excel(path, info, sheet=None):
     import pandas as pd
 
     with pd.ExcelFile(path, engine="openpyxl") as book:
         sheets = book.sheet_names
-        frame = pd.read_excel(book, sheet_name=sheets[0])
-    info["sheet"] = sheets[0]
-    if len(sheets) > 1:
-        info["notes"].append(f"'{path.name}' has {len(sheets)} sheets; read the first, '{sheets[0]}'")
+        chosen = sheets[0] if sheet is None else _sheet(path, sheets, str(sheet))
+        frame = pd.read_excel(book, sheet_name=chosen)
+    info["sheet"] = chosen
+    if len(sheets) > 1 and sheet is None:
+        info["notes"].append(f"'{path.name}' has {len(sheets)} sheets; read the first, '{sheets[0]}' "
+                             "(choose another with sheet=)")
     return frame
+
+
+def _sheet(path, sheets, sheet):
+    """The sheet named ``sheet``, or the one it counts (from 1)."""
+    if sheet in sheets:
+        return sheet
+    if sheet.isdigit() and 1 <= int(sheet) <= len(sheets):
+        return sheets[int(sheet) - 1]
+    shown = ", ".join(f"'{name}'" for name in sheets)
+    raise ImblabError(f"'{path.name}' has no sheet {sheet!r}: its sheets are {shown}; give one of their names, "
+                      f"or a number from 1 to {len(sheets)}", param="sheet")

@@ -13,9 +13,10 @@ def fit_command(args, console, errors):
     from .persist import check_model_folder, save_model
 
     if args.run_folder is not None and (args.data or args.target or args.positive or args.drop or args.keep
-                                        or args.date_features != "drop"):
+                                        or args.date_features != "drop" or args.sep or args.encoding
+                                        or args.sheet):
         raise ImblabError("fitting from a run folder reads the run's own data as the run read it: drop --data, "
-                          "--target, --positive, --drop, --keep and --date-features")
+                          "--target, --positive, --drop, --keep, --date-features, --sep, --encoding and --sheet")
     if args.out:
         check_model_folder(args.out, overwrite=args.overwrite)  # before the fit, not after it
     if args.run_folder is not None:
@@ -61,7 +62,10 @@ def _fit_from_file(args, errors):
 
         strategies = build_estimators(read_config(args.config))
     chosen = strategies.get(args.strategy) or get_strategies([args.strategy])[0]
-    header = peek_columns(args.data)  # a missing file or column is refused before pandas loads
+    from ..cli.preflight import check_sheet
+
+    check_sheet(args.data, args.sheet)
+    header = peek_columns(args.data, sep=args.sep, encoding=args.encoding)  # refused before pandas loads
     if header is not None:
         if args.target not in header:
             raise target_missing(args.target, header)
@@ -69,7 +73,8 @@ def _fit_from_file(args, errors):
     from ..data import load_table
 
     dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop or None,
-                         keep=args.keep or None, date_features=args.date_features)
+                         keep=args.keep or None, date_features=args.date_features, sep=args.sep,
+                         encoding=args.encoding, sheet=args.sheet)
     for note in dataset.notes:  # what the loader guessed or left out, as imblab run says it
         errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
                      soft_wrap=True)
@@ -93,7 +98,10 @@ def predict_command(args, console, errors):
     from .schema import check_columns
 
     # what the card and the file's header show is refused before skops, scikit-learn and pandas load
+    from ..cli.preflight import check_sheet
+
     card = read_card(Path(args.model_folder))
+    check_sheet(args.file, args.sheet)
     header = peek_columns(args.file)
     out = _predictions_path(args.file, args.out)
     if header is not None:
@@ -108,7 +116,7 @@ def predict_command(args, console, errors):
     schema = card["data"]["schema"]
     codes = [c["name"] for c in schema["columns"]  # categories of text ('02134'): read as text, zeros kept
              if c["kind"] == "categorical" and all(isinstance(v, str) for v in c.get("categories", ()))]
-    frame, _ = read_frame(args.file, text_columns=codes)
+    frame, _ = read_frame(args.file, text_columns=codes, sheet=args.sheet)
     table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
     table.insert(0, "row", range(len(table)))
     from ..store import atomic_write

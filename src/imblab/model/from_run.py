@@ -87,7 +87,7 @@ def _run_dataset(folder, results):
                              drop=options.get("drop"), keep=options.get("keep"),
                              date_features=options.get("date_features") or "drop", sep=options.get("sep"),
                              encoding=options.get("encoding"), strict=bool(options.get("strict")),
-                             split_column=provenance.get("split_column"))
+                             split_column=provenance.get("split_column"), sheet=options.get("sheet"))
     column = provenance.get("split_column")
     if column is not None and column in dataset.X.columns:
         dataset = replace(dataset, X=dataset.X.drop(columns=[column]),
