@@ -311,3 +311,26 @@ def test_a_file_or_a_damaged_marker_is_named_as_such(tmp_path, capsys):
     (tmp_path / "run" / MARKER).write_text("{ not json")
     status, _, err = run(capsys, "resume", str(tmp_path / "run"))
     assert status == 2 and one_line(err) and "run.json' is damaged" in err
+
+
+def test_a_ctrl_c_swallowed_in_a_gc_callback_is_raised_after_the_fit():
+    """Python drops a KeyboardInterrupt raised inside a garbage-collector callback (JAX has one, run in
+    imblab's process with --jobs 1): the run then went on. The Ctrl-C is remembered and raised again
+    where the run checks, after each fit; the default handler is back afterwards."""
+    import gc
+
+    from imblab.cli.interrupts import remembered
+
+    def interrupt_in_callback(phase, info):
+        if phase == "start":
+            gc.callbacks.remove(interrupt_in_callback)
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs here, inside the callback, and its exception is dropped
+                pass
+
+    with remembered() as check:
+        gc.callbacks.append(interrupt_in_callback)
+        gc.collect()  # no KeyboardInterrupt comes out of this
+        with pytest.raises(KeyboardInterrupt):
+            check()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

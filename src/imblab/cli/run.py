@@ -10,6 +10,7 @@ from pathlib import Path
 from ..checks import check_metric
 from ..errors import ImblabError
 from ..strategies import get_strategies
+from .interrupts import remembered
 from .messages import as_flags, error_line
 from .parser import build_parser
 from .preflight import check_data_arguments
@@ -130,11 +131,16 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
         parallel = engine is not None or workers_for(n_jobs, total) > 1
         preload = _Preload(report=not args.no_report, active=parallel)
         _freeze_heap()  # the data, the strategies and what preparing them imported
-        with progress as on_done:
+        with progress as on_done, remembered() as check_interrupt:
+            def done(record):  # a Ctrl-C swallowed during the fit is raised here, once it is kept
+                on_done(record)
+                check_interrupt()
+
             results = compare(dataset, plan.strategies, plan.protocol,  # compare prepares it again
                               metric=args.metric, random_state=args.seed, n_seeds=args.seeds,
                               n_jobs=n_jobs, rope=args.rope,
-                              on_done=preload.after_first(on_done), store=store, engine=engine)
+                              on_done=preload.after_first(done), store=store, engine=engine)
+            check_interrupt()
         preload.join()
         _freeze_heap()  # the report's libraries, loaded while the fits ran, and the predictions
     except KeyboardInterrupt:
