@@ -253,7 +253,8 @@ class _Preload:
     This process only waits while its workers fit, so a thread here costs the fits
     nothing. It starts with the first finished fit, once every worker has been forked
     (a fork during an import could leave the child's import lock held), and must be
-    joined before anything forks again (the report draws its charts in forked processes).
+    joined before anything forks again (the report draws its charts in forked processes);
+    a worker forked mid-map in place of one that died waits for it (``engines.IMPORTING``).
     """
 
     def __init__(self, report, active):
@@ -270,13 +271,16 @@ class _Preload:
         return wrapped
 
     def _imports(self):
-        from .. import results  # noqa: F401 - the statistics: scipy, scikit-learn's metrics
-        from ..report import terminal  # noqa: F401
-        if self.report:
-            from ..report import html, plots
+        from ..evaluation.engines import IMPORTING
 
-            html.warm_up()
-            plots.warm_up()
+        with IMPORTING:  # a worker forked in place of one that died waits for these imports
+            from .. import results  # noqa: F401 - the statistics: scipy, scikit-learn's metrics
+            from ..report import terminal  # noqa: F401
+            if self.report:
+                from ..report import html, plots
+
+                html.warm_up()
+                plots.warm_up()
 
     def join(self):
         if self.thread is not None:

@@ -21,6 +21,12 @@ from . import helper
 from .cores import _drain, available_cores, spare_cores
 
 
+#: Held by a thread of this process while it imports modules during a map (the command line's preload),
+#: and taken to fork a worker mid-map in place of one that died: a child forked in the middle of an
+#: import would find that module's lock held for ever.
+IMPORTING = threading.Lock()
+
+
 def parallel_map(func, tasks, *, n_workers=1, group=None, first=None):
     """``map(func, tasks)`` over ``n_workers`` workers, results in task order, as a generator
     (see :func:`completed_map`, which this puts back in order)."""
@@ -180,7 +186,8 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, 
         sender = _Sender(tasks, {w for w in range(len(warm))})
 
         def replace_worker(worker):  # in place of one that died: a worker forked with the tasks
-            workers[worker] = _fork(context, _worker_loop, func, tasks)
+            with IMPORTING:
+                workers[worker] = _fork(context, _worker_loop, func, tasks)
             sender.forget(worker)
             scheduler.owned[worker] = set()
 
