@@ -525,3 +525,29 @@ def test_a_fit_whose_process_is_killed_is_a_failed_fit_and_the_run_goes_on(tmp_p
             "(killed by signal 9): the system may have run out of memory, or the learner crashed'}") in out.stdout
     assert "'killed': 'failed'" in out.stdout and "'naive'" in out.stdout and "'lr'" in out.stdout
     assert "KEPT 4" in out.stdout  # the four fits that finished; the lost ones are tried again on a resume
+
+
+def test_a_reply_for_a_worker_that_died_meanwhile_is_dropped():
+    """A worker killed while the helper answers its call (a network's training): the reply has nowhere to
+    go and is dropped, and its queued calls are forgotten; the other workers' calls go on."""
+    import multiprocessing
+
+    from imblab.evaluation import helper
+
+    to_helper, helper_end = multiprocessing.Pipe()
+    dead, _ = multiprocessing.Pipe()
+    alive, alive_worker = multiprocessing.Pipe()
+    broker = helper.Broker()
+    broker.conn = to_helper
+    broker.forward(dead, "train 1")
+    broker.forward(dead, "train 2")
+    broker.forward(alive, "train 3")
+    assert helper_end.recv() == "train 1"
+    broker.forget(dead)  # what the map does when the worker's pipe closes
+    dead.close()
+    helper_end.send(("ok", "weights 1"))
+    broker.answer()  # raised OSError: handle is closed
+    assert helper_end.recv() == "train 3"  # "train 2" was dropped with its worker
+    helper_end.send(("ok", "weights 3"))
+    broker.answer()
+    assert alive_worker.recv() == ("reply", "ok", "weights 3")

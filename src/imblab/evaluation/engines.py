@@ -278,10 +278,14 @@ class _Serving(threading.Thread):
                     if self.stopping.is_set():
                         return
                     process = workers[worker][0]
-                    process.join(timeout=1)
+                    process.join(timeout=5)
+                    if process.exitcode is None:  # its pipe closed, yet it runs: stop it
+                        process.terminate()
+                        process.join()
                     died = WorkerLost(busy.pop(worker), process.exitcode)
                     if self.replace_worker is None or not _can_fork():
                         raise died from None
+                    self.broker.forget(conn)
                     conn.close()
                     received += 1
                     self.results.put((died.index, died))

@@ -116,6 +116,10 @@ class Broker:
         self.queued.append((worker_conn, request))
         self._pass_on()
 
+    def forget(self, worker_conn):
+        """A worker died: drop its calls not yet passed on; a reply to one being answered is dropped."""
+        self.queued = type(self.queued)(item for item in self.queued if item[0] is not worker_conn)
+
     def answer(self):
         worker_conn, self.asking = self.asking, None
         try:
@@ -123,7 +127,7 @@ class Broker:
         except (EOFError, OSError) as exc:  # it died: every worker waiting does the work itself
             self.conn = None
             status, value = "error", f"the helper process died ({exc!r})"
-        worker_conn.send(("reply", status, value))
+        _reply(worker_conn, ("reply", status, value))
         self._pass_on()
 
     def _pass_on(self):
@@ -134,6 +138,13 @@ class Broker:
                     raise OSError("no helper process")
                 self.conn.send(request)
             except OSError as exc:
-                worker_conn.send(("reply", "error", f"the helper process is gone ({exc!r})"))
+                _reply(worker_conn, ("reply", "error", f"the helper process is gone ({exc!r})"))
                 continue
             self.asking = worker_conn
+
+
+def _reply(worker_conn, message):
+    try:
+        worker_conn.send(message)
+    except OSError:  # the worker died while its call was answered: the map learns it from its pipe
+        pass
