@@ -115,6 +115,11 @@ def test_a_strategy_that_failed_on_its_hard_splits_does_not_rank_first():
     assert list(results.comparison["strategy"]) == ["a", "b"]
     assert comparison.loc["a", "status"] == "best" and comparison.loc["b", "status"] == "partly failed"
     assert collect(results)["verdict"].startswith("By f1_1, a ranks first")
+    # b's optimistic scores are shown, but no cell of b's is marked the best of its column
+    rows = {row["strategy"]: row for row in comparison_rows(results)}
+    assert rows["b"]["cells"][2]["value"] == 1.0 and not any(cell["best"] for cell in rows["b"]["cells"])
+    assert any(cell["best"] for cell in rows["a"]["cells"])
+    assert "**1.000**" not in render_markdown(results)
 
 
 def test_when_every_strategy_failed_somewhere_nothing_is_ranked():

@@ -238,9 +238,11 @@ def comparison_rows(results):
     interval reaches the metric's bound: then the half-width is the unclipped one) and whether it is
     the best of its column, and the row's standing against the best strategy."""
     summary, comparison = results.summary, results.comparison.set_index("strategy")
+    left_out = unranked(results)  # partly failed: scored on its easy splits only, never marked best
+    scored = summary[~summary["strategy"].isin(left_out)]
     best = {}
     for metric, _ in TABLE_COLUMNS:
-        column = summary[metric].dropna()
+        column = scored[metric].dropna()
         if len(column):
             best[metric] = column.min() if metric in LOWER_IS_BETTER else column.max()
     rows = []
@@ -253,7 +255,7 @@ def comparison_rows(results):
             cells.append({"value": None if value != value else float(value),
                           "half": None if half != half else float(half),
                           "clipped": clipped,
-                          "best": metric in best and value == best[metric]})
+                          "best": metric in best and value == best[metric] and row["strategy"] not in left_out})
         status, p, equal = "failed", np.nan, np.nan
         if row["strategy"] in comparison.index:
             c = comparison.loc[row["strategy"]]
@@ -263,6 +265,12 @@ def comparison_rows(results):
         rows.append({"strategy": row["strategy"], "cells": cells, "status": status, "p": p,
                      "label": verdict_label(status, p, equal), "error": row["error"] or None})
     return rows
+
+
+def unranked(results):
+    """The strategies that failed on some splits: their scores are shown, never marked best."""
+    comparison = results.comparison
+    return list(comparison.loc[comparison["status"] == "partly failed", "strategy"])
 
 
 def _strategy(results, name, colour):

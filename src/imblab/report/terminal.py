@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..evaluation.metrics import LOWER_IS_BETTER
 from .collect import (TABLE_COLUMNS, describe_pooling, describe_protocol, describe_rule, describe_threshold,
-                      describe_uncertainty, ranked_rows, split_thresholds)
+                      describe_uncertainty, ranked_rows, split_thresholds, unranked)
 from .columns import columns_table
 
 #: Up to this many strategies the practical's classification reports print without ``--verbose``.
@@ -199,7 +199,7 @@ def _table(results, layout):
         by_metric = dict(zip([m for m, _ in TABLE_COLUMNS], row["cells"]))
         cells = []
         for m in shown:
-            cell = by_metric.get(m) or _summary_cell(summary, row["strategy"], m)
+            cell = by_metric.get(m) or _summary_cell(summary, row["strategy"], m, unranked(results))
             cells.append(_cell_text(cell, interval=layout.all_intervals or m == metric))
         label = _short_label(row) if layout.short_verdicts else row["label"]
         cells.append(Text(label, style=VERDICT_STYLES.get(row["status"], "")))
@@ -223,12 +223,13 @@ def _cell_text(cell, *, interval):
     return Text(text, style="bold green" if cell["best"] else "")
 
 
-def _summary_cell(summary, strategy, metric):
+def _summary_cell(summary, strategy, metric, unranked=()):
     """A cell for a metric outside the table's usual columns (the ranking metric), from the summary."""
     value = summary.loc[strategy, metric]
     half = (summary.loc[strategy, f"{metric}_ci_high"] - summary.loc[strategy, f"{metric}_ci_low"]) / 2
-    column = summary[metric].dropna()
-    best = len(column) and value == (column.min() if metric in LOWER_IS_BETTER else column.max())
+    column = summary.loc[~summary.index.isin(unranked), metric].dropna()
+    best = (len(column) and strategy not in unranked
+            and value == (column.min() if metric in LOWER_IS_BETTER else column.max()))
     return {"value": None if value != value else float(value), "half": None if half != half else float(half),
             "best": bool(best)}
 
