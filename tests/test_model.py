@@ -287,3 +287,34 @@ def test_fit_from_a_file_reads_it_as_run_does(tmp_path, capsys):
     assert "customer_id" in schema["left_out"]
     assert main(["fit", str(tmp_path / "run"), "--keep", "tenure"]) == 2
     assert "drop --data, --target, --positive, --drop, --keep, --date-features, --sep, --encoding and --sheet" in capsys.readouterr().err
+
+
+def test_fit_from_a_run_takes_the_best_ranked_strategy_never_a_partly_failed_one(tmp_path, capsys):
+    """The default strategy of fit RUN_DIR is the one the comparison ranks first: a strategy that failed on
+    some splits is not ranked, even with the highest score; when none is ranked, fit asks for --strategy."""
+    frame = _frame(n=400)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    run_dir = tmp_path / "run"
+    assert main(["run", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategies", "naive,lr",
+                 "--folds", "2", "--repeats", "1", "--quiet", "--no-report", "--out", str(run_dir)]) == 0
+    record = json.loads((run_dir / "results.json").read_text())
+
+    def fail(strategies):  # as if these had failed on split 1 (their predictions there left out)
+        saved = json.loads(json.dumps(record))
+        for fit in saved["fits"]:
+            if fit["strategy"] in strategies and fit["split_id"] == 1:
+                fit["error"] = "RuntimeError: the solver diverged"
+        (run_dir / "results.json").write_text(json.dumps(saved))
+        predictions = pd.read_parquet(tmp_path / "predictions.parquet")
+        keep = ~(predictions["strategy"].isin(strategies) & predictions["split_id"].eq(1))
+        predictions[keep].to_parquet(run_dir / "predictions.parquet", index=False)
+
+    pd.read_parquet(run_dir / "predictions.parquet").to_parquet(tmp_path / "predictions.parquet", index=False)
+    fail(["lr"])
+    capsys.readouterr()
+    assert main(["fit", str(run_dir), "--out", str(tmp_path / "m")]) == 0
+    assert "Fitted naive on all 400 rows" in capsys.readouterr().out
+    fail(["naive", "lr"])
+    assert main(["fit", str(run_dir), "--out", str(tmp_path / "m2")]) == 2
+    assert ("ranked no strategy (each failed on some or all splits, or its f1_1 is undefined): name the one to "
+            "fit with --strategy") in capsys.readouterr().err

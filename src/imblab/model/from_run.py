@@ -29,8 +29,12 @@ def fit_from_run(folder, strategy=None):
 
     results = Results.load(folder)
     if strategy is None:
-        ranked = results.comparison.sort_values("rank") if "rank" in results.comparison else results.comparison
-        strategy = str(ranked.iloc[0]["strategy"])
+        comparison = results.comparison
+        best = comparison[comparison["status"] == "best"] if "status" in comparison else comparison.head(1)
+        if best.empty:
+            raise ImblabError(f"run '{folder}' ranked no strategy (each failed on some or all splits, or its "
+                              f"{results.metric} is undefined): name the one to fit with --strategy")
+        strategy = str(best.iloc[0]["strategy"])
     if strategy in results.errors():
         raise ImblabError(f"strategy {strategy!r} failed in run '{folder}' ({results.errors()[strategy]}): "
                           "choose another with --strategy")
