@@ -103,7 +103,11 @@ def test_expanded_dates_keep_hours_only_when_they_vary():
     ([f"v{i}" for i in range(10)], "short", "categorical"),           # too few rows to call it an ID
     ([f"${i * 1234.5:,.2f}" for i in range(100)], "amount", "numeric"),  # $1,234.50: written numbers
     ([f"{i / 3:.1f}%" for i in range(100)], "rate", "numeric"),
-    ([f"{i * 1001:,}" for i in range(100)], "visits", "numeric"),      # 1,001 with a thousands separator
+    ([f"{v:,}" for v in np.random.RandomState(1).randint(1000, 10**6, 100)], "visits", "numeric"),  # 1,001
+    ([f"{1000 + i:,}" for i in range(100)], "n", "identifier"),       # 1,000 … 1,099 counts rows all the same
+    (["(1,234.00)", "$5.00", "-", "$12.50"] * 25, "balance", "numeric"),  # accountants' negatives, a dash
+    ([f"0,{i:03d}" for i in range(100)], "share", "identifier"),       # 0,125 is no thousands group
+    ([f"${i:,}.00" for i in range(1000, 1099)] + ["about 5"], "amount", "text"),  # one cell is no number
     ([f"{i}.{i % 10}" if i % 2 else f"{i},{i % 10}" for i in range(100)], "mixed", "identifier"),  # no one reading
 ])
 def test_guess_role(values, name, role):
@@ -310,3 +314,31 @@ def test_decimal_points_in_a_file_of_decimal_commas_are_numbers_and_said_so(tmp_
     rows = pd.read_csv(tmp_path / "mixed.csv", sep=";", decimal=",").drop(columns="y").head(20)
     np.testing.assert_allclose(model.predict_proba(rows)[:, 1], model.estimator.predict_proba(ds.X.head(20))[:, 1],
                                rtol=1e-12)
+
+
+def test_the_date_reading_that_reads_more_rows_wins_and_a_column_of_numbers_with_a_bad_cell_is_named():
+    """Day-first dates whose first value reads either way (03/04/2024) and only a few days past 12 are read
+    day first (month first read those few as missing and swapped the rest); a column of written numbers
+    with one cell that is no number is left out with a warning naming that cell."""
+    days = [f"{1 + i % 12:02d}/{1 + i % 9:02d}/2024" for i in range(197)] + ["25/03/2024", "28/04/2024", "30/05/2024"]
+    features, roles, notes = assign_roles(pd.DataFrame({"when": days}), date_features="expand")
+    assert roles[0]["reading"] == {"format": "%d/%m/%Y", "dayfirst": True} and notes == []
+    assert features["when_day"].notna().all() and features["when_month"].iloc[2] == 3  # 03/03
+    assert features["when_day"].iloc[10] == 11 and features["when_month"].iloc[10] == 2  # 11/02: 11 February
+
+    amounts = [f"${i:,}.00" for i in range(1000, 1099)] + ["about 5"]
+    _, roles, notes = assign_roles(pd.DataFrame({"amount": amounts, "x": [i % 7 for i in range(100)]}))
+    assert notes[0] == ("'amount' holds numbers written as text such as $1,000.00, but 1 cell is not, such as "
+                        "'about 5': left out; fix or empty those cells to use it")
+
+
+def test_a_decimal_comma_file_whose_only_commas_are_amounts_or_percentages(tmp_path):
+    """A semicolon file whose decimal commas all carry a currency or percent sign is a decimal-comma file."""
+    rng = np.random.RandomState(0)
+    eur = rng.gamma(2.0, 300.0, 100)
+    frame = pd.DataFrame({"n": rng.randint(0, 9, 100), "eur": [f"{v:.2f} €".replace(".", ",") for v in eur],
+                          "share": [f"{v:.1f}%".replace(".", ",") for v in eur / 20], "y": ["a", "b"] * 50})
+    frame.to_csv(tmp_path / "eur.csv", sep=";", index=False)
+    ds = load_table(tmp_path / "eur.csv", "y")
+    np.testing.assert_allclose(ds.X["eur"], np.round(eur, 2))
+    np.testing.assert_allclose(ds.X["share"], np.round(eur / 20, 1))

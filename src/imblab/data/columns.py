@@ -140,22 +140,24 @@ def guess_role(series, name="", *, decimal="."):
         return "numeric", "", None, None
     id_name = bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
     if pd.api.types.is_numeric_dtype(series):
-        if _whole_numbers(values) and n >= MIN_ROWS_TO_JUDGE:
-            if distinct == n and _key_like(values):
-                return "identifier", "unique integers in sequence", None, None
-            if id_name and distinct >= NEARLY_UNIQUE * n:
-                return "identifier", f"{distinct / n:.0%} distinct, named like an ID", None, None
-        return "numeric", "", None, None
+        identifier = _numeric_identifier(values, id_name)
+        return ("identifier", identifier, None, None) if identifier else ("numeric", "", None, None)
 
     text = values.astype(str)
     dates, reading = _as_dates(series, text)
     if dates is not None:
         return "date", f"dates such as {_example(text)}", dates, reading
-    numbers, reading = _as_numbers(series, text, decimal)
-    if numbers is not None and reading["decimal"] != decimal:
-        return "numeric", f"decimal points such as {_example(text)} in a file of decimal commas", numbers, reading
+    numbers, reading, unread = _as_numbers(series, text, decimal)
     if numbers is not None:
+        identifier = _numeric_identifier(numbers.dropna(), id_name)  # 1,000 … 1,399 counts rows all the same
+        if identifier:
+            return "identifier", f"{identifier}, written such as {_example(text)}", None, None
+        if reading["decimal"] != decimal:
+            return "numeric", f"decimal points such as {_example(text)} in a file of decimal commas", numbers, reading
         return "numeric", f"numbers written as text such as {_example(text)}", numbers, reading
+    if unread is not None:  # numbers but for a few cells: say which, rather than guess a role for text
+        return ("text", f"numbers written as text such as {_example(text)}, but {len(unread)} "
+                        f"cell{'s are' if len(unread) > 1 else ' is'} not, such as '{_example(unread)}'", None, None)
     if n >= MIN_ROWS_TO_JUDGE:
         share = distinct / n
         if share >= NEARLY_UNIQUE:
@@ -215,6 +217,17 @@ def _names(X, names, parameter):
     return names
 
 
+def _numeric_identifier(values, id_name):
+    """Why numbers are an identifier (they count rows, or are nearly unique and named like an ID), or None."""
+    n, distinct = len(values), int(values.nunique())
+    if _whole_numbers(values) and n >= MIN_ROWS_TO_JUDGE:
+        if distinct == n and _key_like(values):
+            return "unique integers in sequence"
+        if id_name and distinct >= NEARLY_UNIQUE * n:
+            return f"{distinct / n:.0%} distinct, named like an ID"
+    return None
+
+
 def _whole_numbers(values):
     if pd.api.types.is_integer_dtype(values):
         return True
@@ -241,76 +254,102 @@ def _as_dates(series, text):
         return None, None
     whole = as_text(series)
     first = text.iloc[0]
-    # One format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
-    readings = ({"format": guess_datetime_format(first), "dayfirst": False},
-                {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True},
-                {"format": "mixed", "dayfirst": False})
-    for i, reading in enumerate(readings):
-        dates = read_dates(whole, reading)
-        if dates is not None and dates.notna().sum() >= DATE_SHARE * len(text):
-            if i == 0 and _either_way(whole, text, *readings[:2]):
-                reading = {**reading, "either_way": True}
-            return dates, reading
+    # A format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
+    month_first = {"format": guess_datetime_format(first), "dayfirst": False}
+    day_first = {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True}
+    needed = DATE_SHARE * len(text)
+    chosen, (dates, read) = month_first, _read_count(whole, month_first)
+    if _both_readings(month_first, day_first):  # 03/04/2024: the reading that reads more rows wins
+        other, other_read = _read_count(whole, day_first)
+        if other_read > read:
+            chosen, dates, read = day_first, other, other_read
+        elif other_read == read >= needed:
+            chosen = {**month_first, "either_way": True}
+    elif read < needed:
+        chosen, (dates, read) = day_first, _read_count(whole, day_first)
+    if read >= needed:
+        return dates, chosen
+    mixed = {"format": "mixed", "dayfirst": False}  # a format per value: the slow fallback
+    dates = read_dates(whole, mixed)
+    if dates is not None and dates.notna().sum() >= needed:
+        return dates, mixed
     return None, None
 
 
-def _either_way(whole, text, month_first, day_first):
-    """Whether dates read month first (03/04/2024: 4 March) would read day first as well (3 April):
-    every day is 12 or less. Year-first dates (2024-03-04) are month first by convention."""
+def _read_count(whole, reading):
+    """``(dates, how many were read)`` of ``whole`` read as ``reading``; -1 when it cannot be read so."""
+    dates = read_dates(whole, reading)
+    return dates, (-1 if dates is None else int(dates.notna().sum()))
+
+
+def _both_readings(month_first, day_first):
+    """Whether dates could be read month first or day first (03/04/2024: 4 March or 3 April). Year-first
+    dates (2024-03-04) are month first by convention."""
     formats = month_first["format"], day_first["format"]
-    if None in formats or formats[0] == formats[1] or formats[0].startswith("%Y"):
-        return False
-    dates = read_dates(whole, day_first)
-    return dates is not None and dates.notna().sum() >= DATE_SHARE * len(text)
+    return None not in formats and formats[0] != formats[1] and not formats[0].startswith("%Y")
 
 
 def _number_pattern(decimal):
     """A number written with a currency sign, thousands separators or a percent sign, in a file whose
-    decimal mark is ``decimal``: groups sign, currency, sign, whole part, fraction, percent."""
+    decimal mark is ``decimal``, negative also in accountants' brackets: groups open bracket, sign,
+    currency, sign, whole part, fraction, percent, currency, close bracket. A thousands group never
+    starts with 0 (0,125 is no grouped number)."""
     thousands, mark = (",", r"\.") if decimal == "." else (r"[.\s]", ",")
-    return (rf"^\s*([-+]?)\s*([{_CURRENCY}]?)\s*([-+]?)(\d{{1,3}}(?:{thousands}\d{{3}})+|\d+)(?:{mark}(\d+))?"
-            rf"\s*(%?)\s*([{_CURRENCY}]?)\s*$")
+    return (rf"^\s*(\()?\s*([-+]?)\s*([{_CURRENCY}]?)\s*([-+]?)([1-9]\d{{0,2}}(?:{thousands}\d{{3}})+|\d+)"
+            rf"(?:{mark}(\d+))?\s*(%?)\s*([{_CURRENCY}]?)\s*(\))?\s*$")
+
+
+#: What spreadsheets write for "nothing" in a column of numbers.
+_NOTHING = ("-", "–", "—")
 
 
 def _as_numbers(series, text, decimal):
-    """The column as numbers when every value is a number written with a currency sign, thousands
-    separators or a percent sign (and at least one has one of them), else None; and its reading."""
+    """``(numbers, reading, None)`` when every value is a number written with a currency sign, thousands
+    separators or a percent sign (and at least one has one of them); ``(None, None, unread)`` when all
+    but a few (``unread``: those values) are; else ``(None, None, None)``."""
     if not pd.api.types.is_object_dtype(series) and not pd.api.types.is_string_dtype(series):
-        return None, None
-    if text.str.match(_number_pattern(decimal)).all():
-        formatted = text.str.contains(rf"[{_CURRENCY}%]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
-        if formatted.any():
-            reading = {"decimal": decimal}
-            return read_numbers(series, reading), reading
+        return None, None, None
+    formatted = text.str.contains(rf"[{_CURRENCY}%()]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
+    if formatted.any():
+        reading = {"decimal": decimal}
+        numbers = read_numbers(series, reading)
+        unread = text[numbers[text.index].isna() & ~text.str.strip().isin(_NOTHING)]
+        if unread.empty:
+            return numbers, reading, None
+        if len(unread) <= (1 - DATE_SHARE) * len(text):
+            return None, None, unread
     # decimal points in a file of decimal commas (3.57 beside 1,5): numbers, unless each could be a
     # thousands group (1.234) as well
     if (decimal == "," and text.str.match(_number_pattern(".")).all()
-            and not text.str.fullmatch(r"\s*[-+]?\d{1,3}(?:\.\d{3})+\s*").all()):
+            and not text.str.fullmatch(r"\s*[-+]?[1-9]\d{0,2}(?:\.\d{3})+\s*").all()):
         reading = {"decimal": "."}
-        return read_numbers(series, reading), reading
-    return None, None
+        return read_numbers(series, reading), reading, None
+    return None, None, None
 
 
 def read_numbers(values, reading):
     """``values`` (text) as numbers, each written with an optional currency sign, thousands separators
-    and percent sign in the file's convention (``reading["decimal"]``: the decimal mark); a value
-    written otherwise is missing. A percentage keeps its figure: ``45.3%`` is 45.3.
+    and percent sign in the file's convention (``reading["decimal"]``: the decimal mark), a negative
+    one also in brackets; a value written otherwise, or as a dash, is missing. A percentage keeps its
+    figure: ``45.3%`` is 45.3.
 
     New rows' numbers are read this way when a model predicts, as the training file's were.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> read_numbers(pd.Series(["$9,081.84", "-$12", "45.3%", "15,313", None, "n/a"]), {"decimal": "."}).tolist()
-    [9081.84, -12.0, 45.3, 15313.0, nan, nan]
+    >>> read_numbers(pd.Series(["$9,081.84", "-$12", "(1,234.00)", "45.3%", "15,313", None, "-", "0,125"]),
+    ...              {"decimal": "."}).tolist()
+    [9081.84, -12.0, -1234.0, 45.3, 15313.0, nan, nan, nan]
     >>> read_numbers(pd.Series(["9.081,84 €", "1 234,5"]), {"decimal": ","}).tolist()
     [9081.84, 1234.5]
     """
     decimal = reading.get("decimal", ".")
     parts = as_text(pd.Series(values)).str.extract(_number_pattern(decimal))
-    whole = parts[3].str.replace(r"[^\d]", "", regex=True)
-    numbers = pd.to_numeric(whole + "." + parts[4].fillna("0"), errors="coerce")
-    negative = parts[0].eq("-") ^ parts[2].eq("-")
+    whole = parts[4].str.replace(r"[^\d]", "", regex=True)
+    numbers = pd.to_numeric(whole + "." + parts[5].fillna("0"), errors="coerce")
+    negative = parts[1].eq("-") ^ parts[3].eq("-") ^ parts[0].eq("(")
+    numbers = numbers.where(parts[0].isna() == parts[8].isna())  # a bracket opened is closed
     return numbers.where(~negative, -numbers).astype(float)
 
 
@@ -359,6 +398,9 @@ def _notes(roles, dropped):
         named = "; ".join(f"{quoted(r['column'])} ({r['why'].replace('dates ', '')})" for r in either)
         notes.append(f"dates read month first, though every day is 12 or less and day first would read too; "
                      f"write them as 2024-03-04 if they are day first: {named}")
+    for r in roles:
+        if not r["used"] and r["role"] == "text" and r["why"].startswith("numbers written as text"):
+            notes.append(f"{quoted(r['column'])} holds {r['why']}: left out; fix or empty those cells to use it")
     left_out = [r for r in roles if not r["used"] and r["column"] not in dropped]
     if not left_out:
         return notes

@@ -220,13 +220,15 @@ def _check_header(path, text, sep, frame, *, truncated):
                           "give every column a distinct name")
 
 
-_DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+\s*$"
+# 1,5 — or 9.081,84 €, 51,2 %: a decimal comma, with thousands dots, a currency or a percent sign
+_DECIMAL_COMMA = r"^\s*[-+]?[$€£¥₹]?\s*(?:[1-9]\d{0,2}(?:\.\d{3})+|\d*),\d+\s*%?\s*[$€£¥₹]?\s*$"
 _PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
 
 
 def _zero_padded(text, sep, frame, *, truncated):
     """``[(column, example)]`` for the numeric columns whose cells in the file's head (``text``) are all
-    digit codes of one width, some with leading zeros: zip codes, account numbers (``02134``)."""
+    digit codes of one width (three digits or more), some with leading zeros: zip codes, account numbers
+    (``02134``). Two digits (``01``-``12``) are more often months or hours, which are numbers."""
     import pandas as pd
 
     try:
@@ -240,7 +242,7 @@ def _zero_padded(text, sep, frame, *, truncated):
         if not pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
             continue
         cells = [row[j].strip() for row in rows if j < len(row) and row[j].strip()]
-        padded = next((c for c in cells if len(c) > 1 and c.startswith("0")), None)
+        padded = next((c for c in cells if len(c) > 2 and c.startswith("0")), None)  # 01-12 are months
         if padded and all(c.isdigit() and len(c) == len(padded) for c in cells):
             found.append((str(name), padded))
     return found
