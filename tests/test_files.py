@@ -164,6 +164,9 @@ def test_excel_sheet_chosen_by_name_or_number_from_run_to_fit_and_predict(tmp_pa
     with pytest.raises(ImblabError, match=r"^'book.xlsx' has no sheet 'Data': its sheets are 'cover', 'data'; "
                                           r"give one of their names, or a number from 1 to 2$"):
         load_table(path, "y", sheet="Data")
+    with pytest.raises(ImblabError, match=r"^target column 'y' is not in the data; its columns are: note \(read sheet "
+                                          r"'cover', the first of 2 in 'book.xlsx'; choose the sheet with sheet=\)$"):
+        load_table(path, "y")
     assert main(["run", "--data", str(path), "--target", "y", "--sheet", "3"]) == 2
     assert "imblab: error: 'book.xlsx' has no sheet '3': its sheets are 'cover', 'data'" in capsys.readouterr().err
     frame.to_csv(tmp_path / "d.csv", index=False)
@@ -179,6 +182,11 @@ def test_excel_sheet_chosen_by_name_or_number_from_run_to_fit_and_predict(tmp_pa
                  "--out", str(tmp_path / "m2")]) == 0
     assert main(["predict", str(tmp_path / "m2"), str(path), "--sheet", "data", "--out", str(tmp_path / "p.csv")]) == 0
     assert len(pd.read_csv(tmp_path / "p.csv")) == len(frame)
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "m2"), str(path), "--out", str(tmp_path / "p.csv")]) == 2
+    err = capsys.readouterr().err  # the cover sheet has none of the model's columns; which sheet was read is said
+    assert err.count("\n") == 1 and err.endswith("(read sheet 'cover', the first of 2 in 'book.xlsx'; choose the "
+                                                 "sheet with --sheet)\n"), err
     capsys.readouterr()
     assert main(["fit", str(run), "--sheet", "data"]) == 2
     assert "drop --data, --target, --positive, --drop, --keep, --date-features, --sep, --encoding and --sheet" in (

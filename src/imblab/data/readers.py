@@ -334,7 +334,7 @@ def _read_excel(path, info, sheet=None):
         sheets = book.sheet_names
         chosen = sheets[0] if sheet is None else _sheet(path, sheets, str(sheet))
         frame = pd.read_excel(book, sheet_name=chosen)
-    info["sheet"] = chosen
+    info["sheet"], info["sheets"] = chosen, len(sheets)
     if len(sheets) > 1 and sheet is None:
         info["notes"].append(f"'{path.name}' has {len(sheets)} sheets; read the first, '{sheets[0]}' "
                              "(choose another with sheet=)")

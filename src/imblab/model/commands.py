@@ -93,6 +93,7 @@ def _check_drop(drop, features):
 
 
 def predict_command(args, console, errors):
+    from ..cli.messages import as_flags
     from ..data.readers import peek_columns, read_frame
     from .card import read_card
     from .schema import check_columns
@@ -116,8 +117,17 @@ def predict_command(args, console, errors):
     schema = card["data"]["schema"]
     codes = [c["name"] for c in schema["columns"]  # categories of text ('02134'): read as text, zeros kept
              if c["kind"] == "categorical" and all(isinstance(v, str) for v in c.get("categories", ()))]
-    frame, _ = read_frame(args.file, text_columns=codes, sheet=args.sheet)
-    table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
+    frame, info = read_frame(args.file, text_columns=codes, sheet=args.sheet)
+    try:
+        table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
+    except ImblabError as exc:
+        if info.get("sheets", 1) > 1 and args.sheet is None:  # the wrong sheet, likely
+            raise ImblabError(f"{exc} (read sheet '{info['sheet']}', the first of {info['sheets']} in "
+                              f"'{Path(args.file).name}'; choose the sheet with --sheet)") from None
+        raise
+    for note in info["notes"]:  # how the rows were read (a sheet of several, an encoding), as run says it
+        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
+                     soft_wrap=True)
     table.insert(0, "row", range(len(table)))
     from ..store import atomic_write
 
