@@ -131,3 +131,25 @@ def test_a_datasets_verdicts_are_its_own_comparison_read_against_the_baseline():
         assert verdicts[name] == expected
     # against naive (minority F1 of 0 on this data) the others are significantly better
     assert verdicts_against(results, "naive")["lr:balanced"] == "better"
+
+
+def test_a_strategy_that_failed_on_some_splits_has_no_estimate_nor_verdict_on_that_dataset(tmp_path):
+    """As in the run's own comparison, a strategy scored only on the splits it survived is neither tested
+    nor ranked: its verdict is n/a and its score is no estimate, so the dataset leaves the ranks."""
+    from imblab.bench.results import BenchResults
+    from imblab.bench.run import DatasetOutcome
+
+    data = imblab.make_synthetic(300, 5, 0.2, random_state=0)
+    whole = imblab.compare(data, "naive,lr,lr:balanced", imblab.RepeatedKFold(2, 2, random_state=0))
+    fits = [dict(f, error="RuntimeError: diverged") if (f["strategy"], f["split_id"]) == ("lr", 1) else f
+            for f in whole.fits]
+    predictions = whole.predictions[~((whole.predictions["strategy"] == "lr") & (whole.predictions["split_id"] == 1))]
+    partly = imblab.Results(predictions=predictions.reset_index(drop=True), fits=fits, config=whole.config,
+                            dataset=whole.dataset, strategy_notes=whole.strategy_notes)
+    assert verdicts_against(partly, "naive")["lr"] == "n/a"
+    assert verdicts_against(partly, "naive")["lr:balanced"] == "better"
+    outcomes = [DatasetOutcome(name, "x", tmp_path, "partial" if name == "d1" else "ok", results=r)
+                for name, r in (("d1", partly), ("d2", whole), ("d3", whole))]
+    bench = BenchResults(outcomes, config={"strategies": ["naive", "lr", "lr:balanced"], "metric": "f1_1",
+                                           "baseline": "naive"}, folder=tmp_path)
+    assert np.isnan(bench.scores.loc["d1", "lr"]) and bench.excluded == ["d1"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.metrics import REGISTRY
+from ..evaluation.statistics import partly_failed
 from . import folder as bench_folder
 from .stats import summarise, win_tie_loss
 from .verdicts import NO_VERDICT, verdicts_against
@@ -50,7 +51,9 @@ class BenchResults:
         verdicts = {}
         for outcome in with_results:
             summary = outcome.results.summary.set_index("strategy")
-            rows[outcome.name] = [summary[metric].get(name, np.nan) for name in strategies]
+            partly = partly_failed(outcome.results.fits)  # its easy splits' score: no estimate, as a failure
+            rows[outcome.name] = [np.nan if name in partly else summary[metric].get(name, np.nan)
+                                  for name in strategies]
             found = verdicts_against(outcome.results, self.baseline, metric)
             verdicts[outcome.name] = [found.get(name, NO_VERDICT) for name in strategies]
         self.scores = pd.DataFrame.from_dict(rows, orient="index", columns=strategies).astype(float)

@@ -16,14 +16,14 @@ from itertools import combinations
 import numpy as np
 
 from ..evaluation.metrics import REGISTRY
-from ..evaluation.statistics import ALPHA, CVEvidence, HoldoutEvidence, holm, is_holdout
+from ..evaluation.statistics import ALPHA, CVEvidence, HoldoutEvidence, holm, is_holdout, partly_failed
 
 BETTER, WORSE, NOT_SEPARATED, NO_VERDICT, BASELINE = "better", "worse", "not separated", "n/a", "baseline"
 
 
 def pair_pvalues(results, metric=None):
-    """``{(a, b): Holm-adjusted p-value}`` for every ordered pair of strategies with predictions,
-    adjusted over all pairs as the run's comparison is; and each strategy's point estimate."""
+    """``{(a, b): Holm-adjusted p-value}`` for every ordered pair of strategies with predictions on every
+    split, adjusted over all pairs as the run's comparison is; and each strategy's point estimate."""
     metric = metric or results.metric
     strategies = results.strategies
     protocol = results.config["protocol"]
@@ -33,7 +33,8 @@ def pair_pvalues(results, metric=None):
     else:
         evidence = CVEvidence(results.predictions, strategies, protocol, results.fits, metrics=[metric])
     points = {name: evidence.point(name, metric) for name in strategies}
-    ranked = [name for name in strategies if not np.isnan(points[name])]
+    partly = partly_failed(results.fits)  # scored on the splits it survived: not tested, as in the run
+    ranked = [name for name in strategies if not np.isnan(points[name]) and name not in partly]
     pairs = list(combinations(ranked, 2))
     adjusted = holm([evidence.pvalue(a, b, metric) for a, b in pairs]) if pairs else []
     found = {}
