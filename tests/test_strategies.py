@@ -178,3 +178,27 @@ def test_class_weights_are_recorded_for_every_weighted_learner():
             assert "class_weight" not in fit["facts"]
         else:
             assert fit["facts"]["class_weight"] == pytest.approx(expected), fit["strategy"]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_balanced_random_forest_is_the_librarys_own_tree_for_tree(n_jobs):
+    """imblab's BalancedRandomForestClassifier only skips the per-tree sampler's repeated checks: the rows
+    each tree saw, the trees and the probabilities equal imbalanced-learn's forest with the same seed, and
+    the fitted samplers are the library's own RandomUnderSampler."""
+    from imblearn.ensemble import BalancedRandomForestClassifier as LibraryForest
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from imblab.strategies.forest import BalancedRandomForestClassifier
+
+    data = imblab.make_synthetic(3000, 8, 0.05, random_state=1)
+    X, y, X_new = data.X.iloc[:2400], data.y[:2400], data.X.iloc[2400:]
+    ours = BalancedRandomForestClassifier(n_estimators=30, random_state=7, n_jobs=n_jobs).fit(X, y)
+    theirs = LibraryForest(n_estimators=30, random_state=7, n_jobs=n_jobs).fit(X, y)
+    np.testing.assert_array_equal(ours.predict_proba(X_new), theirs.predict_proba(X_new))
+    for a, b in zip(ours.samplers_, theirs.samplers_):
+        assert type(a) is RandomUnderSampler and not hasattr(a, "shared_")
+        np.testing.assert_array_equal(a.sample_indices_, b.sample_indices_)
+        assert a.sampling_strategy_ == b.sampling_strategy_
+    assert all(type(p.steps[0][1]) is RandomUnderSampler for p in ours.pipelines_)
+    assert [t.tree_.node_count for t in ours.estimators_] == [t.tree_.node_count for t in theirs.estimators_]
+    assert not hasattr(ours, "shared_") and ours.get_params() == theirs.get_params()

@@ -312,7 +312,8 @@ def training_facts(estimator, train_counts=None):
     recorded = dict(steps).get("seen", model)
     if hasattr(recorded, "class_counts_"):
         facts["class_counts_seen"] = {int(k): int(v) for k, v in recorded.class_counts_.items()}
-    if getattr(model, "class_weight", None) == "balanced" or type(model).__module__.startswith("imblearn.ensemble"):
+    if (getattr(model, "class_weight", None) == "balanced"
+            or any(c.__module__.startswith("imblearn.ensemble") for c in type(model).__mro__)):
         facts["balanced_by_design"] = True
     if getattr(model, "class_weight", None) is not None and hasattr(model, "class_weight_"):
         facts["class_weight"] = {int(k): float(v) for k, v in model.class_weight_.items()}

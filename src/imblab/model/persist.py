@@ -36,6 +36,7 @@ _OWN = [
     "imblearn.under_sampling:TomekLinks", "imblearn.under_sampling:EditedNearestNeighbours",
     "imblearn.combine:SMOTETomek", "imblearn.combine:SMOTEENN",
     "imblearn.ensemble:BalancedRandomForestClassifier", "imblearn.ensemble:EasyEnsembleClassifier",
+    "imblab.strategies.forest:BalancedRandomForestClassifier",
     "imblearn.ensemble:RUSBoostClassifier", "imblearn.ensemble:BalancedBaggingClassifier",
     "imblab.strategies.recorder:SeenClassCounts", "imblab.strategies.spec:expected_cost",
     "imblab.strategies.spec:precision_at_recall", "imblab.strategies.neural:KerasMLPClassifier",

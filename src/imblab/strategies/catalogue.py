@@ -116,7 +116,7 @@ LEARNERS = {p.name: p for p in [
     Part("brf", "Balanced Random Forest: 100 trees, each on a balanced bootstrap",
          "Each of 100 trees is grown on a bootstrap sample in which the majority class is randomly "
          "under-sampled to the size of the minority class.",
-         _weighted("imblearn.ensemble.BalancedRandomForestClassifier", n_estimators=100),
+         _weighted("imblab.strategies.forest.BalancedRandomForestClassifier", n_estimators=100),
          "tabular data; the practical's best", weightings=("none",)),
     Part("easy", "EasyEnsemble: AdaBoost on 10 balanced under-samples",
          "Ten AdaBoost ensembles are each trained on all minority rows and an equal random share of "
