@@ -238,6 +238,11 @@ def test_numbers_written_with_currency_thousands_and_percent_signs_are_numbers_a
                                rtol=1e-12)
     with pytest.raises(ImblabError, match="column 'amount' held numbers .* such as 'about 3'"):
         model.predict_proba(rows.assign(amount=["about 3"] + list(rows["amount"][1:])))
+    assert model.schema["number_readings"]["rate"] == {"decimal": ".", "percent": True}
+    with pytest.raises(ImblabError, match=r"^column 'rate' held percentages written with % \(such as 45.3%, read as "
+                                          r"45.3\) when the model was fitted, but here 2 values have no % sign, such "
+                                          r"as 0.5, 0.25: write them as percentages"):
+        model.predict_proba(rows.assign(rate=[0.5, 0.25] + list(rows["rate"][2:])))  # 50% written as a fraction
 
     euro = frame.assign(amount=[f"{a:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") + " €"
                                 for a in amount])  # 9.081,84 €

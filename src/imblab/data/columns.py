@@ -315,6 +315,8 @@ def _as_numbers(series, text, decimal):
         numbers = read_numbers(series, reading)
         unread = text[numbers[text.index].isna() & ~text.str.strip().isin(_NOTHING)]
         if unread.empty:
+            if text[~text.str.strip().isin(_NOTHING)].str.contains("%", regex=False).all():
+                reading["percent"] = True  # 45.3% is 45.3: new rows must say % too (see model.schema)
             return numbers, reading, None
         if len(unread) <= (1 - DATE_SHARE) * len(text):
             return None, None, unread

@@ -144,6 +144,14 @@ def _formatted_numbers(series, reading):
 
     from ..data.columns import read_numbers
 
+    if reading.get("percent"):  # 45.3% was read as 45.3: a plain 0.453 would be a hundred times off
+        plain = series.dropna()
+        plain = plain[~plain.astype(str).str.contains("%", regex=False)]
+        if len(plain):
+            raise ImblabError(f"column '{series.name}' held percentages written with % (such as 45.3%, read as "
+                              f"45.3) when the model was fitted, but here {len(plain)} value"
+                              f"{'s have' if len(plain) > 1 else ' has'} no % sign, such as {_show(plain.unique())}: "
+                              "write them as percentages with % as in the training file")
     if pd.api.types.is_numeric_dtype(series):
         return series
     numbers = read_numbers(series, reading)
