@@ -201,6 +201,24 @@ def test_manifest_csv_paths_are_relative_to_it(tmp_path):
     assert entries[1].facts == {"target": "z", "positive": "yes"}
 
 
+def test_a_manifest_names_a_workbooks_sheet(tmp_path):
+    """A manifest's optional sheet column picks an Excel workbook's sheet; without it, a first sheet that
+    lacks the target says how a bench chooses one."""
+    from imblab import ImblabError
+
+    frame = pd.DataFrame({"x": np.arange(40.0) % 7, "y": ["a", "b", "b", "b"] * 10})
+    with pd.ExcelWriter(tmp_path / "book.xlsx") as writer:
+        pd.DataFrame({"note": ["cover"]}).to_excel(writer, sheet_name="cover", index=False)
+        frame.to_excel(writer, sheet_name="data", index=False)
+    (tmp_path / "list.csv").write_text("path,target,sheet\nbook.xlsx,y,data\nbook.xlsx,y,\n")
+    chosen, first = read_manifest(tmp_path / "list.csv")
+    assert chosen.facts == {"target": "y", "positive": None, "sheet": "data"} and "sheet" not in first.facts
+    assert chosen.load().X["x"].tolist() == frame["x"].tolist()
+    with pytest.raises(ImblabError, match=r"\(read sheet 'cover', the first of 2 in 'book.xlsx'; name the sheet in "
+                                          r"a manifest's sheet column\)$"):
+        first.load()
+
+
 def test_manifest_csv_as_a_spreadsheet_saves_it(tmp_path):
     """A byte-order mark, quoted cells, spaces after commas, blank or whitespace-only lines, a short row and
     a repeated column name (its first cell counts) are read as pandas' reader read them."""

@@ -347,3 +347,28 @@ def test_a_decimal_comma_file_whose_only_commas_are_amounts_or_percentages(tmp_p
     ds = load_table(tmp_path / "eur.csv", "y")
     np.testing.assert_allclose(ds.X["eur"], np.round(eur, 2))
     np.testing.assert_allclose(ds.X["share"], np.round(eur / 20, 1))
+
+
+def test_whole_amounts_in_a_tab_file_are_thousands_not_decimal_commas(tmp_path):
+    """'$74,000' in a tab- or semicolon-separated file groups thousands: it is not the decimal comma of
+    a European file (read as 74.0 it was a thousand times too small). '511,82' is one."""
+    rng = np.random.RandomState(0)
+    salary = rng.randint(30, 150, 300) * 1000
+    frame = pd.DataFrame({"salary": [f"${v:,}" for v in salary], "bonus": [f"{v:,}%" for v in salary // 10],
+                          "x": rng.randn(300).round(3), "y": (rng.rand(300) < 0.2).astype(int)})
+    frame.to_csv(tmp_path / "pay.tsv", sep="\t", index=False)
+    ds = load_table(tmp_path / "pay.tsv", "y")
+    assert ds.X["salary"].tolist() == salary.astype(float).tolist()
+    assert ds.X["bonus"].tolist() == (salary // 10).astype(float).tolist()
+    assert not any("decimal comma" in note for note in ds.notes)
+    frame.assign(x=[f"{v:.2f}".replace(".", ",") for v in rng.rand(300)]).to_csv(tmp_path / "eu.tsv", sep="\t",
+                                                                                index=False)
+    assert any("decimal comma" in note for note in load_table(tmp_path / "eu.tsv", "y").notes)
+
+
+def test_the_example_of_a_column_of_written_numbers_is_a_number():
+    amounts = ["unknown", "-"] + [f"${i:,}.50" for i in range(1000, 1098)]
+    _, roles, notes = assign_roles(pd.DataFrame({"amount": amounts, "x": [i % 7 for i in range(100)]}))
+    assert roles[0]["why"] == ("numbers written as text such as $1,000.50, but 1 cell is not, such as 'unknown'")
+    _, roles, _ = assign_roles(pd.DataFrame({"amount": amounts[1:] + ["$3.00"], "x": [i % 7 for i in range(100)]}))
+    assert roles[0]["role"] == "numeric" and roles[0]["why"] == "numbers written as text such as $1,000.50"

@@ -61,7 +61,8 @@ def bench_files(paths, target, *, positive=None):
 
 def read_manifest(path):
     """The datasets a manifest lists: a CSV with columns ``path, target`` and optionally
-    ``positive`` and ``name``, or a TOML file of ``[[dataset]]`` tables with the same keys.
+    ``positive``, ``name`` and ``sheet`` (an Excel workbook's, by name or number from 1), or a TOML
+    file of ``[[dataset]]`` tables with the same keys.
 
     Paths are relative to the manifest's folder.
 
@@ -90,8 +91,9 @@ def read_manifest(path):
         positive = row.get("positive")
         positive = None if positive is None or str(positive).strip() == "" else str(positive).strip()
         name = str(row.get("name") or "").strip() or file.name.split(".")[0]
-        entries.append((name, str(file), _file_loader(file, str(row["target"]).strip(), positive),
-                        {"target": str(row["target"]).strip(), "positive": positive}))
+        sheet = str(row.get("sheet") or "").strip() or None
+        facts = {"target": str(row["target"]).strip(), "positive": positive, **({"sheet": sheet} if sheet else {})}
+        entries.append((name, str(file), _file_loader(file, facts["target"], positive, sheet), facts))
     return _named(entries)
 
 
@@ -130,7 +132,7 @@ def _manifest_rows(path):
     return rows
 
 
-def _file_loader(path, target, positive):
+def _file_loader(path, target, positive, sheet=None):
     if not Path(path).is_file():  # a name mistyped is bad input, found before anything runs
         raise ImblabError(f"data file '{path}' does not exist: check the path (a manifest's paths are relative "
                           "to the manifest)")
@@ -138,7 +140,11 @@ def _file_loader(path, target, positive):
     def load():
         from ..data import load_table
 
-        return load_table(path, target, positive=positive)
+        try:
+            return load_table(path, target, positive=positive, sheet=sheet)
+        except ImblabError as exc:  # a bench chooses a workbook's sheet in its manifest
+            raise ImblabError(str(exc).replace("choose the sheet with sheet=",
+                                               "name the sheet in a manifest's sheet column")) from None
     return load
 
 

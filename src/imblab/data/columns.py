@@ -149,14 +149,16 @@ def guess_role(series, name="", *, decimal="."):
         return "date", f"dates such as {_example(text)}", dates, reading
     numbers, reading, unread = _as_numbers(series, text, decimal)
     if numbers is not None:
+        example = _example(text[numbers[text.index].notna()])  # a number, not a dash
         identifier = _numeric_identifier(numbers.dropna(), id_name)  # 1,000 … 1,399 counts rows all the same
         if identifier:
-            return "identifier", f"{identifier}, written such as {_example(text)}", None, None
+            return "identifier", f"{identifier}, written such as {example}", None, None
         if reading["decimal"] != decimal:
-            return "numeric", f"decimal points such as {_example(text)} in a file of decimal commas", numbers, reading
-        return "numeric", f"numbers written as text such as {_example(text)}", numbers, reading
+            return "numeric", f"decimal points such as {example} in a file of decimal commas", numbers, reading
+        return "numeric", f"numbers written as text such as {example}", numbers, reading
     if unread is not None:  # numbers but for a few cells: say which, rather than guess a role for text
-        return ("text", f"numbers written as text such as {_example(text)}, but {len(unread)} "
+        read = text[~text.index.isin(unread.index) & ~text.str.strip().isin(_NOTHING)]
+        return ("text", f"numbers written as text such as {_example(read)}, but {len(unread)} "
                         f"cell{'s are' if len(unread) > 1 else ' is'} not, such as '{_example(unread)}'", None, None)
     if n >= MIN_ROWS_TO_JUDGE:
         share = distinct / n

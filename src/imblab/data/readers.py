@@ -223,6 +223,8 @@ def _check_header(path, text, sep, frame, *, truncated):
 # 1,5 — or 9.081,84 €, 51,2 %: a decimal comma, with thousands dots, a currency or a percent sign
 _DECIMAL_COMMA = r"^\s*[-+]?[$€£¥₹]?\s*(?:[1-9]\d{0,2}(?:\.\d{3})+|\d*),\d+\s*%?\s*[$€£¥₹]?\s*$"
 _PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
+# 74,000, $1,250 or 7,400%: a comma that groups thousands as well as it could mark decimals
+_THOUSANDS = r"^\s*[-+]?[$€£¥₹]?\s*[1-9]\d{0,2}(?:,\d{3})+\s*%?\s*[$€£¥₹]?\s*$"
 
 
 def _zero_padded(text, sep, frame, *, truncated):
@@ -266,7 +268,8 @@ def _decimal_commas(frame):
             continue
         comma = text.str.match(_DECIMAL_COMMA)
         if comma.any() and (comma | text.str.match(_PLAIN_NUMBER)).all():
-            return True
+            if not text[comma].str.match(_THOUSANDS).all():  # 74,000 or $74,000 everywhere: thousands
+                return True
     return False
 
 
