@@ -198,6 +198,7 @@ def test_the_balanced_random_forest_is_the_librarys_own_tree_for_tree(n_jobs):
     for a, b in zip(ours.samplers_, theirs.samplers_):
         assert type(a) is RandomUnderSampler and not hasattr(a, "shared_")
         np.testing.assert_array_equal(a.sample_indices_, b.sample_indices_)
+        assert sorted(vars(a)) == sorted(vars(b)) and a.n_features_in_ == b.n_features_in_ == 8
         assert a.sampling_strategy_ == b.sampling_strategy_
     assert all(type(p.steps[0][1]) is RandomUnderSampler for p in ours.pipelines_)
     assert [t.tree_.node_count for t in ours.estimators_] == [t.tree_.node_count for t in theirs.estimators_]

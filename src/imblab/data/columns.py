@@ -297,8 +297,8 @@ def _number_pattern(decimal):
     currency, sign, whole part, fraction, percent, currency, close bracket. A thousands group never
     starts with 0 (0,125 is no grouped number)."""
     thousands, mark = (",", r"\.") if decimal == "." else (r"[.\s]", ",")
-    return (rf"^\s*(\()?\s*([-+]?)\s*([{_CURRENCY}]?)\s*([-+]?)([1-9]\d{{0,2}}(?:{thousands}\d{{3}})+|\d+)"
-            rf"(?:{mark}(\d+))?\s*(%?)\s*([{_CURRENCY}]?)\s*(\))?\s*$")
+    return (rf"^\s*[{_CURRENCY}]?\s*(\()?\s*([-+]?)\s*([{_CURRENCY}]?)\s*([-+]?)"
+            rf"([1-9]\d{{0,2}}(?:{thousands}\d{{3}})+|\d+)(?:{mark}(\d+))?\s*(%?)\s*([{_CURRENCY}]?)\s*(\))?\s*$")
 
 
 #: What spreadsheets write for "nothing" in a column of numbers.
@@ -342,9 +342,9 @@ def read_numbers(values, reading):
     Examples
     --------
     >>> import pandas as pd
-    >>> read_numbers(pd.Series(["$9,081.84", "-$12", "(1,234.00)", "45.3%", "15,313", None, "-", "0,125"]),
-    ...              {"decimal": "."}).tolist()
-    [9081.84, -12.0, -1234.0, 45.3, 15313.0, nan, nan, nan]
+    >>> read_numbers(pd.Series(["$9,081.84", "-$12", "(1,234.00)", "$ (5.50)", "45.3%", "15,313", None, "-",
+    ...                         "0,125", "--5", "(-5)"]), {"decimal": "."}).tolist()
+    [9081.84, -12.0, -1234.0, -5.5, 45.3, 15313.0, nan, nan, nan, nan, nan]
     >>> read_numbers(pd.Series(["9.081,84 €", "1 234,5"]), {"decimal": ","}).tolist()
     [9081.84, 1234.5]
     """
@@ -352,9 +352,9 @@ def read_numbers(values, reading):
     parts = as_text(pd.Series(values)).str.extract(_number_pattern(decimal))
     whole = parts[4].str.replace(r"[^\d]", "", regex=True)
     numbers = pd.to_numeric(whole + "." + parts[5].fillna("0"), errors="coerce")
-    negative = parts[1].eq("-") ^ parts[3].eq("-") ^ parts[0].eq("(")
-    numbers = numbers.where(parts[0].isna() == parts[8].isna())  # a bracket opened is closed
-    return numbers.where(~negative, -numbers).astype(float)
+    minus = parts[0].eq("(").astype(int) + parts[1].eq("-") + parts[3].eq("-")
+    numbers = numbers.where((parts[0].isna() == parts[8].isna()) & (minus <= 1))  # (1) is -1; --1, (-1) unread
+    return numbers.where(minus == 0, -numbers).astype(float)
 
 
 def as_text(series):

@@ -121,7 +121,7 @@ def predict_command(args, console, errors):
     try:
         table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
     except ImblabError as exc:
-        if info.get("sheets", 1) > 1 and args.sheet is None:  # the wrong sheet, likely
+        if info.get("sheets", 1) > 1 and args.sheet is None and str(exc).startswith("the rows lack"):  # wrong sheet?
             raise ImblabError(f"{exc} (read sheet '{info['sheet']}', the first of {info['sheets']} in "
                               f"'{Path(args.file).name}'; choose the sheet with --sheet)") from None
         raise

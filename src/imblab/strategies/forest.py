@@ -33,6 +33,7 @@ class _TreeSampler(RandomUnderSampler):
         if "strategy" not in shared:  # the same y for every tree; threads may both compute it, alike
             shared["strategy"] = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
         self.sampling_strategy_ = shared["strategy"]
+        self.n_features_in_ = X.shape[1]  # as the library's checks would set it
         return self._fit_resample(X, y)
 
 
