@@ -103,6 +103,8 @@ def test_some_strategies_failed_on_some_splits(tmp_path):
     assert ("Not ranked, because they failed on some splits and their scores cover only the others, which may be "
             "the easy ones: b (failed on 1 of 4 splits (split 1))." in markdown)
     assert "partly failed" in text and "partly failed" in html
+    assert "'partly failed' = failed on some splits, so scored on the others only and not ranked" in " ".join(
+        text.split())
 
 
 def test_a_strategy_that_failed_on_its_hard_splits_does_not_rank_first():

@@ -71,7 +71,7 @@ def collect(results):
         "column_roles": column_rows(ds.get("column_roles") or [], max_rows=None),
         "protocol": describe_protocol(results.config["protocol"]),
         "uncertainty": describe_uncertainty(results.config["protocol"]),
-        "rule": describe_rule(results.metric, results.config.get("rope", 0.01)),
+        "rule": describe_rule(results.metric, results.config.get("rope", 0.01), bool(unranked(results))),
         "metric": results.metric,
         "train_counts": results.train_counts,
         "training": _training(results),
@@ -116,12 +116,15 @@ def describe_uncertainty(protocol):
             "corrected t)")
 
 
-def describe_rule(metric, rope):
-    """The legend of the comparison column: what each standing claims, and what it does not."""
-    return (f"vs best by {metric}: every pair tested, Holm-adjusted over all pairs; 'worse' = significantly "
+def describe_rule(metric, rope, partly_failed=False):
+    """The legend of the comparison column: what each standing claims, and what it does not (and, when
+    a strategy has that standing, what 'partly failed' means)."""
+    rule = (f"vs best by {metric}: every pair tested, Holm-adjusted over all pairs; 'worse' = significantly "
             f"worse (adjusted p < 0.05); 'not separated' = no significant difference, which is not evidence "
-            f"of equality; 'equivalent' = within ±{rope:g} of the best with probability ≥ 95%; "
-            "* = interval clipped at the metric's bound")
+            f"of equality; 'equivalent' = within ±{rope:g} of the best with probability ≥ 95%; ")
+    if partly_failed:
+        rule += "'partly failed' = failed on some splits, so scored on the others only and not ranked; "
+    return rule + "* = interval clipped at the metric's bound"
 
 
 def verdict(results):

@@ -178,7 +178,7 @@ def _table(results, layout):
         shown.insert(0, metric)
     uncertainty = describe_uncertainty(results.config["protocol"])
     uncertainty = f"{'each cell' if layout.all_intervals else metric}: {uncertainty}"
-    notes = [uncertainty, "class 1 = positive", describe_rule(metric, results.config.get("rope", 0.01))]
+    notes = [uncertainty, "class 1 = positive", describe_rule(metric, results.config.get("rope", 0.01), bool(unranked(results)))]
     if layout.fit_time:
         notes.append("Fit s = mean seconds per fit")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="; ".join(notes),
