@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -334,3 +335,60 @@ def test_a_ctrl_c_swallowed_in_a_gc_callback_is_raised_after_the_fit():
         with pytest.raises(KeyboardInterrupt):
             check()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_full_disk_mid_run_is_one_line_and_the_run_resumes(tmp_path, capsys, monkeypatch):
+    """No space left while a fit is kept, or while the tables are written: one line naming the file, how many
+    fits are kept and how to finish (it was a traceback, 'a bug in imblab'); no half-written file; resume
+    then finishes the run."""
+    import errno
+
+    import imblab.store as store_module
+
+    real = store_module.atomic_write
+    writes = []
+
+    def filling_up(path, write):
+        writes.append(path)
+        if len(writes) > 6:
+            def full(temporary):
+                with open(temporary, "w") as fh:
+                    fh.write("half")
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(path, full)
+        return real(path, write)
+
+    monkeypatch.setattr(store_module, "atomic_write", filling_up)
+    folder = tmp_path / "run"
+    status, _, err = run(capsys, "run", "--strategies", "naive,lr", "--samples", "400", "--folds", "2",
+                         "--repeats", "2", "--quiet", "--no-report", "--jobs", "1", "--out", str(folder))
+    assert status == 2 and one_line(err), err
+    assert "No space left on device; free some space" in err and f"imblab resume {folder}" in err
+    assert re.search(r"; \d of 8 fits are kept in ", err)
+    assert not list(folder.rglob("*.tmp"))
+    monkeypatch.setattr(store_module, "atomic_write", real)
+    status, _, err = run(capsys, "resume", str(folder))
+    assert status == 0, err
+    assert RunStore.open(folder).status == "complete"
+
+
+def test_a_full_disk_while_the_tables_are_written_keeps_every_fit(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import imblab.store as store_module
+
+    real = store_module.atomic_write
+
+    def no_room_for_tables(path, write):
+        if Path(path).name == "summary.csv":
+            raise imblab.ImblabError(f"cannot write {path}: {os.strerror(errno.ENOSPC)}; free some space")
+        return real(path, write)
+
+    monkeypatch.setattr(store_module, "atomic_write", no_room_for_tables)
+    folder = tmp_path / "run"
+    status, _, err = run(capsys, "run", "--strategies", "naive,lr", "--samples", "400", "--holdout", "--quiet",
+                         "--no-report", "--out", str(folder))
+    assert status == 2 and one_line(err), err
+    assert f"all 2 fits are kept in {folder}: finish the run with imblab resume {folder}" in err
+    monkeypatch.setattr(store_module, "atomic_write", real)
+    assert run(capsys, "resume", str(folder))[0] == 0 and RunStore.open(folder).status == "complete"

@@ -313,6 +313,10 @@ def atomic_write(path, write):
         write(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # as any new file here would be, not mkstemp's 0600
         os.replace(temporary, path)
+    except OSError as exc:  # a full disk, a quota, a folder gone: the file is not there, half or whole
+        Path(temporary).unlink(missing_ok=True)
+        raise ImblabError(f"cannot write '{path}': {exc.strerror or exc}; free some space (or check the "
+                          "folder's permissions)") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -152,6 +152,9 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
                           f"imblab resume {folder}") from None
     try:
         results.save(folder, report=not args.no_report)  # the record first
+    except ImblabError as exc:  # e.g. the disk filled up: every fit is kept
+        raise ImblabError(f"{exc}; all {total} fits are kept in {folder}: finish the run with imblab resume "
+                          f"{folder}") from None
     except KeyboardInterrupt:  # every fit is kept: only the tables and the report are missing
         if store.status == "complete":
             error_line(errors, f"imblab: interrupted once the run folder was written: {folder} is complete")
