@@ -318,3 +318,43 @@ def test_fit_from_a_run_takes_the_best_ranked_strategy_never_a_partly_failed_one
     assert main(["fit", str(run_dir), "--out", str(tmp_path / "m2")]) == 2
     assert ("ranked no strategy (each failed on some or all splits, or its f1_1 is undefined): name the one to "
             "fit with --strategy") in capsys.readouterr().err
+
+
+def test_a_model_that_cannot_be_written_whole_leaves_the_old_one_as_it_was(tmp_path, capsys, monkeypatch):
+    """fit --overwrite onto a full disk: one clear line, and the model folder still holds the old model,
+    whole (it was written file by file over the old one, then a traceback); no staging folder is left."""
+    import errno
+    import os
+    from pathlib import Path
+
+    import skops.io
+
+    from imblab.store import _umask
+
+    frame = _frame(n=300)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "model"
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategy", "lr",
+                 "--out", str(model)]) == 0
+    (model / "notes.txt").write_text("mine")
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    real_dump = skops.io.dump
+
+    def full(obj, file, *args, **kwargs):
+        Path(file).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(skops.io, "dump", full)
+    capsys.readouterr()
+    assert main(["fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategy", "brf",
+                 "--out", str(model), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device; free some space" in err, err
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "notes.txt", "train.csv"]
+    monkeypatch.setattr(skops.io, "dump", real_dump)
+    assert main(["fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategy", "brf",
+                 "--out", str(model), "--overwrite"]) == 0
+    assert (model / "notes.txt").read_text() == "mine" and "brf" in (model / "model.json").read_text()
+    assert oct((model / "model.json").stat().st_mode & 0o777) == oct(0o666 & ~_umask())

@@ -91,13 +91,29 @@ def save_model(model, folder, *, overwrite=False):
     >>> bool((load_model(folder).predict_proba(data.X) == model.predict_proba(data.X)).all())
     True
     """
-    import skops.io as sio
+    import shutil
+    import tempfile
 
     folder = check_model_folder(folder, overwrite=overwrite)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     except OSError as exc:
         raise ImblabError(f"cannot write model folder '{folder}': {exc.strerror or exc}") from None
+    try:  # written whole beside its place first: a full disk leaves the old model, if any, as it was
+        _write_model(model, staging)
+        _move_into(staging, folder)
+    except OSError as exc:
+        raise ImblabError(f"cannot write model folder '{folder}': {exc.strerror or exc}; free some space (or "
+                          "check the folder's permissions)") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _write_model(model, folder):
+    import skops.io as sio
+
     card = json.loads(json.dumps(model.card, default=_json_default))
     networks, restore = swap_networks(model.estimator)
     try:
@@ -117,7 +133,27 @@ def save_model(model, folder, *, overwrite=False):
     card["files"] = {"sha256": files, "foreign_types": foreign}
     (folder / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default))
     (folder / "MODEL.md").write_text(render_markdown(card))
-    return folder
+
+
+def _move_into(staging, folder):
+    """Put the model written in ``staging`` at ``folder``: a new folder by one rename; over a model
+    imblab wrote, its files are replaced one by one, the card last, and a user's own files stay."""
+    import os
+
+    from ..store import _umask
+
+    os.chmod(staging, 0o777 & ~_umask())  # as any new folder, not mkdtemp's 0700
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    written = sorted((p.name for p in staging.iterdir()), key=lambda name: name == CARD_FILE)
+    for stale in folder.glob("network-*.npz"):  # the old model's networks, if it had more
+        if stale.name not in written:
+            stale.unlink()
+    for name in written:
+        os.replace(staging / name, folder / name)
 
 
 def load_model(folder, *, trusted=()):
