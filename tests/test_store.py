@@ -392,3 +392,23 @@ def test_a_full_disk_while_the_tables_are_written_keeps_every_fit(tmp_path, caps
     assert f"all 2 fits are kept in {folder}: finish the run with imblab resume {folder}" in err
     monkeypatch.setattr(store_module, "atomic_write", real)
     assert run(capsys, "resume", str(folder))[0] == 0 and RunStore.open(folder).status == "complete"
+
+
+def test_resuming_a_run_whose_data_file_is_gone_says_where_it_was(tmp_path, capsys, monkeypatch):
+    from imblab.results import Results
+
+    data = tmp_path / "data.csv"
+    ds = imblab.make_synthetic(400, 4, 0.2, random_state=0)
+    ds.X.assign(target=ds.y).to_csv(data, index=False)
+    folder = tmp_path / "run"
+    real_save = Results.save
+    monkeypatch.setattr(Results, "save", lambda self, *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert run(capsys, "run", "--data", str(data), "--target", "target", "--strategies", "naive", "--holdout",
+               "--quiet", "--no-report", "--out", str(folder))[0] == 130
+    monkeypatch.setattr(Results, "save", real_save)
+    data.rename(tmp_path / "elsewhere.csv")
+    status, _, err = run(capsys, "resume", str(folder))
+    assert status == 2 and one_line(err)
+    assert f"was started on '{data}', which no longer exists: put the file back there to resume it" in err
+    (tmp_path / "elsewhere.csv").rename(data)
+    assert run(capsys, "resume", str(folder))[0] == 0

@@ -361,6 +361,10 @@ def resume_command(args, console, errors):
         setattr(run_args, name, value)
     if run_args.data is not None and not Path(run_args.data).is_absolute():
         run_args.data = str(Path(store.request.get("cwd", ".")) / run_args.data)
+    if run_args.data is not None and not Path(run_args.data).exists():
+        raise ImblabError(f"run folder '{store.folder}' was started on '{run_args.data}', which no longer exists: "
+                          "put the file back there to resume it (its kept fits are reused if the data are the "
+                          "same), or start a new run")
     if args.jobs is not None:  # the missing fits run here, as asked
         run_args.jobs, run_args.dask = args.jobs, None
     if args.dask is not None:
