@@ -412,3 +412,19 @@ def test_resuming_a_run_whose_data_file_is_gone_says_where_it_was(tmp_path, caps
     assert f"was started on '{data}', which no longer exists: put the file back there to resume it" in err
     (tmp_path / "elsewhere.csv").rename(data)
     assert run(capsys, "resume", str(folder))[0] == 0
+
+
+def test_a_run_folder_being_written_is_not_resumed_nor_overwritten_by_another_process(tmp_path, capsys):
+    """While a run writes its folder, 'imblab resume' of it and 'imblab run --overwrite' into it are refused
+    (they would have fitted beside it, or deleted its fits); once it has ended, resume goes on."""
+    folder = tmp_path / "run"
+    proc = _start([*CV_RUN, "--out", str(folder)], tmp_path)
+    _wait_for_fits(folder, 2, proc)
+    for argv in (["resume", str(folder)], [*CV_RUN, "--out", str(folder), "--overwrite"]):
+        status, _, err = run(capsys, *argv)
+        assert status == 2 and one_line(err), err
+        assert f"run folder '{folder}' is being written by another imblab process right now" in err
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    status, _, err = run(capsys, "resume", str(folder))  # the workers left holding no lock
+    assert status == 0, err

@@ -101,9 +101,7 @@ def _run(args, console, errors, *, resume_from=None):
 
 
 def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs):
-    from .. import compare
-    from ..report.progress import fit_progress
-    from ..store import RunStore
+    from ..store import RunStore, lock_folder, unlock_folder
 
     total = len(plan.strategies) * len(plan.splits) * args.seeds
     if resume_from is None:
@@ -113,12 +111,24 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
                                 request=request, total=total)
     else:
         store = resume_from
+        lock_folder(store.folder)  # not while the run it resumes still writes there
         if store.request.get("data_sha256") not in (None, dataset.content_hash):
             errors.print("imblab: warning: the data differ from when this run started: every fit is done again",
                          style="yellow", markup=False, highlight=False, soft_wrap=True)
         else:  # once the data are known to be the same (a fit is reused only if its key matches too)
             console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
                           "only the missing ones are fitted", highlight=False)
+    try:
+        return _fit_and_write(args, console, errors, plan, dataset, store, engine, n_jobs, total)
+    finally:
+        unlock_folder(store.folder)
+
+
+def _fit_and_write(args, console, errors, plan, dataset, store, engine, n_jobs, total):
+    """Fit what the store lacks, then write the run folder and show the comparison; the exit status."""
+    from .. import compare
+    from ..report.progress import fit_progress
+
     folder = store.folder
     for note in dataset.notes:  # once every check has passed, so that an error stays the only line
         errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
