@@ -270,6 +270,7 @@ class RunStore:
         self._write_marker({"status": "complete", "fits_stored": len(results.fits)})
         (self.folder / INCOMPLETE).unlink(missing_ok=True)
         _remove_fits(self.folder)
+        unlock_folder(self.folder)  # the run is whole: the folder is anyone's to read or rescore
         return self.folder
 
     def rewrite_tables(self, results):

@@ -57,6 +57,9 @@ def prepare_folder(folder, *, overwrite=False, resume=False):
         if not is_bench_folder(folder):
             raise ImblabError(f"--out '{folder}' is not empty and was not written by imblab (it has no {MARKER}): "
                               "choose another folder; --overwrite only replaces imblab's own bench folders")
+        from ..store import lock_folder
+
+        lock_folder(folder)  # not a bench another process is writing, nor one to empty under it
         if resume:
             return folder
         if not overwrite:
@@ -68,6 +71,9 @@ def prepare_folder(folder, *, overwrite=False, resume=False):
         (folder / DATASETS).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ImblabError(f"cannot write bench folder '{folder}': {exc.strerror or exc}") from None
+    from ..store import lock_folder
+
+    lock_folder(folder)
     return folder
 
 

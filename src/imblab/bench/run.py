@@ -208,7 +208,21 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
         raise ImblabError(f"baseline {baseline!r} is not one of the strategies ({', '.join(names)}): "
                           "pass one of them, or leave it out for the first", param="baseline")
     protocol = RepeatedKFold(folds, repeats, random_state=random_state)
-    folder = bench_folder.prepare_folder(out, overwrite=overwrite, resume=resume)
+    folder = bench_folder.prepare_folder(out, overwrite=overwrite, resume=resume)  # locked from here
+    try:
+        return _bench_in(folder, entries, chosen, names, baseline, protocol, metric=metric, folds=folds,
+                         repeats=repeats, random_state=random_state, n_jobs=n_jobs, resume=resume, report=report,
+                         engine=engine, request=request, progress=progress, on_dataset=on_dataset)
+    finally:
+        from ..store import unlock_folder
+
+        unlock_folder(folder)
+
+
+def _bench_in(folder, entries, chosen, names, baseline, protocol, *, metric, folds, repeats, random_state, n_jobs,
+              resume, report, engine, request, progress, on_dataset):
+    from .results import BenchResults
+
     config = {"strategies": names, "baseline": baseline, "metric": metric, "folds": folds, "repeats": repeats,
               "random_state": random_state, "n_jobs": n_jobs}
     if resume:
