@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from ..errors import ImblabError
-from .names import not_a_feature, printable, quoted  # noqa: F401 - printable and quoted are used here and re-exported
+from .names import CURRENCY, not_a_feature, printable, quoted  # noqa: F401 - printable and quoted are used here and re-exported
 
 #: Roles whose columns are features.
 FEATURE_ROLES = ("numeric", "categorical")
@@ -43,7 +43,6 @@ _DATE_TEXT = re.compile(
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?\s*$"
 )
 _DATE_PARTS = ("year", "month", "day", "weekday")
-_CURRENCY = "$€£¥₹"
 
 
 def assign_roles(X, *, drop=(), keep=(), date_features="drop", decimal="."):
@@ -297,8 +296,8 @@ def _number_pattern(decimal):
     currency, sign, whole part, fraction, percent, currency, close bracket. A thousands group never
     starts with 0 (0,125 is no grouped number)."""
     thousands, mark = (",", r"\.") if decimal == "." else (r"[.\s]", ",")
-    return (rf"^\s*[{_CURRENCY}]?\s*(\()?\s*([-+]?)\s*([{_CURRENCY}]?)\s*([-+]?)"
-            rf"([1-9]\d{{0,2}}(?:{thousands}\d{{3}})+|\d+)(?:{mark}(\d+))?\s*(%?)\s*([{_CURRENCY}]?)\s*(\))?\s*$")
+    return (rf"^\s*[{CURRENCY}]?\s*(\()?\s*([-+]?)\s*([{CURRENCY}]?)\s*([-+]?)"
+            rf"([1-9]\d{{0,2}}(?:{thousands}\d{{3}})+|\d+)(?:{mark}(\d+))?\s*(%?)\s*([{CURRENCY}]?)\s*(\))?\s*$")
 
 
 #: What spreadsheets write for "nothing" in a column of numbers.
@@ -311,7 +310,7 @@ def _as_numbers(series, text, decimal):
     but a few (``unread``: those values) are; else ``(None, None, None)``."""
     if not pd.api.types.is_object_dtype(series) and not pd.api.types.is_string_dtype(series):
         return None, None, None
-    formatted = text.str.contains(rf"[{_CURRENCY}%()]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
+    formatted = text.str.contains(rf"[{CURRENCY}%()]|\d[,.\s]\d{{3}}(?!\d)", regex=True)
     if formatted.any():
         reading = {"decimal": decimal}
         numbers = read_numbers(series, reading)

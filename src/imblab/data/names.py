@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from ..errors import ImblabError
 
+#: Currency signs a number written for people may carry ($9,081.84, 9.081,84 €).
+CURRENCY = "$€£¥₹"
+
 
 def printable(text):
     """``text`` with control characters escaped, so a message naming a column stays one line.

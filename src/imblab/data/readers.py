@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ImblabError
+from .names import CURRENCY
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
@@ -221,10 +222,10 @@ def _check_header(path, text, sep, frame, *, truncated):
 
 
 # 1,5 — or 9.081,84 €, 51,2 %: a decimal comma, with thousands dots, a currency or a percent sign
-_DECIMAL_COMMA = r"^\s*[-+]?[$€£¥₹]?\s*(?:[1-9]\d{0,2}(?:\.\d{3})+|\d*),\d+\s*%?\s*[$€£¥₹]?\s*$"
+_DECIMAL_COMMA = rf"^\s*[-+]?[{CURRENCY}]?\s*(?:[1-9]\d{{0,2}}(?:\.\d{{3}})+|\d*),\d+\s*%?\s*[{CURRENCY}]?\s*$"
 _PLAIN_NUMBER = r"^\s*[-+]?\d+\s*$"
 # 74,000, $1,250 or 7,400%: a comma that groups thousands as well as it could mark decimals
-_THOUSANDS = r"^\s*[-+]?[$€£¥₹]?\s*[1-9]\d{0,2}(?:,\d{3})+\s*%?\s*[$€£¥₹]?\s*$"
+_THOUSANDS = rf"^\s*[-+]?[{CURRENCY}]?\s*[1-9]\d{{0,2}}(?:,\d{{3}})+\s*%?\s*[{CURRENCY}]?\s*$"
 
 
 def _zero_padded(text, sep, frame, *, truncated):

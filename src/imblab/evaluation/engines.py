@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from . import helper
 from .cores import _drain, available_cores, spare_cores
+from .scheduler import Scheduler
 
 
 #: Held by a thread of this process while it imports modules during a map (the command line's preload),
@@ -49,7 +50,7 @@ def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=N
     run — ``"keras"`` for a network: importing Keras and JAX and compiling the
     training loop cost seconds, once per process — or ``None``. Forked workers
     are handed tasks so that each such start-up is paid by as few workers as
-    possible (see :class:`_Scheduler`), while the other workers take the rest.
+    possible (see :class:`~.scheduler.Scheduler`), while the other workers take the rest.
 
     Where ``first(task)`` is true, the task is handed out before the others
     (the slowest, so that the quick ones fill in around them).
@@ -102,66 +103,8 @@ def _in_order(pairs):
             next_out += 1
 
 
-class _Scheduler:
-    """Which pending task an idle worker takes next.
-
-    A worker with no start-up paid yet first claims a group nobody has claimed
-    (the slowest start goes first); every worker prefers its own group's tasks,
-    then tasks that need nothing. It takes over another worker's group only while
-    that group has more than twice as many tasks left as workers running it, so
-    a second worker does not pay seconds of start-up for the last fit or two.
-
-    Examples
-    --------
-    The practical's four fits on two workers: one worker runs both networks,
-    the other the forest and the baseline.
-
-    >>> s = _Scheduler([None, "keras", "keras", None])
-    >>> [s.next_for(0), s.next_for(1), s.next_for(1), s.next_for(1), s.next_for(0), s.next_for(0)]
-    [1, 0, 3, None, 2, None]
-
-    Tasks marked ``first`` (the slow ones, here the forest) are taken before the others in each kind;
-    the baseline then goes to the worker that finishes the networks.
-
-    >>> s = _Scheduler([None, "keras", "keras", None], first=[False, False, False, True])
-    >>> [s.next_for(0), s.next_for(1), s.next_for(0), s.next_for(0), s.next_for(1)]
-    [1, 3, 2, 0, None]
-    """
-
-    def __init__(self, groups, first=None):
-        self.groups = list(groups)
-        self.pending = sorted(range(len(groups)), key=lambda i: not first[i]) if first else list(range(len(groups)))
-        self.owned = {}  # worker -> the groups it has started
-
-    def next_for(self, worker):
-        mine = self.owned.setdefault(worker, set())
-        others = set().union(*(g for w, g in self.owned.items() if w != worker))
-        choice = None
-        if not mine:
-            choice = self._first(lambda g: g is not None and g not in others)
-        if choice is None:
-            choice = self._first(lambda g: g is not None and g in mine)
-        if choice is None:
-            choice = self._first(lambda g: g is None)
-        if choice is None:
-            choice = self._first(lambda g: g is not None and g not in mine and self._worth_sharing(g))
-        if choice is not None:
-            self.pending.remove(choice)
-            if self.groups[choice] is not None:
-                mine.add(self.groups[choice])
-        return choice
-
-    def _first(self, wanted):
-        return next((i for i in self.pending if wanted(self.groups[i])), None)
-
-    def _worth_sharing(self, group):
-        left = sum(self.groups[i] == group for i in self.pending)
-        running = sum(group in g for g in self.owned.values())
-        return left > 2 * running
-
-
 def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, lost=None):
-    """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`_Scheduler`;
+    """Run ``func`` over ``tasks`` in forked worker processes, handed out by :class:`~.scheduler.Scheduler`;
     yield ``(index, result)`` as each arrives.
 
     A thread here serves the workers (hands out tasks, passes their calls on to
@@ -177,7 +120,7 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, 
     for _ in range(available_cores() - n_workers):
         spare.release()
     try:
-        scheduler = _Scheduler(groups, first)
+        scheduler = Scheduler(groups, first)
         for worker, (process, conn, group) in enumerate(warm):
             workers[worker] = (process, conn)
             scheduler.owned[worker] = {group}
