@@ -14,6 +14,13 @@ def error_line(errors, line):
     errors.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
 
 
+def note_lines(errors, notes):
+    """The loader's remarks (what it guessed or left out), one warning line each, in the command line's terms."""
+    for note in notes:
+        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
+                     soft_wrap=True)
+
+
 def flagged(exc):
     """The error's message in the command line's terms: the parameter at fault named as its flag
     (``test_size`` → ``--test-size``), and the loader's options as flags (``keep=[...]`` → ``--keep``)."""

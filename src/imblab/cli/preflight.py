@@ -8,11 +8,9 @@ would, which still run afterwards on the loaded data.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from ..errors import ImblabError
 from ..data.names import not_a_feature, split_column_missing, target_missing
-from ..data.readers import check_file, peek_columns
+from ..data.readers import check_sheet, peek_columns
 
 #: Names the full reader may give a column that its header does not spell (pandas' blank-name placeholder).
 _GENERATED = re.compile(r"^Unnamed: \d+$")
@@ -36,10 +34,3 @@ def check_data_arguments(args):
         if column is not None and column not in features:
             raise split_column_missing(column, features)
 
-
-def check_sheet(path, sheet):
-    """Refuse a sheet for a file that is no Excel workbook."""
-    fmt, _ = check_file(path)
-    if sheet is not None and fmt != "excel":
-        raise ImblabError(f"--sheet picks a sheet of an Excel workbook, but '{Path(path).name}' is {fmt.upper()}: "
-                          "leave it out")

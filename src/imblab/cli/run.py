@@ -11,7 +11,7 @@ from ..checks import check_metric
 from ..errors import ImblabError
 from ..strategies import get_strategies
 from .interrupts import remembered
-from .messages import as_flags, error_line
+from .messages import error_line, note_lines
 from .parser import build_parser
 from .preflight import check_data_arguments
 
@@ -130,9 +130,7 @@ def _fit_and_write(args, console, errors, plan, dataset, store, engine, n_jobs, 
     from ..report.progress import fit_progress
 
     folder = store.folder
-    for note in dataset.notes:  # once every check has passed, so that an error stays the only line
-        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
-                     soft_wrap=True)
+    note_lines(errors, dataset.notes)  # once every check has passed, so that an error stays the only line
     try:
         progress = fit_progress(errors, strategies=plan.strategies, n_splits=len(plan.splits),
                                 n_seeds=args.seeds, lines=not args.quiet)

@@ -11,7 +11,7 @@ from ..errors import ImblabError
 from .columns import assign_roles
 from .names import quoted, split_column_missing, target_missing
 from .dataset import Dataset
-from .readers import read_frame
+from .readers import read_frame, wrong_sheet
 
 
 def load_table(path, target, *, positive=None, drop=None, keep=None, date_features="drop", sep=None,
@@ -57,10 +57,9 @@ def load_table(path, target, *, positive=None, drop=None, keep=None, date_featur
     path = Path(path)
     frame, info = read_frame(path, sep=sep, encoding=encoding, sheet=sheet)
     notes = info.pop("notes")
-    sheets = info.pop("sheets", 1)
-    if sheets > 1 and sheet is None and str(target) not in map(str, frame.columns):  # the wrong sheet, likely
-        raise ImblabError(f"{target_missing(target, frame.columns)} (read sheet '{info['sheet']}', the first of "
-                          f"{sheets} in '{path.name}'; choose the sheet with sheet=)", param="target")
+    if info.get("sheets", 1) > 1 and sheet is None and str(target) not in map(str, frame.columns):  # wrong sheet?
+        raise ImblabError(f"{target_missing(target, frame.columns)}{wrong_sheet(path, info)}", param="target")
+    info.pop("sheets", None)
     name = (path.with_suffix("") if info.get("compression") else path).stem
     provenance = {"kind": "file", "path": str(path), **{k: v for k, v in info.items() if v is not None}}
     return dataset_from_frame(frame, target, positive=positive, name=name, provenance=provenance, drop=drop,

@@ -50,10 +50,7 @@ def read_frame(path, *, sep=None, encoding=None, text_columns=(), sheet=None):
     import pandas as pd
 
     path = Path(path)
-    fmt, compression = check_file(path)
-    if sheet is not None and fmt != "excel":
-        raise ImblabError(f"sheet= picks a sheet of an Excel workbook, but '{path.name}' is {fmt.upper()}: "
-                          "leave it out", param="sheet")
+    fmt, compression = check_sheet(path, sheet)
     info = {"format": fmt, "compression": compression, "notes": []}
     try:
         if fmt == "parquet":
@@ -343,6 +340,23 @@ def _read_excel(path, info, sheet=None):
         info["notes"].append(f"'{path.name}' has {len(sheets)} sheets; read the first, '{sheets[0]}' "
                              "(choose another with sheet=)")
     return frame
+
+
+def check_sheet(path, sheet):
+    """``check_file(path)``, refusing a ``sheet`` for a file that is no Excel workbook (light: no pandas,
+    so that the command line refuses it at once)."""
+    fmt, compression = check_file(path)
+    if sheet is not None and fmt != "excel":
+        raise ImblabError(f"sheet= picks a sheet of an Excel workbook, but '{Path(path).name}' is {fmt.upper()}: "
+                          "leave it out", param="sheet")
+    return fmt, compression
+
+
+def wrong_sheet(path, info):
+    """What to add to an error about missing columns when ``path`` was read from the first of several
+    sheets without one being chosen (``info`` from :func:`read_frame`): that sheet may be the wrong one."""
+    return (f" (read sheet '{info['sheet']}', the first of {info['sheets']} in '{Path(path).name}'; choose the "
+            "sheet with sheet=)")
 
 
 def _sheet(path, sheets, sheet):

@@ -132,7 +132,7 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, 
             with IMPORTING:
                 workers[worker] = _fork(context, _worker_loop, func, tasks)
             sender.forget(worker)
-            scheduler.owned[worker] = set()
+            scheduler.restart(worker)
 
         serving = _Serving(workers, scheduler, sender, helper.Broker(), spare, len(tasks),
                            replace_worker if lost is not None else None)

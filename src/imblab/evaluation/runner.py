@@ -183,8 +183,8 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
         except WorkerLost as exc:  # not imblab's bug, nor the fit's own error: say which fit and how
             task = tasks[pending[exc.index]]
             raise ImblabError(f"the process fitting '{task.strategy.name}' on split {task.split.split_id} died "
-                              f"({exc.how}: the system may have run out of memory, or the learner crashed); leave "
-                              "that strategy out, or give the run more memory") from None
+                              f"({exc.how}: {_DIED_WHY}); leave that strategy out, or give the run more "
+                              "memory") from None
     parts = [done[index][0] for index in range(len(tasks)) if done[index][0] is not None]
     records = [done[index][1] for index in range(len(tasks))]
     columns = PREDICTION_COLUMNS + (["seed"] if n_seeds > 1 else [])
@@ -192,13 +192,22 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
     return predictions, records
 
 
+#: Why a fit's process dies, as far as imblab can tell.
+_DIED_WHY = "the system may have run out of memory, or the learner crashed"
+
+
 def lost_fit(task, exc):
     """The record of a fit whose process died (``exc``, a :class:`~.engines.WorkerLost`)."""
+    record = _new_record(task)
+    record.error = f"WorkerLost: the process fitting it died ({exc.how}): {_DIED_WHY}"
+    return record
+
+
+def _new_record(task):
+    """A fit's record before it is fitted: which strategy, split and seed, and the class counts."""
     dataset, split = task.dataset, task.split
     return FitRecord(strategy=task.strategy.name, split_id=split.split_id, seed=task.seed,
-                     train_counts=dataset.class_counts(split.train), test_counts=dataset.class_counts(split.test),
-                     error=f"WorkerLost: the process fitting it died ({exc.how}): the system may have run out of "
-                           "memory, or the learner crashed")
+                     train_counts=dataset.class_counts(split.train), test_counts=dataset.class_counts(split.test))
 
 
 def start_up(task):
@@ -238,13 +247,7 @@ def fit_and_predict(task):
     """Fit one task's strategy on its training rows and predict its test rows, in isolation: an
     exception becomes the record's ``error`` and no predictions."""
     dataset, strategy, split, cores = task.dataset, task.strategy, task.split, task.cores
-    record = FitRecord(
-        strategy=strategy.name,
-        split_id=split.split_id,
-        train_counts=dataset.class_counts(split.train),
-        test_counts=dataset.class_counts(split.test),
-        seed=task.seed,
-    )
+    record = _new_record(task)
     # in a worker beside others, a large fit's learner may also run threads on the cores idle workers leave
     elastic = (cores < available_cores() and os.getpid() != task.parent_pid
                and len(split.train) >= ELASTIC_MIN_ROWS)

@@ -52,6 +52,10 @@ class Scheduler:
                 mine.add(self.groups[choice])
         return choice
 
+    def restart(self, worker):
+        """``worker`` is a new process (in place of one that died): it has started nothing yet."""
+        self.owned[worker] = set()
+
     def _first(self, wanted):
         return next((i for i in self.pending if wanted(self.groups[i])), None)
 

@@ -48,7 +48,7 @@ def fit_command(args, console, errors):
 
 
 def _fit_from_file(args, errors):
-    from ..cli.messages import as_flags
+    from ..cli.messages import note_lines
     from ..data.names import target_missing
     from ..data.readers import peek_columns
     from ..strategies import get_strategies
@@ -62,7 +62,7 @@ def _fit_from_file(args, errors):
 
         strategies = build_estimators(read_config(args.config))
     chosen = strategies.get(args.strategy) or get_strategies([args.strategy])[0]
-    from ..cli.preflight import check_sheet
+    from ..data.readers import check_sheet
 
     check_sheet(args.data, args.sheet)
     header = peek_columns(args.data, sep=args.sep, encoding=args.encoding)  # refused before pandas loads
@@ -75,9 +75,7 @@ def _fit_from_file(args, errors):
     dataset = load_table(args.data, args.target, positive=args.positive, drop=args.drop or None,
                          keep=args.keep or None, date_features=args.date_features, sep=args.sep,
                          encoding=args.encoding, sheet=args.sheet)
-    for note in dataset.notes:  # what the loader guessed or left out, as imblab run says it
-        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
-                     soft_wrap=True)
+    note_lines(errors, dataset.notes)  # what the loader guessed or left out, as imblab run says it
     from .fitted import fit_model
 
     return fit_model(dataset, chosen, random_state=42 if args.seed is None else args.seed)
@@ -93,14 +91,12 @@ def _check_drop(drop, features):
 
 
 def predict_command(args, console, errors):
-    from ..cli.messages import as_flags
-    from ..data.readers import peek_columns, read_frame
+    from ..cli.messages import note_lines
+    from ..data.readers import check_sheet, peek_columns, read_frame, wrong_sheet
     from .card import read_card
     from .schema import check_columns
 
     # what the card and the file's header show is refused before skops, scikit-learn and pandas load
-    from ..cli.preflight import check_sheet
-
     card = read_card(Path(args.model_folder))
     check_sheet(args.file, args.sheet)
     header = peek_columns(args.file)
@@ -122,12 +118,9 @@ def predict_command(args, console, errors):
         table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
     except ImblabError as exc:
         if info.get("sheets", 1) > 1 and args.sheet is None and str(exc).startswith("the rows lack"):  # wrong sheet?
-            raise ImblabError(f"{exc} (read sheet '{info['sheet']}', the first of {info['sheets']} in "
-                              f"'{Path(args.file).name}'; choose the sheet with --sheet)") from None
+            raise ImblabError(f"{exc}{wrong_sheet(args.file, info)}") from None
         raise
-    for note in info["notes"]:  # how the rows were read (a sheet of several, an encoding), as run says it
-        errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
-                     soft_wrap=True)
+    note_lines(errors, info["notes"])  # how the rows were read (a sheet of several, an encoding), as run says it
     table.insert(0, "row", range(len(table)))
     from ..store import atomic_write
 

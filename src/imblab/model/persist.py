@@ -95,19 +95,18 @@ def save_model(model, folder, *, overwrite=False):
     import tempfile
 
     folder = check_model_folder(folder, overwrite=overwrite)
-    try:
+    staging = None
+    try:  # written whole beside its place first: a full disk leaves the old model, if any, as it was
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    except OSError as exc:
-        raise ImblabError(f"cannot write model folder '{folder}': {exc.strerror or exc}") from None
-    try:  # written whole beside its place first: a full disk leaves the old model, if any, as it was
         _write_model(model, staging)
         _move_into(staging, folder)
     except OSError as exc:
         raise ImblabError(f"cannot write model folder '{folder}': {exc.strerror or exc}; free some space (or "
                           "check the folder's permissions)") from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 
