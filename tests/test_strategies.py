@@ -203,3 +203,30 @@ def test_the_balanced_random_forest_is_the_librarys_own_tree_for_tree(n_jobs):
     assert all(type(p.steps[0][1]) is RandomUnderSampler for p in ours.pipelines_)
     assert [t.tree_.node_count for t in ours.estimators_] == [t.tree_.node_count for t in theirs.estimators_]
     assert not hasattr(ours, "shared_") and ours.get_params() == theirs.get_params()
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+@pytest.mark.parametrize("strategy", ["all", "auto", "not minority", {0: 40, 1: 25, 2: 10}])
+def test_the_forests_tree_sampler_draws_the_librarys_rows(replacement, strategy):
+    """Each tree's sampler finds the classes' rows once per forest and draws from them as the library's
+    RandomUnderSampler does: the same indices in the same order, the same rows, for three classes,
+    with and without replacement, for every kind of sampling strategy, tree after tree."""
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from imblab.strategies.forest import _TreeSampler
+
+    rng = np.random.RandomState(0)
+    y = rng.choice([0.0, 1.0, 2.0], size=300, p=[0.7, 0.2, 0.1])
+    X = rng.normal(size=(300, 3)).astype(np.float32)
+    shared = {}
+    for seed in range(5):
+        ours = _TreeSampler(sampling_strategy=strategy, replacement=replacement, random_state=seed)
+        ours.shared_ = shared
+        theirs = RandomUnderSampler(sampling_strategy=strategy, replacement=replacement, random_state=seed)
+        X_ours, y_ours = ours.fit_resample(X, y)
+        X_theirs, y_theirs = theirs.fit_resample(X, y)
+        np.testing.assert_array_equal(ours.sample_indices_, theirs.sample_indices_)
+        assert ours.sample_indices_.dtype == theirs.sample_indices_.dtype
+        np.testing.assert_array_equal(X_ours, X_theirs)
+        np.testing.assert_array_equal(y_ours, y_theirs)
+    assert sorted(shared) == ["rows", "strategy"]

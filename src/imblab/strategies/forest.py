@@ -7,16 +7,21 @@ every tree: ``type_of_target`` three times, ``check_X_y``, the sampling
 strategy. On the practical's 8,000 training rows that was a fifth of the
 forest's fit (0.46 s → 0.37 s without it). Here each tree's sampler is made
 directly and skips those checks, since the forest validated X and y once, and
-it draws its rows with the library's own ``_fit_resample`` from the same random
-state: the same rows, the same trees, the same predictions (a test compares
-them with the library's forest). After the fit, its samplers are the library's
-``RandomUnderSampler``, so a saved model holds only the library's types besides
-this class.
+it draws its rows as the library's ``_fit_resample`` does, from the same random
+state, with the rows of each class found once per forest rather than once per
+tree: the same rows, the same trees, the same predictions (tests compare them
+with the library's sampler and forest). At 800,000 training rows the library's
+draw took 0.06 s a tree, most of it ``np.unique`` of y and ``choice`` turning a
+``range`` of each class's rows into an array; here it takes 0.01 s. After the
+fit, its samplers are the library's ``RandomUnderSampler``, so a saved model
+holds only the library's types besides this class.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import clone
+from sklearn.utils import _safe_indexing, check_random_state
 from imblearn.ensemble import BalancedRandomForestClassifier as _LibraryForest
 from imblearn.ensemble._forest import _set_random_states
 from imblearn.under_sampling import RandomUnderSampler
@@ -35,6 +40,22 @@ class _TreeSampler(RandomUnderSampler):
         self.sampling_strategy_ = shared["strategy"]
         self.n_features_in_ = X.shape[1]  # as the library's checks would set it
         return self._fit_resample(X, y)
+
+    def _fit_resample(self, X, y):
+        # RandomUnderSampler._fit_resample, each class's rows found once per forest: the same
+        # random draws (``choice(n)`` draws as ``choice(range(n))`` does), the same rows in the same order
+        shared = self.shared_
+        if "rows" not in shared:
+            shared["rows"] = [(label, np.flatnonzero(y == label)) for label in np.unique(y)]
+        random_state = check_random_state(self.random_state)
+        drawn = [np.empty((0,), dtype=int)]
+        for label, rows in shared["rows"]:
+            if label in self.sampling_strategy_:
+                size = self.sampling_strategy_[label]
+                rows = rows[random_state.choice(len(rows), size=size, replace=self.replacement)]
+            drawn.append(rows)
+        self.sample_indices_ = np.concatenate(drawn)
+        return _safe_indexing(X, self.sample_indices_), _safe_indexing(y, self.sample_indices_)
 
 
 class BalancedRandomForestClassifier(_LibraryForest):
