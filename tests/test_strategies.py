@@ -2,11 +2,13 @@
 
 import json
 import pickle
+from copy import deepcopy
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import imblab
@@ -200,9 +202,35 @@ def test_the_balanced_random_forest_is_the_librarys_own_tree_for_tree(n_jobs):
         np.testing.assert_array_equal(a.sample_indices_, b.sample_indices_)
         assert sorted(vars(a)) == sorted(vars(b)) and a.n_features_in_ == b.n_features_in_ == 8
         assert a.sampling_strategy_ == b.sampling_strategy_
-    assert all(type(p.steps[0][1]) is RandomUnderSampler for p in ours.pipelines_)
     assert [t.tree_.node_count for t in ours.estimators_] == [t.tree_.node_count for t in theirs.estimators_]
     assert not hasattr(ours, "shared_") and ours.get_params() == theirs.get_params()
+    # pipelines_ holds the forest's own samplers and trees (the library's holds deep copies of them)
+    assert [p.steps[0][1] for p in ours.pipelines_] == ours.samplers_
+    assert [p.steps[1][1] for p in ours.pipelines_] == ours.estimators_
+    assert [p.steps[0][1] for p in theirs.pipelines_] != theirs.samplers_
+    for a, b in zip(ours.pipelines_, theirs.pipelines_):
+        assert [type(step) for _, step in a.steps] == [type(step) for _, step in b.steps]
+        assert [type(step) for _, step in a.steps] == [RandomUnderSampler, DecisionTreeClassifier]
+        np.testing.assert_array_equal(a.predict_proba(X_new.to_numpy()), b.predict_proba(X_new.to_numpy()))
+    # and once fitted they are copied as the library's are
+    copy = deepcopy(ours)
+    assert copy.estimators_[0] is not ours.estimators_[0] and copy.samplers_[0] is not ours.samplers_[0]
+    np.testing.assert_array_equal(copy.predict_proba(X_new), theirs.predict_proba(X_new))
+
+
+def test_the_balanced_random_forest_keeps_a_users_tree_and_its_copies():
+    """Given a tree of another kind (the library's ``estimator`` attribute, not a parameter), the forest
+    builds the pipelines_ as the library does, copies included."""
+    from sklearn.tree import ExtraTreeClassifier
+
+    from imblab.strategies.forest import BalancedRandomForestClassifier
+
+    data = imblab.make_synthetic(600, 6, 0.1, random_state=2)
+    forest = BalancedRandomForestClassifier(n_estimators=3, random_state=0)
+    forest.estimator = ExtraTreeClassifier()
+    forest.fit(data.X, data.y)
+    assert [type(t) for t in forest.estimators_] == [ExtraTreeClassifier] * 3
+    assert [p.steps[1][1] is t for p, t in zip(forest.pipelines_, forest.estimators_)] == [False] * 3
 
 
 @pytest.mark.parametrize("replacement", [True, False])
