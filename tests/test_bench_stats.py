@@ -110,8 +110,19 @@ def test_summarise_leaves_out_datasets_without_every_estimate():
     assert list(ranks.index) == ["d1", "d2", "d3", "d4"]
     assert mean_ranks["strategy"].tolist() == ["a", "b", "c"]
     assert mean_ranks["mean_rank"].tolist() == [1.375, 1.875, 2.75]
-    assert friedman["n_datasets"] == 4 and (pairwise["n_datasets"] == 4).all()
-    assert cd == pytest.approx(stats.critical_difference(3, 4))
+    assert friedman["n_datasets"] == 4 and cd == pytest.approx(stats.critical_difference(3, 4))
+    # each pair's Wilcoxon test is over the datasets where both have an estimate: a-c keeps d5
+    pairs = pairwise.set_index(["strategy_a", "strategy_b"])
+    assert pairs["n_datasets"].to_dict() == {("a", "b"): 4, ("a", "c"): 5, ("b", "c"): 4}
+    assert pairs.loc[("a", "c"), "wilcoxon_p"] == pytest.approx(scipy_stats.wilcoxon(scores["a"], scores["c"]).pvalue)
+    assert pairs.loc[("a", "b"), "wilcoxon_p"] == pytest.approx(scipy_stats.wilcoxon(SCORES["a"], SCORES["b"]).pvalue)
+    a_c = (scores["a"] - scores["c"]).to_numpy()
+    assert pairs.loc[("a", "c"), ["a_better", "b_better", "equal"]].tolist() == [
+        (a_c > 0).sum(), (a_c < 0).sum(), (a_c == 0).sum()]
+    # the mean ranks and Nemenyi's are the complete datasets' alone
+    complete = stats.pairwise(SCORES).set_index(["strategy_a", "strategy_b"])
+    for column in ["mean_rank_a", "mean_rank_b", "nemenyi_p"]:
+        assert pairs[column].tolist() == pytest.approx(complete[column].tolist(), nan_ok=True)
 
 
 def test_a_datasets_verdicts_are_its_own_comparison_read_against_the_baseline():

@@ -47,14 +47,16 @@ def collect(bench):
                      f"{bench.critical_difference:.2f}: "
                      + (f"pairs further apart: {', '.join(nemenyi_separated)}." if nemenyi_separated
                         else "no two strategies' mean ranks are that far apart."))
-        lines.append("Pairwise Wilcoxon signed-rank tests over the datasets, Holm over all pairs: "
+        lines.append("Pairwise Wilcoxon signed-rank tests over the datasets (each pair over those where both "
+                     "have an estimate), Holm over all pairs: "
                      + (f"significant for {', '.join(significant)}." if significant
                         else "no pair differs significantly."))
     if 0 < n_complete < FEW_DATASETS:
         lines.append(f"With {n_complete} dataset{'s' if n_complete > 1 else ''}, read the ranks as a description, "
                      "not a conclusion: the exact Wilcoxon test cannot reach p < 0.05 on fewer than 6 datasets.")
     if bench.excluded:
-        lines.append(f"Left out of the ranks (some strategy has no estimate there): {', '.join(bench.excluded)}.")
+        lines.append(f"Left out of the ranks, Friedman's test and Nemenyi's (some strategy has no estimate there): "
+                     f"{', '.join(bench.excluded)}; the pairwise tests keep them for the pairs with both estimates.")
     datasets = []
     for outcome in bench.outcomes:
         row = {"name": outcome.name, "source": outcome.source, "status": outcome.status, "error": outcome.error,

@@ -4,8 +4,11 @@ Every function takes ``scores``, a DataFrame with one row per dataset and one
 column per strategy holding that dataset's point estimate of the metric (the
 run's own estimate), and treats each dataset as one independent observation,
 as Demšar (2006) and Benavoli et al. (2016) do. A dataset on which some
-strategy has no estimate is left out of these tables (Friedman's test needs
-complete blocks); the caller reports which were left out.
+strategy has no estimate (it failed there, on every split or on some) is left
+out of the ranks, Friedman's test and Nemenyi's, which need complete blocks;
+the caller reports which were left out. Each pair's Wilcoxon test and counts
+use every dataset where both strategies of the pair have an estimate, so one
+strategy's failure does not take a dataset from the pairs it is not in.
 
 The tests come from scipy (Friedman, Wilcoxon signed-rank, the studentized
 range for the critical difference) and scikit-posthocs (Nemenyi); Holm's
@@ -123,6 +126,10 @@ def pairwise(scores, *, higher_is_better=True):
     """Every pair of strategies over the datasets: the Wilcoxon signed-rank test (scipy), Holm
     over all pairs, beside the Nemenyi p-value and the datasets each one is better on.
 
+    A pair's test, counts and ``n_datasets`` are over the datasets where both
+    have an estimate; its mean ranks and Nemenyi p-value are those of the
+    datasets where every strategy has one.
+
     ``significant`` is the Wilcoxon test after Holm at α = 0.05. With very few
     datasets no pair can be significant: the exact test's smallest two-sided
     p-value is 2 / 2^N (0.0625 for N = 5).
@@ -137,16 +144,18 @@ def pairwise(scores, *, higher_is_better=True):
     """
     from scipy.stats import wilcoxon
 
-    ranks = rank_scores(scores, higher_is_better=higher_is_better)
-    post_hoc = nemenyi(scores)
+    complete = scores.dropna(axis=0, how="any")
+    ranks = rank_scores(complete, higher_is_better=higher_is_better)
+    post_hoc = nemenyi(complete)
     sign = 1 if higher_is_better else -1
     rows = []
     for a, b in combinations(scores.columns, 2):
-        difference = (scores[a] - scores[b]).to_numpy(dtype=float)
+        both = scores[[a, b]].dropna(axis=0, how="any")
+        difference = (both[a] - both[b]).to_numpy(dtype=float)
         if len(difference) == 0 or np.all(difference == 0):
             p_value = np.nan  # nothing to test: no datasets, or the two agree on every one
         else:
-            p_value = float(wilcoxon(scores[a], scores[b]).pvalue)
+            p_value = float(wilcoxon(both[a], both[b]).pvalue)
         rows.append({"strategy_a": a, "strategy_b": b, "n_datasets": len(difference),
                      "mean_rank_a": ranks[a].mean(), "mean_rank_b": ranks[b].mean(),
                      "a_better": int((sign * difference > 0).sum()), "b_better": int((sign * difference < 0).sum()),
@@ -196,8 +205,8 @@ def win_tie_loss(verdicts, baseline):
 
 
 def summarise(scores, *, higher_is_better=True):
-    """Everything across datasets from complete rows of ``scores``: ``(ranks, mean_ranks table,
-    friedman dict, pairwise table, critical difference)``."""
+    """Everything across datasets: ``(ranks, mean_ranks table, friedman dict, pairwise table, critical
+    difference)``, from the complete rows of ``scores`` but for the pairs' own tests (see :func:`pairwise`)."""
     complete = scores.dropna(axis=0, how="any")
     ranks = rank_scores(complete, higher_is_better=higher_is_better)
     mean_ranks = pd.DataFrame({
@@ -207,5 +216,5 @@ def summarise(scores, *, higher_is_better=True):
         "median_metric": complete.median().to_numpy() if len(complete) else np.nan,
         "n_datasets": len(complete),
     }).sort_values("mean_rank", kind="mergesort").reset_index(drop=True)
-    return (ranks, mean_ranks, friedman(complete), pairwise(complete, higher_is_better=higher_is_better),
+    return (ranks, mean_ranks, friedman(complete), pairwise(scores, higher_is_better=higher_is_better),
             critical_difference(complete.shape[1], len(complete)))
