@@ -229,6 +229,46 @@ def test_a_worker_that_dies_is_replaced_and_its_task_given_to_lost():
                                   "[(1, 'exit status 3'), (3, 'exit status 3'), (5, 'exit status 3')]"), out.stderr
 
 
+DIE_HOLDING_A_SPARE_CORE = """
+import os, time
+from imblab.evaluation import cores, engines
+
+def task(n):
+    if n == 0:  # a learner's second thread takes a spare core (one becomes spare), then the worker dies
+        spare = cores.spare_cores()
+        gate = cores._Gate(spare)
+        gate.own.acquire()  # its first thread holds the fit's own core
+        spare.release()
+        gate._take()
+        os._exit(3)
+    time.sleep(1.5 if n == 1 else 0)
+    return n
+
+seen = []
+def lost(index, exc):
+    seen.append(cores.spare_cores().get_value())
+    return "died"
+
+out = dict(engines.completed_map(task, [0, 1, 2], n_workers=2, lost=lost))
+print(repr((sorted(out.items()), seen, max(0, cores.available_cores() - 2))))
+"""
+
+
+def test_a_worker_that_dies_holding_a_spare_core_gives_it_back():
+    """The spare cores a dead worker's learner held are returned to the others when its death is seen
+    (before: lost for the rest of the run, so later large fits ran a thread short). In a fresh interpreter,
+    as above."""
+    import ast
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", DIE_HOLDING_A_SPARE_CORE], capture_output=True, text=True,
+                         timeout=120)
+    results, seen, initial = ast.literal_eval(out.stdout.strip() or "None, None, None")
+    assert results == [(0, "died"), (1, 1), (2, 2)], out.stderr
+    assert seen == [initial + 1], out.stderr  # the spare core it took is spare again
+
+
 from dataclasses import dataclass as _dataclass
 
 

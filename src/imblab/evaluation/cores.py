@@ -85,13 +85,53 @@ def spare_cores():
     run, e.g. a forest still growing once the networks are done, use the cores
     the other workers left, and no more threads than cores ever compute.
     """
-    global _SPARE
+    global _SPARE, _HELD
     if _SPARE is None:
-        _SPARE = multiprocessing.get_context("fork").Semaphore(0)
+        context = multiprocessing.get_context("fork")
+        _SPARE, _HELD = context.Semaphore(0), context.RawArray("i", _SLOTS)
     return _SPARE
 
 
 _SPARE = None
+# How many spare cores each worker holds, by the worker's slot (its number in the map), so that a worker
+# that dies holding some returns them (return_held); _SLOT is this process's slot, None outside a worker.
+_SLOTS = 1024
+_HELD = None
+_SLOT = None
+_HELD_LOCK = threading.Lock()
+
+
+def hold_as(slot):
+    """This process is the worker in ``slot``: the spare cores it takes are counted there."""
+    global _SLOT
+    _SLOT = slot if slot < _SLOTS else None
+
+
+def return_held(slot):
+    """The spare cores the worker in ``slot`` held when it died, given back to the others.
+
+    A worker killed in the instant between taking a core and counting it
+    still loses that one; it never returns one it did not take.
+    """
+    if _HELD is not None and slot < _SLOTS:
+        for _ in range(_HELD[slot]):
+            _SPARE.release()
+        _HELD[slot] = 0
+
+
+def reset_spare(n):
+    """A map starts: ``n`` spare cores, none held."""
+    spare = spare_cores()
+    _drain(spare)
+    _HELD[:] = [0] * _SLOTS
+    for _ in range(n):
+        spare.release()
+
+
+def _count_held(change):
+    if _SLOT is not None and _HELD is not None:
+        with _HELD_LOCK:  # this worker's threads share its slot
+            _HELD[_SLOT] += change
 
 
 @contextmanager
@@ -116,6 +156,8 @@ class _Gate:
         try:
             return func()
         finally:
+            if core is not self.own:
+                _count_held(-1)  # before it is given back: a death in between loses it, never doubles it
             core.release()
 
     def _take(self):
@@ -127,6 +169,7 @@ class _Gate:
             if self.own.acquire(False):
                 return self.own
             if self.spare is not None and self.spare.acquire(False):
+                _count_held(+1)
                 return self.spare
             if self.own.acquire(timeout=0.1):
                 return self.own

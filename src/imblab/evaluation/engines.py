@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from . import helper
-from .cores import _drain, available_cores, spare_cores
+from .cores import _drain, available_cores, hold_as, reset_spare, return_held, spare_cores
 from .scheduler import Scheduler
 
 
@@ -116,21 +116,19 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, 
     workers, finished, sender, serving = {}, False, None, None
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)
     spare = spare_cores()  # before the forks below, which inherit it
-    _drain(spare)
-    for _ in range(available_cores() - n_workers):
-        spare.release()
+    reset_spare(max(0, available_cores() - n_workers))
     try:
         scheduler = Scheduler(groups, first)
         for worker, (process, conn, group) in enumerate(warm):
             workers[worker] = (process, conn)
             scheduler.owned[worker] = {group}
         for worker in range(len(warm), n_workers):
-            workers[worker] = _fork(context, _worker_loop, func, tasks)
+            workers[worker] = _fork(context, _worker_loop, func, tasks, worker)
         sender = _Sender(tasks, {w for w in range(len(warm))})
 
         def replace_worker(worker):  # in place of one that died: a worker forked with the tasks
             with IMPORTING:
-                workers[worker] = _fork(context, _worker_loop, func, tasks)
+                workers[worker] = _fork(context, _worker_loop, func, tasks, worker)
             sender.forget(worker)
             scheduler.restart(worker)
 
@@ -230,6 +228,7 @@ class _Serving(threading.Thread):
                         raise died from None
                     self.broker.forget(conn)
                     conn.close()
+                    return_held(worker)  # the spare cores its learner's threads held
                     received += 1
                     self.results.put((died.index, died))
                     self.replace_worker(worker)
@@ -311,7 +310,7 @@ def _send_all(conn, messages):
         pass
 
 
-def _worker_loop(func, tasks, conn):
+def _worker_loop(func, tasks, slot, conn):
     """A forked worker: run the tasks it is sent until it is sent ``None``.
 
     A worker forked with the tasks is sent their indices; a warm worker, forked
@@ -322,6 +321,7 @@ def _worker_loop(func, tasks, conn):
     import traceback
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    hold_as(slot)
     helper.call_through(conn)
     datasets = {}
     while True:
@@ -404,11 +404,12 @@ def _warm_loop(start_up, conn):
     except Exception:  # noqa: BLE001 - the fit that needs it will fail with the reason, in the worker
         pass
     try:
-        func = conn.recv()
+        message = conn.recv()
     except EOFError:
         return
-    if func is not None:
-        _worker_loop(func, None, conn)
+    if message is not None:
+        func, slot = message
+        _worker_loop(func, None, slot, conn)
 
 
 def _adopt_warm_workers(func, tasks, groups, n_workers):
@@ -428,7 +429,7 @@ def _adopt_warm_workers(func, tasks, groups, n_workers):
             except Exception:  # noqa: BLE001 - a task that cannot travel: run it in a forked worker
                 usable = False
         if usable:
-            conn.send(func)
+            conn.send((func, len(adopted)))  # the function, and the worker's number in the map
             adopted.append((process, conn, group))
         else:
             process.terminate()
