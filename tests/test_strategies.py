@@ -211,11 +211,45 @@ def test_the_balanced_random_forest_is_the_librarys_own_tree_for_tree(n_jobs):
     for a, b in zip(ours.pipelines_, theirs.pipelines_):
         assert [type(step) for _, step in a.steps] == [type(step) for _, step in b.steps]
         assert [type(step) for _, step in a.steps] == [RandomUnderSampler, DecisionTreeClassifier]
+        assert [name for name, _ in a.steps] == [name for name, _ in b.steps]
         np.testing.assert_array_equal(a.predict_proba(X_new.to_numpy()), b.predict_proba(X_new.to_numpy()))
     # and once fitted they are copied as the library's are
     copy = deepcopy(ours)
     assert copy.estimators_[0] is not ours.estimators_[0] and copy.samplers_[0] is not ours.samplers_[0]
     np.testing.assert_array_equal(copy.predict_proba(X_new), theirs.predict_proba(X_new))
+
+
+def test_the_balanced_random_forest_is_the_librarys_after_a_failed_fit_and_for_several_outputs():
+    """A fit that fails once the trees are grown (here the out-of-bag warning, made an error) leaves the
+    library's classes and step names; a one-hot y is fitted as the library fits it, and a y of several
+    outputs gets the library's error."""
+    import warnings
+
+    from imblearn.ensemble import BalancedRandomForestClassifier as LibraryForest
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from imblab.strategies.forest import BalancedRandomForestClassifier
+
+    data = imblab.make_synthetic(600, 6, 0.1, random_state=2)
+    X, y = data.X.to_numpy(), data.y
+    forest = BalancedRandomForestClassifier(n_estimators=2, random_state=0, oob_score=True, bootstrap=True)
+    with warnings.catch_warnings(), pytest.raises(UserWarning, match="OOB"):
+        warnings.simplefilter("error")
+        forest.fit(X[:30], y[:30])
+    assert [type(t) for t in forest.estimators_] == [DecisionTreeClassifier] * 2
+    assert [type(s) for s in forest.samplers_] == [RandomUnderSampler] * 2
+    assert not any(hasattr(s, "shared_") for s in forest.samplers_) and not hasattr(forest, "shared_")
+    assert [name for name, _ in forest.pipelines_[0].steps] == ["randomundersampler", "decisiontreeclassifier"]
+
+    one_hot = np.eye(2)[y]
+    ours = BalancedRandomForestClassifier(n_estimators=3, random_state=0).fit(X, one_hot)
+    theirs = LibraryForest(n_estimators=3, random_state=0).fit(X, one_hot)
+    np.testing.assert_array_equal(np.asarray(ours.predict_proba(X)), np.asarray(theirs.predict_proba(X)))
+    with pytest.raises(ValueError, match="[Mm]ultioutput targets are not supported") as raised:
+        BalancedRandomForestClassifier(n_estimators=2).fit(X, np.c_[y, 1 - y, y])
+    with pytest.raises(ValueError, match="[Mm]ultioutput targets are not supported") as expected:
+        LibraryForest(n_estimators=2).fit(X, np.c_[y, 1 - y, y])
+    assert str(raised.value) == str(expected.value)
 
 
 def test_the_balanced_random_forest_keeps_a_users_tree_and_its_copies():
@@ -257,4 +291,5 @@ def test_the_forests_tree_sampler_draws_the_librarys_rows(replacement, strategy)
         assert ours.sample_indices_.dtype == theirs.sample_indices_.dtype
         np.testing.assert_array_equal(X_ours, X_theirs)
         np.testing.assert_array_equal(y_ours, y_theirs)
+        assert not hasattr(ours, "shared_")  # drawn: the forest's rows are not kept (nor pickled) with it
     assert sorted(shared) == ["rows", "strategy"]

@@ -9,18 +9,22 @@ forest's fit (0.46 s → 0.37 s without it). Here each tree's sampler is made
 directly and skips those checks, since the forest validated X and y once, and
 it draws its rows as the library's ``_fit_resample`` does, from the same random
 state, with the rows of each class found once per forest rather than once per
-tree: the same rows, the same trees, the same predictions (tests compare them
-with the library's sampler and forest).
+tree (at 800,000 training rows the library's draw took 0.06 s a tree, most of
+it ``np.unique`` of y and ``choice`` turning a ``range`` of each class's rows
+into an array; here it takes 0.01 s): the same rows, the same trees, the same
+predictions (tests compare them with the library's sampler and forest).
 
 The library's fit also puts a deep copy of every tree and its sampler in
 ``pipelines_``, doubling the forest's memory at the end of its fit (at 800,000
 training rows, 500 MB more for the copies of 100 trees and their rows'
-indices). Here ``pipelines_`` holds the forest's own samplers and trees:
-during the fit their deep copy is themselves. At 800,000 training rows the library's
-draw took 0.06 s a tree, most of it ``np.unique`` of y and ``choice`` turning a
-``range`` of each class's rows into an array; here it takes 0.01 s. After the
-fit, its samplers are the library's ``RandomUnderSampler``, so a saved model
-holds only the library's types besides this class.
+indices). Here ``pipelines_`` holds the forest's own samplers and trees
+(during the fit their deep copy is themselves), so refitting one of those
+pipelines refits the forest's tree too.
+
+After the fit, whether it succeeded or not, the samplers and trees are the
+library's ``RandomUnderSampler`` and ``DecisionTreeClassifier`` again, and the
+pipelines' steps have the library's names, so a saved model holds only the
+library's types besides this class.
 """
 
 from __future__ import annotations
@@ -40,13 +44,18 @@ class _TreeSampler(RandomUnderSampler):
     and X and y (validated by the forest) are not checked again."""
 
     def fit_resample(self, X, y):
+        if y.ndim > 1 and y.shape[1] > 1:  # several outputs: the library's own checks (and errors)
+            return RandomUnderSampler.fit_resample(self, X, y)
         y = y.ravel()  # the forest passes its encoded y as one column
         shared = self.shared_
         if "strategy" not in shared:  # the same y for every tree; threads may both compute it, alike
             shared["strategy"] = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
         self.sampling_strategy_ = shared["strategy"]
         self.n_features_in_ = X.shape[1]  # as the library's checks would set it
-        return self._fit_resample(X, y)
+        try:
+            return self._fit_resample(X, y)
+        finally:  # drawn: the forest's shared rows are not this sampler's to keep (nor to pickle)
+            del self.shared_
 
     def _fit_resample(self, X, y):
         # RandomUnderSampler._fit_resample, each class's rows found once per forest: the same
@@ -83,15 +92,17 @@ class BalancedRandomForestClassifier(_LibraryForest):
         self.shared_ = {}
         try:
             super().fit(X, y, sample_weight)
-        finally:
+        finally:  # the library's classes and step names from here on, even after a failure
             del self.shared_
-        for sampler in getattr(self, "samplers_", ()):
-            if type(sampler) is _TreeSampler:  # the library's own class from here on
-                sampler.__dict__.pop("shared_", None)
-                sampler.__class__ = RandomUnderSampler
-        for tree in getattr(self, "estimators_", ()):
-            if type(tree) is _Tree:  # the library's own class, copied as any tree, from here on
-                tree.__class__ = DecisionTreeClassifier
+            for sampler in getattr(self, "samplers_", ()):
+                if type(sampler) is _TreeSampler:
+                    sampler.__dict__.pop("shared_", None)
+                    sampler.__class__ = RandomUnderSampler
+            for tree in getattr(self, "estimators_", ()):
+                if type(tree) is _Tree:  # copied as any tree from here on
+                    tree.__class__ = DecisionTreeClassifier
+            for pipeline in getattr(self, "pipelines_", ()):  # named as make_pipeline names the library's
+                pipeline.steps = [(type(step).__name__.lower(), step) for _, step in pipeline.steps]
         return self
 
     def _make_sampler_estimator(self, random_state=None):
