@@ -164,3 +164,43 @@ def test_a_strategy_that_failed_on_some_splits_has_no_estimate_nor_verdict_on_th
     bench = BenchResults(outcomes, config={"strategies": ["naive", "lr", "lr:balanced"], "metric": "f1_1",
                                            "baseline": "naive"}, folder=tmp_path)
     assert np.isnan(bench.scores.loc["d1", "lr"]) and bench.excluded == ["d1"]
+
+
+def _bench_of(scores, tmp_path):
+    """A bench's results made from its scores table alone (no verdicts), as the bench computes them."""
+    from imblab.bench.results import BenchResults
+
+    bench = object.__new__(BenchResults)
+    bench.outcomes, bench.folder, bench.wall_seconds = [], tmp_path, float("nan")
+    bench.config = {"strategies": list(scores.columns), "metric": "f1_1", "baseline": scores.columns[0],
+                    "folds": 5, "repeats": 2, "random_state": 0}
+    bench.scores = scores
+    bench.verdicts = pd.DataFrame("n/a", index=scores.index, columns=scores.columns)
+    bench._summarise()
+    return bench
+
+
+def test_the_bench_says_which_pairs_can_be_significant_and_over_how_many_datasets(tmp_path):
+    """Eight datasets, a strategy scored on one of them: the ranks rest on one dataset, the other pairs on
+    eight; the statistics name the significant pairs, and the pair table gives each pair's datasets."""
+    from imblab.bench.report import collect, render_markdown
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.6, 0.9, 8)
+    scores = pd.DataFrame({"a": a, "b": a - 0.1, "c": a - 0.2, "d": [0.5] + [np.nan] * 7},
+                          index=[f"d{i}" for i in range(8)])
+    bench = _bench_of(scores, tmp_path)
+    facts = collect(bench)
+    pairs = {(p["a"], p["b"]): p for p in facts["pairs"]}
+    assert pairs[("a", "b")]["n"] == 8 and pairs[("a", "d")]["n"] == 1 and pairs[("a", "b")]["significant"]
+    text = " ".join(facts["statistics"])
+    assert "significant for a vs b, a vs c, b vs c." in text
+    assert "With 1 dataset where every strategy has an estimate, read the ranks as a description" in text
+    assert "3 of the 6 pairs cannot be significant: on fewer than 6 datasets" in text
+    assert "Left out of the ranks, Friedman's test and Nemenyi's" in text
+    assert "| a | b | 8 |" in render_markdown(bench, facts)
+
+    complete = _bench_of(SCORES, tmp_path)  # four complete datasets: no pair can reach p < 0.05
+    text = " ".join(collect(complete)["statistics"])
+    assert "No pair can be significant: on fewer than 6 datasets" in text
+    assert "With 4 datasets where every strategy has an estimate" in text

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..report.markdown import _escape
-from .stats import ALPHA, FEW_DATASETS
+from .stats import ALPHA, FEW_DATASETS, WILCOXON_FEWEST
 
 WTL_MEANING = ("a win or a loss on a dataset is a significant difference from the baseline by that dataset's own "
                "test (corrected resampled t-test over its splits, Holm over all pairs, α = 0.05); "
@@ -47,13 +47,20 @@ def collect(bench):
                      f"{bench.critical_difference:.2f}: "
                      + (f"pairs further apart: {', '.join(nemenyi_separated)}." if nemenyi_separated
                         else "no two strategies' mean ranks are that far apart."))
+    shared = [int(r.n_datasets) for r in pairs.itertuples()]  # each pair's datasets where both have a score
+    if any(n >= 1 for n in shared):
         lines.append("Pairwise Wilcoxon signed-rank tests over the datasets (each pair over those where both "
                      "have an estimate), Holm over all pairs: "
                      + (f"significant for {', '.join(significant)}." if significant
                         else "no pair differs significantly."))
     if 0 < n_complete < FEW_DATASETS:
-        lines.append(f"With {n_complete} dataset{'s' if n_complete > 1 else ''}, read the ranks as a description, "
-                     "not a conclusion: the exact Wilcoxon test cannot reach p < 0.05 on fewer than 6 datasets.")
+        lines.append(f"With {n_complete} dataset{'s' if n_complete > 1 else ''} where every strategy has an "
+                     "estimate, read the ranks as a description, not a conclusion.")
+    few = [n for n in shared if n < WILCOXON_FEWEST]
+    if few:
+        lines.append(("No pair can" if len(few) == len(shared) else f"{len(few)} of the {len(shared)} pairs cannot")
+                     + f" be significant: on fewer than {WILCOXON_FEWEST} datasets the exact Wilcoxon test "
+                     "cannot reach p < 0.05 (see each pair's datasets).")
     if bench.excluded:
         lines.append(f"Left out of the ranks, Friedman's test and Nemenyi's (some strategy has no estimate there): "
                      f"{', '.join(bench.excluded)}; the pairwise tests keep them for the pairs with both estimates.")
@@ -87,7 +94,7 @@ def collect(bench):
                         (int(r.wins), int(r.not_separated), int(r.losses), int(r.no_verdict))}
                        for r in bench.mean_ranks.itertuples()],
         "statistics": lines,
-        "pairs": [{"a": r.strategy_a, "b": r.strategy_b, "rank_a": _number(r.mean_rank_a, 2),
+        "pairs": [{"a": r.strategy_a, "b": r.strategy_b, "n": int(r.n_datasets), "rank_a": _number(r.mean_rank_a, 2),
                    "rank_b": _number(r.mean_rank_b, 2), "a_better": r.a_better, "b_better": r.b_better,
                    "equal": r.equal, "wilcoxon": _p(r.wilcoxon_p), "holm": _p(r.wilcoxon_p_holm),
                    "nemenyi": _p(r.nemenyi_p), "significant": bool(r.significant)} for r in pairs.itertuples()],
@@ -113,10 +120,12 @@ def render_markdown(bench, facts=None):
         lines.append(f"| {_escape(r['strategy'])} | {r['mean_rank']} | {r['mean_metric']} | {r['median_metric']} | "
                      f"{wtl[0]} | {wtl[1]} | {wtl[2]} |")
     lines += ["", *[_escape(line) for line in f["statistics"]], "", "## Pairs", "",
-              "| A | B | Mean rank A | Mean rank B | A better on | B better on | Wilcoxon p | Holm p | Nemenyi p |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+              "| A | B | Datasets | Mean rank A | Mean rank B | A better on | B better on | Wilcoxon p | Holm p | "
+              "Nemenyi p |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in f["pairs"]:
-        lines.append(f"| {_escape(p['a'])} | {_escape(p['b'])} | {p['rank_a']} | {p['rank_b']} | {p['a_better']} | "
+        lines.append(f"| {_escape(p['a'])} | {_escape(p['b'])} | {p['n']} | {p['rank_a']} | {p['rank_b']} | "
+                     f"{p['a_better']} | "
                      f"{p['b_better']} | {p['wilcoxon']} | {p['holm']}{' *' if p['significant'] else ''} | "
                      f"{p['nemenyi']} |")
     lines += ["", f"## {f['metric']} on each dataset", "",

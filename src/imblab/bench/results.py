@@ -59,6 +59,10 @@ class BenchResults:
         self.scores = pd.DataFrame.from_dict(rows, orient="index", columns=strategies).astype(float)
         self.verdicts = pd.DataFrame.from_dict(verdicts, orient="index", columns=strategies)
         self.scores.index.name = self.verdicts.index.name = "dataset"
+        self._summarise()
+
+    def _summarise(self):
+        """The cross-dataset statistics of ``scores`` and ``verdicts``."""
         self.ranks, mean_ranks, self.friedman, self.pairwise, self.critical_difference = summarise(
             self.scores, higher_is_better=self.higher_is_better)
         self.wtl = win_tie_loss(self.verdicts, self.baseline)

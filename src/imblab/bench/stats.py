@@ -27,6 +27,8 @@ from ..evaluation.statistics import holm
 ALPHA = 0.05
 #: Below this many datasets the Friedman test rarely detects even large differences.
 FEW_DATASETS = 5
+#: The fewest datasets on which the exact two-sided Wilcoxon test can reach p < 0.05 (2 / 2^6 = 0.031).
+WILCOXON_FEWEST = 6
 
 PAIRWISE_COLUMNS = ["strategy_a", "strategy_b", "n_datasets", "mean_rank_a", "mean_rank_b", "a_better",
                     "b_better", "equal", "median_difference", "wilcoxon_p", "wilcoxon_p_holm", "nemenyi_p",
