@@ -428,3 +428,65 @@ def test_a_run_folder_being_written_is_not_resumed_nor_overwritten_by_another_pr
     proc.wait()
     status, _, err = run(capsys, "resume", str(folder))  # the workers left holding no lock
     assert status == 0, err
+
+
+KILLED_HERE = """
+import os, signal, sys
+import imblab
+from imblab.strategies import registry
+from sklearn.dummy import DummyClassifier
+
+class Killed(DummyClassifier):
+    def fit(self, X, y):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer would
+
+registry.STRATEGIES["killed"] = registry.Strategy("killed", "test", "killed", "", lambda rs: [("model", Killed())])
+folder = sys.argv[1]
+store = imblab.RunStore.open(folder) if os.path.exists(folder) else imblab.RunStore.create(folder, total=3)
+results = imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", "killed", "lr"],
+                         imblab.Holdout(0.25, random_state=0), n_jobs=1, store=store)
+print("ERRORS", results.errors())
+print("SCORED", sorted(results.predictions["strategy"].unique()))
+print("KEPT", store.n_stored, store.holds_only_its_own())
+"""
+
+
+def test_a_fit_that_kills_imblabs_own_process_twice_is_a_failed_fit_on_resume(tmp_path):
+    """With one worker the fits run in imblab's own process, which a fit that kills its process takes with
+    it. The fit is noted as it starts: a resume tries it once more, and after a second death it is a
+    failed fit and the others finish."""
+    folder = str(tmp_path / "run")
+
+    def attempt():
+        return subprocess.run([sys.executable, "-c", KILLED_HERE, folder], capture_output=True, text=True,
+                              timeout=120)
+
+    for _ in range(2):
+        out = attempt()
+        assert out.returncode == -signal.SIGKILL, out.stderr
+        assert [p.suffix for p in sorted((tmp_path / "run" / FITS).iterdir())].count(".started") == 1
+    out = attempt()
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"ERRORS \{'killed': \"failed on 1 of 1 splits \(split 0\): ProcessDied: imblab's process died "
+                     r"twice while fitting it \(the system may have run out of memory, or the learner crashed\); "
+                     r"it is not fitted again unless fits/[0-9a-f]{24}\.started is removed from the run folder\"\}",
+                     out.stdout), out.stdout
+    assert "SCORED ['lr', 'naive']" in out.stdout and "KEPT 2 True" in out.stdout
+
+
+def test_a_fit_interrupted_in_imblabs_own_process_is_not_counted_as_a_death(tmp_path):
+    """Ctrl-C (or any exception) in a fit run in this process ends it as usual: its note goes with it."""
+    from sklearn.dummy import DummyClassifier
+
+    from imblab.strategies import registry
+
+    class Stop(DummyClassifier):
+        def fit(self, X, y):
+            raise KeyboardInterrupt
+
+    stop = registry.Strategy("stop", "test", "stop", "", lambda rs: [("model", Stop())])
+    store = RunStore.create(tmp_path / "run", total=2)
+    with pytest.raises(KeyboardInterrupt):
+        imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", stop],
+                       imblab.Holdout(0.25, random_state=0), n_jobs=1, store=store)
+    assert sorted(p.suffix for p in (tmp_path / "run" / FITS).iterdir()) == [".json", ".parquet"]

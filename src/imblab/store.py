@@ -255,6 +255,31 @@ class RunStore:
         self._write_marker({"fits_stored": self.n_stored})
         self._write_incomplete_note()
 
+    # -- fits run in imblab's own process --------------------------------------------------------
+    # A fit that kills the process running it (the out-of-memory killer, a crash in compiled code) takes
+    # imblab with it when it runs in imblab's own process (--jobs 1). Its ``.started`` file, written as it
+    # starts and removed as it ends, is what is left: a resume tries it once more, and a fit that has
+    # killed two processes is a failed fit, not a third death.
+
+    def fit_starting(self, key):
+        """Note that the fit ``key`` starts in this process; a note left by a process that died while it
+        fitted it counts that death."""
+        path = (self.folder / FITS / fit_id(key)).with_suffix(".started")
+        path.parent.mkdir(exist_ok=True)
+        deaths = self.deaths(key)
+        atomic_write_text(path, json.dumps({"key": _plain(key), "deaths": deaths}, default=_json_default) + "\n")
+
+    def fit_ended(self, key):
+        """The fit ``key`` ended (finished, failed or interrupted) without its process dying."""
+        (self.folder / FITS / fit_id(key)).with_suffix(".started").unlink(missing_ok=True)
+
+    def deaths(self, key):
+        """How many processes died while fitting ``key`` (0 without a note)."""
+        saved = _read_json((self.folder / FITS / fit_id(key)).with_suffix(".started"))
+        if not isinstance(saved, dict) or saved.get("key") != _plain(key):
+            return 0
+        return int(saved.get("deaths", 0)) + 1  # those before it, and the one that left the note
+
     # -- the finished run --------------------------------------------------------------------
 
     def finish(self, results, *, report=True):
@@ -305,7 +330,8 @@ class RunStore:
 
 #: What imblab writes in ``fits/``: each fit's record and predictions, and the temporary file of a
 #: write that was killed (see :func:`atomic_write`).
-_FIT_FILE = re.compile(r"^[0-9a-f]{24}\.(?:json|parquet)$|^\.[0-9a-f]{24}\.(?:json|parquet)\..+\.tmp$")
+_FIT_FILE = re.compile(r"^[0-9a-f]{24}\.(?:json|parquet|started)$"
+                       r"|^\.[0-9a-f]{24}\.(?:json|parquet|started)\..+\.tmp$")
 
 
 def _remove_fits(folder):

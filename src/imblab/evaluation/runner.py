@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import nullcontext
+from functools import partial
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,7 +21,7 @@ from ..strategies import minority_rows_needed
 from ..strategies.prediction import positive_column, probabilities_and_classes
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
-from .engines import WorkerLost, completed_map
+from .engines import WorkerLost, completed_map, runs_here
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -157,8 +158,17 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
         for index in sorted(done) if on_done is not None else ():
             on_done(done[index][1])
 
+    if store is not None:  # a fit that killed two of imblab's processes fails rather than kill a third
+        from ..store import fit_id
+
+        for index in range(len(tasks)):
+            if index not in done and store.deaths(keys[index]) >= 2:
+                done[index] = (None, died_here(tasks[index], store.deaths(keys[index]), fit_id(keys[index])))
     pending = [index for index in range(len(tasks)) if index not in done]
     lost = set()
+    fit = fit_and_predict
+    if store is not None and engine is None and runs_here(min(n_workers, len(pending))):
+        fit = partial(_fit_noted, store, key or {})  # a death here ends this process: noted in the store
 
     def died(i, exc):  # the fit's worker process died: a failed fit, not kept (a resume tries it again)
         lost.add(i)
@@ -166,7 +176,7 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
 
     with limited_threads(cores):  # also for worker threads, which share this process's pools
         if engine is None:
-            finished = completed_map(fit_and_predict, [tasks[i] for i in pending], n_workers=n_workers,
+            finished = completed_map(fit, [tasks[i] for i in pending], n_workers=n_workers,
                                      group=start_up, first=lambda task: task.strategy.slow, started=report_kept,
                                      lost=died)
         else:
@@ -194,6 +204,27 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
 
 #: Why a fit's process dies, as far as imblab can tell.
 _DIED_WHY = "the system may have run out of memory, or the learner crashed"
+
+
+def _fit_noted(store, base, task):
+    """:func:`fit_and_predict` in this process, its start and end noted in ``store``: a fit whose note
+    outlives the process killed it (see :meth:`~imblab.store.RunStore.fit_starting`)."""
+    key = fit_key(base, task)
+    store.fit_starting(key)
+    try:
+        return fit_and_predict(task)
+    finally:  # finished, failed or interrupted (Ctrl-C): this process did not die of it
+        store.fit_ended(key)
+
+
+def died_here(task, deaths, name):
+    """The record of a fit that killed ``deaths`` of imblab's own processes (fits run there with --jobs
+    1): failed, not fitted again; ``name`` is its file name in the run folder's ``fits``."""
+    record = _new_record(task)
+    times = "twice" if deaths == 2 else f"{deaths} times"
+    record.error = (f"ProcessDied: imblab's process died {times} while fitting it ({_DIED_WHY}); it is not "
+                    f"fitted again unless fits/{name}.started is removed from the run folder")
+    return record
 
 
 def lost_fit(task, exc):
