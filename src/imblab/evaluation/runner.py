@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import time
 from contextlib import nullcontext
-from functools import partial
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -162,8 +162,9 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
         from ..store import fit_id
 
         for index in range(len(tasks)):
-            if index not in done and store.deaths(keys[index]) >= 2:
-                done[index] = (None, died_here(tasks[index], store.deaths(keys[index]), fit_id(keys[index])))
+            deaths = store.deaths(keys[index]) if index not in done else 0
+            if deaths >= 2:
+                done[index] = (None, died_here(tasks[index], deaths, fit_id(keys[index])))
     pending = [index for index in range(len(tasks)) if index not in done]
     lost = set()
     fit = fit_and_predict
