@@ -431,7 +431,7 @@ def test_a_run_folder_being_written_is_not_resumed_nor_overwritten_by_another_pr
 
 
 KILLED_HERE = """
-import os, signal, sys
+import os, signal, sys, time
 import imblab
 from imblab.strategies import registry
 from sklearn.dummy import DummyClassifier
@@ -440,42 +440,68 @@ class Killed(DummyClassifier):
     def fit(self, X, y):
         os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer would
 
+class Slow(DummyClassifier):
+    def fit(self, X, y):
+        time.sleep(float(os.environ.get("SLOW", "0")))
+        return super().fit(X, y)
+
 registry.STRATEGIES["killed"] = registry.Strategy("killed", "test", "killed", "", lambda rs: [("model", Killed())])
+registry.STRATEGIES["slow"] = registry.Strategy("slow", "test", "slow", "", lambda rs: [("model", Slow())])
 folder = sys.argv[1]
-store = imblab.RunStore.open(folder) if os.path.exists(folder) else imblab.RunStore.create(folder, total=3)
-results = imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", "killed", "lr"],
-                         imblab.Holdout(0.25, random_state=0), n_jobs=1, store=store)
+store = imblab.RunStore.open(folder) if os.path.exists(folder) else imblab.RunStore.create(folder, total=6)
+results = imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), sys.argv[2].split(","),
+                         imblab.RepeatedKFold(2, 1, random_state=0), n_jobs=1, store=store)
 print("ERRORS", results.errors())
 print("SCORED", sorted(results.predictions["strategy"].unique()))
 print("KEPT", store.n_stored, store.holds_only_its_own())
 """
 
 
-def test_a_fit_that_kills_imblabs_own_process_twice_is_a_failed_fit_on_resume(tmp_path):
+def _attempt(folder, strategies, slow=0, terminate_after=None):
+    env = {**os.environ, "SLOW": str(slow)}
+    if terminate_after is None:
+        return subprocess.run([sys.executable, "-c", KILLED_HERE, folder, strategies], capture_output=True,
+                              text=True, timeout=120, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_HERE, folder, strategies], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 60
+    while not list(Path(folder, FITS).glob("*.started")) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(terminate_after)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    return proc
+
+
+def _notes(folder):
+    return sorted(p.name for p in Path(folder, FITS).glob("*.started"))
+
+
+def test_a_strategy_that_kills_imblabs_own_process_twice_fails_on_resume(tmp_path):
     """With one worker the fits run in imblab's own process, which a fit that kills its process takes with
-    it. The fit is noted as it starts: a resume tries it once more, and after a second death it is a
-    failed fit and the others finish."""
+    it. Each fit is noted as it starts: a resume tries it once more, and once a strategy's fits have ended
+    two processes its remaining fits fail and the others finish."""
     folder = str(tmp_path / "run")
-
-    def attempt():
-        return subprocess.run([sys.executable, "-c", KILLED_HERE, folder], capture_output=True, text=True,
-                              timeout=120)
-
     for _ in range(2):
-        out = attempt()
+        out = _attempt(folder, "naive,killed,lr")
         assert out.returncode == -signal.SIGKILL, out.stderr
-        assert [p.suffix for p in sorted((tmp_path / "run" / FITS).iterdir())].count(".started") == 1
-    out = attempt()
+        assert len(_notes(folder)) == 1  # the same first split, twice
+    out = _attempt(folder, "naive,killed,lr")
     assert out.returncode == 0, out.stderr
-    assert re.search(r"ERRORS \{'killed': \"failed on 1 of 1 splits \(split 0\): ProcessDied: imblab's process died "
-                     r"twice while fitting it \(the system may have run out of memory, or the learner crashed\); "
-                     r"it is not fitted again unless fits/[0-9a-f]{24}\.started is removed from the run folder\"\}",
-                     out.stdout), out.stdout
-    assert "SCORED ['lr', 'naive']" in out.stdout and "KEPT 2 True" in out.stdout
+    assert ("ERRORS {'killed': \"failed on 2 of 2 splits (splits 0, 1): ProcessDied: imblab's process died twice "
+            "while fitting this strategy (the system may have run out of memory, or the learner crashed); its "
+            "remaining fits are not tried again: leave it out, or give the run more memory\"}") in out.stdout
+    assert "SCORED ['lr', 'naive']" in out.stdout and "KEPT 4 True" in out.stdout
 
 
-def test_a_fit_interrupted_in_imblabs_own_process_is_not_counted_as_a_death(tmp_path):
-    """Ctrl-C (or any exception) in a fit run in this process ends it as usual: its note goes with it."""
+def test_a_fit_ended_by_kill_or_ctrl_c_is_not_counted_as_a_death(tmp_path):
+    """SIGTERM (kill, a scheduler's time limit) still ends the run, and Ctrl-C interrupts it, but neither
+    leaves the running fit noted as the one that killed the process."""
+    folder = str(tmp_path / "run")
+    proc = _attempt(folder, "naive,slow", slow=30, terminate_after=0.3)
+    assert proc.returncode == -signal.SIGTERM
+    assert _notes(folder) == [] and len(list(Path(folder, FITS).glob("*.json"))) == 2  # naive's two fits
+
     from sklearn.dummy import DummyClassifier
 
     from imblab.strategies import registry
@@ -485,8 +511,31 @@ def test_a_fit_interrupted_in_imblabs_own_process_is_not_counted_as_a_death(tmp_
             raise KeyboardInterrupt
 
     stop = registry.Strategy("stop", "test", "stop", "", lambda rs: [("model", Stop())])
-    store = RunStore.create(tmp_path / "run", total=2)
+    store = RunStore.create(tmp_path / "other", total=2)
     with pytest.raises(KeyboardInterrupt):
         imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", stop],
                        imblab.Holdout(0.25, random_state=0), n_jobs=1, store=store)
-    assert sorted(p.suffix for p in (tmp_path / "run" / FITS).iterdir()) == [".json", ".parquet"]
+    assert sorted(p.suffix for p in (tmp_path / "other" / FITS).iterdir()) == [".json", ".parquet"]
+
+
+def test_fits_run_side_by_side_in_threads_are_not_noted(tmp_path, monkeypatch):
+    """Where forking is unsafe, fits run in threads of this process: a death could not be blamed on one of
+    them, so none is noted (a resume tries them all again, as before)."""
+    from sklearn.dummy import DummyClassifier
+
+    from imblab.evaluation import engines
+    from imblab.strategies import registry
+
+    seen = []
+
+    class Peek(DummyClassifier):
+        def fit(self, X, y):
+            seen.append(_notes(tmp_path / "run"))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(engines, "_can_fork", lambda: False)
+    peek = registry.Strategy("peek", "test", "peek", "", lambda rs: [("model", Peek())])
+    store = RunStore.create(tmp_path / "run", total=4)
+    imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", peek],
+                   imblab.RepeatedKFold(2, 1, random_state=0), n_jobs=2, store=store)
+    assert seen == [[], []]

@@ -93,12 +93,6 @@ def completed_map(func, tasks, *, n_workers=1, group=None, first=None, started=N
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def runs_here(n_workers):
-    """Whether :func:`completed_map` with ``n_workers`` runs its tasks in this process (one by one, or
-    in threads), so that a task that kills its process kills this one."""
-    return n_workers <= 1 or not _can_fork()
-
-
 def _in_order(pairs):
     """The values of ``(index, value)`` pairs, which come in any order, in the order of their indices."""
     waiting, next_out = {}, 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
 
@@ -21,7 +21,7 @@ from ..strategies import minority_rows_needed
 from ..strategies.prediction import positive_column, probabilities_and_classes
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
-from .engines import WorkerLost, completed_map, runs_here
+from .engines import WorkerLost, completed_map
 
 PREDICTION_COLUMNS = ["strategy", "split_id", "row_id", "y_true", "y_score", "y_pred", "y_score_prior"]
 
@@ -158,18 +158,22 @@ def run_tasks(dataset, strategies, splits, *, random_state, n_seeds=1, n_jobs=1,
         for index in sorted(done) if on_done is not None else ():
             on_done(done[index][1])
 
-    if store is not None:  # a fit that killed two of imblab's processes fails rather than kill a third
-        from ..store import fit_id
-
+    if store is not None:  # a strategy whose fits killed two of imblab's processes fails rather than kill a third
+        deaths = {}
         for index in range(len(tasks)):
-            deaths = store.deaths(keys[index]) if index not in done else 0
-            if deaths >= 2:
-                done[index] = (None, died_here(tasks[index], deaths, fit_id(keys[index])))
+            if index not in done:
+                name = tasks[index].strategy.name
+                deaths[name] = deaths.get(name, 0) + store.deaths(keys[index])
+        for index in range(len(tasks)):
+            if index not in done and deaths[tasks[index].strategy.name] >= 2:
+                done[index] = (None, died_here(tasks[index], deaths[tasks[index].strategy.name]))
     pending = [index for index in range(len(tasks)) if index not in done]
     lost = set()
     fit = fit_and_predict
-    if store is not None and engine is None and runs_here(min(n_workers, len(pending))):
-        fit = partial(_fit_noted, store, key or {})  # a death here ends this process: noted in the store
+    if store is not None and engine is None and min(n_workers, len(pending)) <= 1:
+        # one by one in this process, which a fit's death ends: each fit noted in the store as it runs (in
+        # threads, the fits running beside the one that killed the process could not be told from it)
+        fit = partial(_fit_noted, store, key or {})
 
     def died(i, exc):  # the fit's worker process died: a failed fit, not kept (a resume tries it again)
         lost.add(i)
@@ -213,18 +217,47 @@ def _fit_noted(store, base, task):
     key = fit_key(base, task)
     store.fit_starting(key)
     try:
-        return fit_and_predict(task)
+        with _ended_on_termination(store, key):
+            return fit_and_predict(task)
     finally:  # finished, failed or interrupted (Ctrl-C): this process did not die of it
         store.fit_ended(key)
 
 
-def died_here(task, deaths, name):
-    """The record of a fit that killed ``deaths`` of imblab's own processes (fits run there with --jobs
-    1): failed, not fitted again; ``name`` is its file name in the run folder's ``fits``."""
+@contextmanager
+def _ended_on_termination(store, key):
+    """While a noted fit runs: ``kill``, a closed terminal or a scheduler's time limit (SIGTERM, SIGHUP)
+    end the process as before, but the fit is not counted as what killed it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        store.fit_ended(key)
+        signal.signal(signum, previous[signum])
+        os.kill(os.getpid(), signum)  # as it would have ended (or not) without this handler
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            action = signal.signal(getattr(signal, name), handler)
+            previous[getattr(signal, name)] = signal.SIG_DFL if action is None else action
+    try:
+        yield
+    finally:
+        for signum, action in previous.items():
+            signal.signal(signum, action)
+
+
+def died_here(task, deaths):
+    """The record of a fit of a strategy whose fits killed ``deaths`` of imblab's own processes (fits run
+    there with --jobs 1): failed, and not fitted again."""
     record = _new_record(task)
     times = "twice" if deaths == 2 else f"{deaths} times"
-    record.error = (f"ProcessDied: imblab's process died {times} while fitting it ({_DIED_WHY}); it is not "
-                    f"fitted again unless fits/{name}.started is removed from the run folder")
+    record.error = (f"ProcessDied: imblab's process died {times} while fitting this strategy ({_DIED_WHY}); "
+                    "its remaining fits are not tried again: leave it out, or give the run more memory")
     return record
 
 
