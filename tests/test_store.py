@@ -539,3 +539,41 @@ def test_fits_run_side_by_side_in_threads_are_not_noted(tmp_path, monkeypatch):
     imblab.compare(imblab.make_synthetic(300, 5, 0.2, random_state=0), ["naive", peek],
                    imblab.RepeatedKFold(2, 1, random_state=0), n_jobs=2, store=store)
     assert seen == [[], []]
+
+
+KILLED_CLI = """
+import os, signal, sys
+from imblab.cli import main
+from imblab.strategies import registry
+from sklearn.dummy import DummyClassifier
+
+class Killed(DummyClassifier):
+    def fit(self, X, y):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+registry.STRATEGIES["killed"] = registry.Strategy("killed", "test", "killed", "", lambda rs: [("model", Killed())])
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_resume_says_which_strategy_killed_the_last_process(tmp_path):
+    """imblab run --jobs 1 killed by a strategy's fit: each resume says which strategy and what follows."""
+    folder = str(tmp_path / "run")
+
+    def cli(*argv):
+        return subprocess.run([sys.executable, "-c", KILLED_CLI, *argv], capture_output=True, text=True,
+                              timeout=120)
+
+    first = cli("run", "--samples", "300", "--strategies", "naive,killed", "--holdout", "--jobs", "1",
+                "--quiet", "--no-report", "--out", folder)
+    assert first.returncode == -signal.SIGKILL
+    second = cli("resume", folder)
+    assert second.returncode == -signal.SIGKILL
+    assert ("imblab: warning: imblab's process died while fitting 'killed' (once): it is tried once more; a "
+            "second death fails its remaining fits") in second.stderr
+    third = cli("resume", folder)
+    assert third.returncode == 1, third.stderr
+    assert "imblab: warning: imblab's process died while fitting 'killed' (twice): its remaining fits fail" \
+        in third.stderr
+    assert "ProcessDied: imblab's process died twice while fitting this strategy" in third.stderr
+    assert not (tmp_path / "run" / FITS).exists()  # the run is whole

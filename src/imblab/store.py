@@ -273,6 +273,17 @@ class RunStore:
         """The fit ``key`` ended (finished, failed or interrupted) without its process dying."""
         (self.folder / FITS / fit_id(key)).with_suffix(".started").unlink(missing_ok=True)
 
+    def noted_deaths(self):
+        """``{strategy: deaths}`` for the fits whose notes outlived their process (see :meth:`fit_starting`)."""
+        found = {}
+        fits = self.folder / FITS
+        for path in sorted(fits.glob("*.started")) if fits.is_dir() else ():
+            saved = _read_json(path)
+            if isinstance(saved, dict) and isinstance(saved.get("key"), dict):
+                name = str(saved["key"].get("strategy"))
+                found[name] = found.get(name, 0) + int(saved.get("deaths", 0)) + 1
+        return found
+
     def deaths(self, key):
         """How many processes died while fitting ``key`` (0 without a note)."""
         saved = _read_json((self.folder / FITS / fit_id(key)).with_suffix(".started"))
