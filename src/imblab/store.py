@@ -257,39 +257,51 @@ class RunStore:
 
     # -- fits run in imblab's own process --------------------------------------------------------
     # A fit that kills the process running it (the out-of-memory killer, a crash in compiled code) takes
-    # imblab with it when it runs in imblab's own process (--jobs 1). Its ``.started`` file, written as it
-    # starts and removed as it ends, is what is left: a resume tries it once more, and a fit that has
-    # killed two processes is a failed fit, not a third death.
+    # imblab with it when it runs in imblab's own process (--jobs 1). Its ``.started`` note, marked
+    # running as it starts and no longer running as it ends, is what is left: a note still marked
+    # running counts a death, and a resume tries the fit again until its strategy has ended two processes.
 
     def fit_starting(self, key):
-        """Note that the fit ``key`` starts in this process; a note left by a process that died while it
-        fitted it counts that death."""
-        path = (self.folder / FITS / fit_id(key)).with_suffix(".started")
-        path.parent.mkdir(exist_ok=True)
-        deaths = self.deaths(key)
-        atomic_write_text(path, json.dumps({"key": _plain(key), "deaths": deaths}, default=_json_default) + "\n")
+        """Note that the fit ``key`` starts in this process, with the deaths counted before."""
+        self._note(key, self.deaths(key), running=True)
 
     def fit_ended(self, key):
-        """The fit ``key`` ended (finished, failed or interrupted) without its process dying."""
-        (self.folder / FITS / fit_id(key)).with_suffix(".started").unlink(missing_ok=True)
+        """The fit ``key`` ended (finished, failed or interrupted) without its process dying: its note
+        goes, or keeps only the deaths of earlier attempts."""
+        deaths = self.deaths(key) - 1  # its own attempt did not die
+        if deaths > 0:
+            self._note(key, deaths, running=False)
+        else:
+            self._note_path(key).unlink(missing_ok=True)
+
+    def deaths(self, key):
+        """How many processes died while fitting ``key`` (0 without a note)."""
+        saved = _read_json(self._note_path(key))
+        if not isinstance(saved, dict) or saved.get("key") != _plain(key):
+            return 0
+        return int(saved.get("deaths", 0)) + bool(saved.get("running", True))
 
     def noted_deaths(self):
-        """``{strategy: deaths}`` for the fits whose notes outlived their process (see :meth:`fit_starting`)."""
+        """``{strategy: deaths}`` over the notes of fits not kept (see :meth:`fit_starting`), whatever
+        their keys."""
         found = {}
         fits = self.folder / FITS
         for path in sorted(fits.glob("*.started")) if fits.is_dir() else ():
             saved = _read_json(path)
-            if isinstance(saved, dict) and isinstance(saved.get("key"), dict):
+            kept = path.with_suffix(".json").exists()
+            if isinstance(saved, dict) and isinstance(saved.get("key"), dict) and not kept:
                 name = str(saved["key"].get("strategy"))
-                found[name] = found.get(name, 0) + int(saved.get("deaths", 0)) + 1
-        return found
+                found[name] = found.get(name, 0) + self.deaths(saved["key"])
+        return {name: deaths for name, deaths in found.items() if deaths}
 
-    def deaths(self, key):
-        """How many processes died while fitting ``key`` (0 without a note)."""
-        saved = _read_json((self.folder / FITS / fit_id(key)).with_suffix(".started"))
-        if not isinstance(saved, dict) or saved.get("key") != _plain(key):
-            return 0
-        return int(saved.get("deaths", 0)) + 1  # those before it, and the one that left the note
+    def _note_path(self, key):
+        return (self.folder / FITS / fit_id(key)).with_suffix(".started")
+
+    def _note(self, key, deaths, *, running):
+        path = self._note_path(key)
+        path.parent.mkdir(exist_ok=True)
+        atomic_write_text(path, json.dumps({"key": _plain(key), "deaths": deaths, "running": running},
+                                           default=_json_default) + "\n")
 
     # -- the finished run --------------------------------------------------------------------
 

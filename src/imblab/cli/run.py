@@ -120,9 +120,8 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
                           "only the missing ones are fitted", highlight=False)
             for name, deaths in store.noted_deaths().items():  # fits run in imblab's own process (--jobs 1)
                 times = {1: "once", 2: "twice"}.get(deaths, f"{deaths} times")
-                then = ("it is tried once more; a second death fails its remaining fits" if deaths < 2
-                        else "its remaining fits fail")
-                errors.print(f"imblab: warning: imblab's process died while fitting '{name}' ({times}): {then}",
+                errors.print(f"imblab: warning: imblab's process died while fitting '{name}' ({times}); a strategy "
+                             "whose fits have ended two processes is not fitted again in this run",
                              style="yellow", markup=False, highlight=False, soft_wrap=True)
     try:
         return _fit_and_write(args, console, errors, plan, dataset, store, engine, n_jobs, total)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
 
@@ -217,38 +217,9 @@ def _fit_noted(store, base, task):
     key = fit_key(base, task)
     store.fit_starting(key)
     try:
-        with _ended_on_termination(store, key):
-            return fit_and_predict(task)
+        return fit_and_predict(task)
     finally:  # finished, failed or interrupted (Ctrl-C): this process did not die of it
         store.fit_ended(key)
-
-
-@contextmanager
-def _ended_on_termination(store, key):
-    """While a noted fit runs: ``kill``, a closed terminal or a scheduler's time limit (SIGTERM, SIGHUP)
-    end the process as before, but the fit is not counted as what killed it."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        store.fit_ended(key)
-        signal.signal(signum, previous[signum])
-        os.kill(os.getpid(), signum)  # as it would have ended (or not) without this handler
-
-    previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            action = signal.signal(getattr(signal, name), handler)
-            previous[getattr(signal, name)] = signal.SIG_DFL if action is None else action
-    try:
-        yield
-    finally:
-        for signum, action in previous.items():
-            signal.signal(signum, action)
 
 
 def died_here(task, deaths):
@@ -257,7 +228,8 @@ def died_here(task, deaths):
     record = _new_record(task)
     times = "twice" if deaths == 2 else f"{deaths} times"
     record.error = (f"ProcessDied: imblab's process died {times} while fitting this strategy ({_DIED_WHY}); "
-                    "its remaining fits are not tried again: leave it out, or give the run more memory")
+                    "its remaining fits are not tried again in this run: leave it out, or start a new run with "
+                    "more memory")
     return record
 
 
