@@ -329,7 +329,7 @@ def test_a_model_that_cannot_be_written_whole_leaves_the_old_one_as_it_was(tmp_p
 
     import skops.io
 
-    from imblab.store import _umask
+    from imblab.writing import _umask
 
     frame = _frame(n=300)
     frame.to_csv(tmp_path / "train.csv", index=False)

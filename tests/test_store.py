@@ -290,7 +290,7 @@ def test_resuming_over_changed_data_says_so_and_does_not_claim_the_fits_are_reus
 
 
 def test_atomic_writes_respect_the_umask_and_a_folder_that_cannot_be_written_is_one_error(tmp_path):
-    from imblab.store import atomic_write_text
+    from imblab.writing import atomic_write_text
 
     old = os.umask(0o022)
     try:

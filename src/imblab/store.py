@@ -20,12 +20,13 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ImblabError
+from .locks import lock_folder, unlock_folder
+from .writing import atomic_write, atomic_write_text
 
 MARKER = "run.json"
 FORMAT = "imblab-run"
@@ -74,58 +75,6 @@ def check_new_run_folder(folder, *, overwrite=False, flag="--out"):
             raise ImblabError(f"run folder '{folder}' already exists: choose another {flag}, "
                               f"pass --overwrite to replace it{hint}")
     return folder
-
-
-#: Run folders this process writes: resolved path -> the open folder whose lock it holds.
-_LOCKED = {}
-
-
-def lock_folder(folder):
-    """Hold an exclusive lock on run folder ``folder`` (``flock`` on the folder itself, so no file is
-    added) until :func:`unlock_folder`: a second imblab process writing the same folder, a resume
-    of a run still running or an ``--overwrite`` of it, is refused instead of mixing or deleting the
-    running one's fits. Where the file system has no locks, nothing is locked."""
-    import fcntl
-
-    key = str(Path(folder).resolve())
-    if key in _LOCKED:
-        return
-    try:
-        fd = os.open(key, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise ImblabError(f"run folder '{folder}' is being written by another imblab process right now: wait "
-                          "for it to finish (or stop it), or choose another folder") from None
-    except OSError:  # no locks here
-        os.close(fd)
-        return
-    _LOCKED[key] = fd
-
-
-def _locks_stay_with_the_parent():
-    """In a forked child (a worker, a chart): close its copies of the locked folders, so that the lock
-    ends with the process that writes the folder, not with the last of its children."""
-    for fd in _LOCKED.values():
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _LOCKED.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_locks_stay_with_the_parent)
-
-
-def unlock_folder(folder):
-    """Let go of the lock :func:`lock_folder` took, if this process holds it."""
-    fd = _LOCKED.pop(str(Path(folder).resolve()), None)
-    if fd is not None:
-        os.close(fd)
 
 
 class RunStore:
@@ -400,45 +349,6 @@ def fit_id(key):
 def rows_hash(rows):
     """A short hash of a split's row indices, so that a kept fit is reused only for the same rows."""
     return hashlib.sha256(np.ascontiguousarray(rows, dtype=np.int64).tobytes()).hexdigest()[:16]
-
-
-def atomic_write(path, write):
-    """Call ``write(temporary_path)``, then move the file into ``path`` in one step; a folder that
-    cannot be written to is one clear ImblabError."""
-    path = Path(path)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ImblabError(f"cannot write '{path}': {exc.strerror or exc}; check the folder's permissions and "
-                          "free space") from None
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())  # as any new file here would be, not mkstemp's 0600
-        os.replace(temporary, path)
-    except OSError as exc:  # a full disk, a quota, a folder gone: the file is not there, half or whole
-        Path(temporary).unlink(missing_ok=True)
-        raise ImblabError(f"cannot write '{path}': {exc.strerror or exc}; free some space (or check the "
-                          "folder's permissions)") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask():
-    """The process's umask, read without changing it (Linux); the usual 022 elsewhere."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
-
-
-def atomic_write_text(path, text):
-    atomic_write(path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8"))
 
 
 def _status(folder):

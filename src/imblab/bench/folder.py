@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 from ..errors import ImblabError
-from ..store import _json_default, _read_json, atomic_write_text, is_run_folder
+from ..store import _json_default, _read_json, is_run_folder
+from ..writing import atomic_write_text
 
 MARKER = "bench.json"
 FORMAT = "imblab-bench"
@@ -57,7 +58,7 @@ def prepare_folder(folder, *, overwrite=False, resume=False):
         if not is_bench_folder(folder):
             raise ImblabError(f"--out '{folder}' is not empty and was not written by imblab (it has no {MARKER}): "
                               "choose another folder; --overwrite only replaces imblab's own bench folders")
-        from ..store import lock_folder
+        from ..locks import lock_folder
 
         lock_folder(folder)  # not a bench another process is writing, nor one to empty under it
         if resume:
@@ -71,7 +72,7 @@ def prepare_folder(folder, *, overwrite=False, resume=False):
         (folder / DATASETS).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ImblabError(f"cannot write bench folder '{folder}': {exc.strerror or exc}") from None
-    from ..store import lock_folder
+    from ..locks import lock_folder
 
     lock_folder(folder)
     return folder

@@ -116,7 +116,7 @@ class BenchResults:
 
     def save(self, *, report=True):
         """Write the cross-dataset tables, ``summary.md``, ``report.html`` and mark the bench complete."""
-        from ..store import atomic_write, atomic_write_text
+        from ..writing import atomic_write, atomic_write_text
         from .report import render_html, render_markdown
 
         folder = self.folder

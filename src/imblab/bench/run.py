@@ -214,7 +214,7 @@ def compare_datasets(datasets, strategies=None, *, folds=5, repeats=2, metric="f
                          repeats=repeats, random_state=random_state, n_jobs=n_jobs, resume=resume, report=report,
                          engine=engine, request=request, progress=progress, on_dataset=on_dataset)
     finally:
-        from ..store import unlock_folder
+        from ..locks import unlock_folder
 
         unlock_folder(folder)
 

@@ -22,7 +22,8 @@ def report_command(args, console):
 
 def rescore_command(args, console):
     from ..checks import check_metric
-    from ..store import RunStore, atomic_write
+    from ..store import RunStore
+    from ..writing import atomic_write
 
     RunStore.open_complete(args.folder)  # refused before the libraries load
     if args.metric is not None:

@@ -101,7 +101,8 @@ def _run(args, console, errors, *, resume_from=None):
 
 
 def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs):
-    from ..store import RunStore, lock_folder, unlock_folder
+    from ..locks import lock_folder, unlock_folder
+    from ..store import RunStore
 
     total = len(plan.strategies) * len(plan.splits) * args.seeds
     if resume_from is None:

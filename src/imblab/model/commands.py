@@ -122,7 +122,7 @@ def predict_command(args, console, errors):
         raise
     note_lines(errors, info["notes"])  # how the rows were read (a sheet of several, an encoding), as run says it
     table.insert(0, "row", range(len(table)))
-    from ..store import atomic_write
+    from ..writing import atomic_write
 
     if out.suffix.lower() in (".parquet", ".pq"):  # the format its name says; whole or not at all
         atomic_write(out, lambda path: table.to_parquet(path, index=False))

@@ -139,7 +139,7 @@ def _move_into(staging, folder):
     imblab wrote, its files are replaced one by one, the card last, and a user's own files stay."""
     import os
 
-    from ..store import _umask
+    from ..writing import _umask
 
     os.chmod(staging, 0o777 & ~_umask())  # as any new folder, not mkdtemp's 0700
     if folder.is_dir() and not any(folder.iterdir()):
