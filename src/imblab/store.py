@@ -228,7 +228,7 @@ class RunStore:
         saved = _read_json(self._note_path(key))
         if not isinstance(saved, dict) or saved.get("key") != _plain(key):
             return 0
-        return int(saved.get("deaths", 0)) + bool(saved.get("running", True))
+        return _deaths_in(saved)
 
     def noted_deaths(self):
         """``{strategy: deaths}`` over the notes of fits not kept (see :meth:`fit_starting`), whatever
@@ -240,7 +240,7 @@ class RunStore:
             kept = path.with_suffix(".json").exists()
             if isinstance(saved, dict) and isinstance(saved.get("key"), dict) and not kept:
                 name = str(saved["key"].get("strategy"))
-                found[name] = found.get(name, 0) + self.deaths(saved["key"])
+                found[name] = found.get(name, 0) + _deaths_in(saved)
         return {name: deaths for name, deaths in found.items() if deaths}
 
     def _note_path(self, key):
@@ -298,6 +298,11 @@ class RunStore:
                 path.unlink()
         for path in self.folder.glob("comparison-*.csv"):
             path.unlink()
+
+
+def _deaths_in(note):
+    """The deaths a fit's note counts: those before its last attempt, and that attempt's if it was running."""
+    return int(note.get("deaths", 0)) + bool(note.get("running", True))
 
 
 #: What imblab writes in ``fits/``: each fit's record and predictions, and the temporary file of a

@@ -119,10 +119,12 @@ def _run_plan(args, console, errors, plan, dataset, resume_from, engine, n_jobs)
         else:  # once the data are known to be the same (a fit is reused only if its key matches too)
             console.print(f"Resuming {store.folder}: {store.n_stored} finished fits are kept and reused; "
                           "only the missing ones are fitted", highlight=False)
+            from ..evaluation.runner import times_said
+
             for name, deaths in store.noted_deaths().items():  # fits run in imblab's own process (--jobs 1)
-                times = {1: "once", 2: "twice"}.get(deaths, f"{deaths} times")
-                errors.print(f"imblab: warning: imblab's process died while fitting '{name}' ({times}); a strategy "
-                             "whose fits have ended two processes is not fitted again in this run",
+                errors.print(f"imblab: warning: imblab's process died while fitting '{name}' "
+                             f"({times_said(deaths)}); a strategy whose fits have ended two processes is not "
+                             "fitted again in this run",
                              style="yellow", markup=False, highlight=False, soft_wrap=True)
     try:
         return _fit_and_write(args, console, errors, plan, dataset, store, engine, n_jobs, total)

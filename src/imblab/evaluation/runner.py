@@ -226,11 +226,16 @@ def died_here(task, deaths):
     """The record of a fit of a strategy whose fits killed ``deaths`` of imblab's own processes (fits run
     there with --jobs 1): failed, and not fitted again."""
     record = _new_record(task)
-    times = "twice" if deaths == 2 else f"{deaths} times"
-    record.error = (f"ProcessDied: imblab's process died {times} while fitting this strategy ({_DIED_WHY}); "
+    record.error = (f"ProcessDied: imblab's process died {times_said(deaths)} while fitting this strategy "
+                    f"({_DIED_WHY}); "
                     "its remaining fits are not tried again in this run: leave it out, or start a new run with "
                     "more memory")
     return record
+
+
+def times_said(n):
+    """``n`` times in words: once, twice, 3 times."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def lost_fit(task, exc):
