@@ -82,6 +82,26 @@ def test_network_round_trip_rebuilds_the_weights_without_pickle(tmp_path):
     assert model.estimator.predict_proba(ds.X).shape == (400, 2)
 
 
+def test_the_forest_is_saved_as_the_librarys_class_and_reads_without_imblab(tmp_path):
+    from imblearn.ensemble import BalancedRandomForestClassifier as LibraryForest
+
+    from imblab.strategies.forest import BalancedRandomForestClassifier as OwnForest
+
+    ds = make_synthetic(n_samples=400, random_state=1)
+    model = fit_model(ds, "brf@f1", random_state=0)  # the forest inside a threshold policy
+    forest = model.estimator.estimator_.steps[-1][1]
+    assert type(forest) is OwnForest
+    folder = save_model(model, tmp_path / "brf")
+    untrusted = sio.get_untrusted_types(file=folder / "model.skops")
+    assert "imblearn.ensemble._forest.BalancedRandomForestClassifier" in untrusted
+    assert not [name for name in untrusted if name.startswith("imblab.")]  # an older imblab reads it
+    assert type(forest) is OwnForest  # the fitted model in memory keeps its class
+    plain = sio.load(folder / "model.skops", trusted=untrusted)  # skops and the libraries alone
+    assert type(plain.estimator_.steps[-1][1]) is LibraryForest
+    np.testing.assert_array_equal(plain.predict_proba(ds.X)[:, 1], model.predict_proba(ds.X)[:, 1])
+    np.testing.assert_array_equal(load_model(folder).predict_proba(ds.X), model.predict_proba(ds.X))
+
+
 def test_a_foreign_type_inside_the_model_file_is_refused(tmp_path, table_model):
     _, model, folder = table_model
     import shutil

@@ -115,9 +115,11 @@ def _write_model(model, folder):
 
     card = json.loads(json.dumps(model.card, default=_json_default))
     networks, restore = swap_networks(model.estimator)
+    as_library = _as_library_classes(model.estimator)
     try:
         sio.dump(model.estimator, folder / ESTIMATOR_FILE)
     finally:
+        as_library()
         restore()
     files = {ESTIMATOR_FILE: _sha256(folder / ESTIMATOR_FILE)}
     card["networks"] = []
@@ -132,6 +134,44 @@ def _write_model(model, folder):
     card["files"] = {"sha256": files, "foreign_types": foreign}
     (folder / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default))
     (folder / "MODEL.md").write_text(render_markdown(card))
+
+
+def _as_library_classes(estimator):
+    """Give each of imblab's own subclasses of a library estimator (the Balanced Random Forest, see
+    :mod:`imblab.strategies.forest`) the library's class while the estimator is written; return the
+    function that undoes it. Those subclasses differ from the library's only in how they fit, so the
+    file holds library types alone: an older imblab, or imbalanced-learn without imblab, reads it and
+    predicts as imblab does."""
+    from imblearn.ensemble import BalancedRandomForestClassifier as LibraryForest
+
+    from ..strategies.forest import BalancedRandomForestClassifier as OwnForest
+
+    swapped = [obj for obj in _objects(estimator) if type(obj) is OwnForest]
+    for obj in swapped:
+        obj.__class__ = LibraryForest
+
+    def undo():
+        for obj in swapped:
+            obj.__class__ = OwnForest
+    return undo
+
+
+def _objects(obj, seen=None):
+    """Every object with attributes reachable from ``obj`` through attributes, lists, tuples and dicts."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or isinstance(obj, (type, np.ndarray, str, bytes, int, float)):
+        return
+    seen.add(id(obj))
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _objects(item, seen)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _objects(item, seen)
+    elif hasattr(obj, "__dict__"):
+        yield obj
+        for item in vars(obj).values():
+            yield from _objects(item, seen)
 
 
 def _move_into(staging, folder):

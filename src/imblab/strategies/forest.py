@@ -23,8 +23,8 @@ pipelines refits the forest's tree too.
 
 After the fit, whether it succeeded or not, the samplers and trees are the
 library's ``RandomUnderSampler`` and ``DecisionTreeClassifier`` again, and the
-pipelines' steps have the library's names, so a saved model holds only the
-library's types besides this class.
+pipelines' steps have the library's names; a saved model holds this forest as
+the library's class, so it holds only the library's types.
 """
 
 from __future__ import annotations
