@@ -140,10 +140,12 @@ def test_bayesian_correlated_ttest_by_hand():
 
 
 def test_intervals_are_clipped_to_the_metric_bounds():
-    assert bounded(0.8, 1.2, "precision_1") == (0.8, 1.0, True)
-    assert bounded(-1.3, 0.2, "mcc") == (-1.0, 0.2, True)
-    assert bounded(0.1, 0.5, "log_loss") == (0.1, 0.5, False)
-    assert bounded(-0.2, 3.0, "log_loss") == (0.0, 3.0, True)
+    # (low, high, clipped, half the unclipped width: what the tables show beside the value)
+    assert bounded(0.8, 1.2, "precision_1") == pytest.approx((0.8, 1.0, True, 0.2))
+    assert bounded(-1.3, 0.2, "mcc") == pytest.approx((-1.0, 0.2, True, 0.75))
+    assert bounded(0.1, 0.5, "log_loss") == pytest.approx((0.1, 0.5, False, 0.2))
+    assert bounded(-0.2, 3.0, "log_loss") == pytest.approx((0.0, 3.0, True, 1.6))
+    assert bounded(-0.269, 1.396, "f1_1") == pytest.approx((0.0, 1.0, True, 0.8325))  # both ends
 
 
 def test_other_metric_and_lower_is_better(practical):

@@ -108,6 +108,41 @@ def test_ranking_metric_outside_the_table_is_shown_first_and_lower_is_better_sor
     assert briers == sorted(briers)
 
 
+def test_summary_md_and_the_report_show_the_ranking_metric_outside_the_usual_columns():
+    from imblab.report.collect import collect
+    from imblab.report.html import render_html
+    from imblab.report.markdown import render_markdown
+
+    results = fabricated_results(4, metric="brier")
+    facts = collect(results)
+    assert facts["columns"][0] == {"metric": "brier", "heading": "brier ▲"}
+    briers = results.summary.set_index("strategy")["brier"]
+    table = [line for line in render_markdown(results, facts).splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| Strategy | brier ▲ | Precision (1) |")
+    for line in table[1:]:  # every row's first cell is its Brier score
+        name, cell = [part.strip() for part in line.split("|")[1:3]]
+        assert cell.strip("*").startswith(f"{briers[name]:.3f} ± ")
+    assert "<th>brier ▲</th>" in render_html(results, facts)
+
+
+def test_a_clipped_interval_shows_its_unclipped_half_width_and_a_star_in_every_table():
+    from imblab.report.collect import collect
+    from imblab.report.markdown import render_markdown
+
+    results = fabricated_results(4, metric="mcc")
+    summary = results.summary.copy()
+    name = summary["strategy"].iloc[0]
+    for metric, value in [("precision_1", 0.563), ("mcc", 0.302)]:  # both ends clipped; the ranking metric
+        summary.loc[summary["strategy"] == name, [metric, f"{metric}_ci_low", f"{metric}_ci_high",
+                                                  f"{metric}_ci_clipped", f"{metric}_ci_half"]] = [
+            value, 0.0 if metric == "precision_1" else -1.0, 1.0, True, 0.832]
+    results.__dict__["summary"] = summary
+    markdown = render_markdown(results, collect(results))
+    assert "0.563 ± 0.832\\*" in markdown and "0.302 ± 0.832\\*" in markdown
+    terminal = rendered(comparison_table(results, width=250), 250)
+    assert "0.302 ± 0.832*" in terminal
+
+
 def test_classification_reports_only_when_few_or_verbose(fifteen):
     assert "classification report" not in rendered(fifteen, 120)
     assert rendered(fifteen, 120, verbose=True).count("classification report") == 15
@@ -258,3 +293,48 @@ def test_a_classification_report_is_worked_out_once_and_handed_out_as_a_copy(mon
     assert again == expected
     assert results.classification_report(name) == results.classification_report(name)
     assert [k["output_dict"] for k in calls] == [True, False]
+
+
+def _with_copy_of_first(results, copy="twin"):
+    """``results`` with one more strategy whose predictions are the first-ranked strategy's exactly."""
+    from imblab.results import Results
+
+    first = results.comparison["strategy"].iloc[0]
+    twin = results.predictions[results.predictions["strategy"] == first].assign(strategy=copy)
+    fits = results.fits + [{**f, "strategy": copy} for f in results.fits if f["strategy"] == first]
+    notes = {**results.strategy_notes, copy: results.strategy_notes[first]}
+    config = {**results.config, "strategies": [*results.strategies, copy]}
+    return first, Results(predictions=pd.concat([results.predictions, twin], ignore_index=True), fits=fits,
+                          config=config, dataset=results.dataset, strategy_notes=notes)
+
+
+def test_a_tie_for_first_or_nothing_separated_is_first_not_best():
+    from imblab.report.collect import collect
+
+    results = fabricated_results(4)
+    assert ranked_rows(results)[0]["label"] == "★ best"  # some are significantly worse, none ties
+    first, tied = _with_copy_of_first(results)
+    rows = ranked_rows(tied)
+    assert [rows[0]["strategy"], rows[1]["strategy"]] == [first, "twin"]  # the order given
+    assert rows[0]["label"] == "★ first" and rows[1]["status"] != "best"
+    facts = collect(tied)
+    assert "It ties with twin (the same f1_1)" in facts["verdict"]
+    assert "'★ first' = ranked first" in facts["rule"]
+    assert "single out no best" not in facts["verdict"]  # others are significantly worse
+    # two strategies that cannot be told apart: neither is called best
+    _, alone = _with_copy_of_first(fabricated_results(1))
+    assert ranked_rows(alone)[0]["label"] == "★ first"
+    assert "No other strategy is significantly worse, so these data single out no best." in collect(alone)["verdict"]
+
+
+def test_not_separated_says_its_interval_is_not_adjusted_as_its_p_is():
+    from imblab.report.collect import verdict
+
+    results = fabricated_results(4, protocol="holdout")
+    comparison = results.comparison
+    shown = comparison[comparison["status"] == "not separated"].iloc[0]
+    text = verdict(results)
+    assert "(Holm-adjusted p ≥ 0.05)" in text
+    assert (f"{shown['strategy']} (difference {shown['difference']:+.3f}, unadjusted 95% interval "
+            f"{shown['diff_ci_low']:+.3f} to {shown['diff_ci_high']:+.3f}, adjusted p = "
+            f"{shown['p_adjusted']:.3f})") in text

@@ -67,7 +67,7 @@ class Results:
 
         Columns: ``strategy, n_splits``, each metric (the point estimate: the holdout value, or
         the metric pooled over each repeat's out-of-fold predictions, averaged over repeats), then
-        ``{metric}_mean, _std, _ci_low, _ci_high, _ci_clipped`` for each, and ``error``.
+        ``{metric}_mean, _std, _ci_low, _ci_high, _ci_clipped, _ci_half`` for each, and ``error``.
         """
         intervals = self._statistics[0]
         rows = []
@@ -134,6 +134,17 @@ class Results:
     def train_counts(self):
         """Class counts of the first split's training part."""
         return self.fits[0]["train_counts"] if self.fits else {}
+
+    @cached_property
+    def majority_accuracy(self):
+        """The accuracy of always predicting the majority class on the rows the strategies were
+        scored on (a holdout's test part, every row under cross-validation): the accuracy paradox's
+        figure, comparable with the accuracy column."""
+        scored = self.predictions.drop_duplicates(["split_id", "row_id"])["y_true"]
+        if scored.empty:
+            return self.dataset["majority_accuracy"]
+        share = float(scored.mean())
+        return max(share, 1 - share)
 
     def classification_report(self, strategy, *, output_dict=False):
         """scikit-learn's classification report over all of the strategy's out-of-sample rows

@@ -94,8 +94,9 @@ def build_parser():
                          "or specs such as smote+ann, brf@f1 (see 'imblab strategies'; default: the practical's four)")
     ev.add_argument("--seed", type=_whole(0), default=42, help="seeds data, splits and models (default 42)")
     ev.add_argument("--seeds", type=_whole(1), default=1, metavar="K",
-                    help="fit every strategy on every split with K seeds derived from --seed, so that "
-                         "seed-to-seed variation (networks, forests) enters intervals and tests (default 1)")
+                    help="fit every strategy on every split with K seeds derived from --seed and average "
+                         "each split's metric over them: less seed noise (networks, forests) in every "
+                         "estimate, interval and test (default 1)")
     ev.add_argument("--metric", default="f1_1",
                     help="rank and test strategies by this metric (default f1_1, minority F1)")
     ev.add_argument("--rope", type=float, default=0.01, metavar="R",

@@ -68,7 +68,7 @@ def evaluate(folds, predictions, fits, *, protocol, metric, random_state, strate
     """Interval columns for every metric and the comparison of the strategies by ``metric``.
 
     Returns ``(intervals, comparison)``: ``intervals`` has one row per strategy
-    with ``{metric}_mean, _std, _ci_low, _ci_high, _ci_clipped`` for each metric
+    with ``{metric}_mean, _std, _ci_low, _ci_high, _ci_clipped, _ci_half`` for each metric
     (``_mean`` is the point estimate: the holdout value, or the CV pooled
     estimate); ``comparison`` ranks the strategies by ``metric`` and compares
     each with the best (see :data:`COMPARISON_COLUMNS`). Strategies without
@@ -172,16 +172,25 @@ def few_minority_caveat(fits):
 
 
 def bounded(low, high, metric):
-    """``(low, high, clipped)``: the interval clipped to the metric's bounds, and whether it was."""
+    """``(low, high, clipped, half)``: the interval clipped to the metric's bounds, whether it was, and
+    half the width it had before (what the tables show beside the value, a clipped one marked ``*``).
+
+    >>> bounded(-0.269, 1.396, "f1_1")
+    (0.0, 1.0, True, 0.8325)
+    """
     lo_bound, hi_bound = REGISTRY[metric].bounds
     if np.isnan(low) or np.isnan(high):
-        return low, high, False
+        return low, high, False, np.nan
     clipped = low < lo_bound or high > hi_bound
-    return max(low, lo_bound), min(high, hi_bound), bool(clipped)
+    return max(low, lo_bound), min(high, hi_bound), bool(clipped), (high - low) / 2
+
+
+_NO_INTERVAL = (np.nan, np.nan, np.nan, np.nan, False, np.nan)
 
 
 def _stat_columns(metric):
-    return [f"{metric}_mean", f"{metric}_std", f"{metric}_ci_low", f"{metric}_ci_high", f"{metric}_ci_clipped"]
+    return [f"{metric}_mean", f"{metric}_std", f"{metric}_ci_low", f"{metric}_ci_high", f"{metric}_ci_clipped",
+            f"{metric}_ci_half"]
 
 
 class HoldoutEvidence:
@@ -204,7 +213,7 @@ class HoldoutEvidence:
         row = {}
         for m in METRICS:
             if name not in self.samples:
-                row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
+                row.update(zip(_stat_columns(m), _NO_INTERVAL))
                 continue
             values = self.samples[name][m]
             low, high = holdout.percentile_interval(values)
@@ -261,7 +270,7 @@ class CVEvidence:
         row = {}
         for m in self.metrics:
             if name not in self.points:
-                row.update(zip(_stat_columns(m), (np.nan, np.nan, np.nan, np.nan, False)))
+                row.update(zip(_stat_columns(m), _NO_INTERVAL))
                 continue
             point = self.point(name, m)
             # The repeats re-test the same rows, so only the k folds of a repeat hold independent test

@@ -65,17 +65,19 @@ def collect(results):
             "counts": counts,
             "minority_share": ds["minority_share"],
             "imbalance_ratio": counts[0] / counts[1] if counts[1] else float("inf"),
-            "majority_accuracy": ds["majority_accuracy"],
+            "majority_accuracy": results.majority_accuracy,  # on the rows scored, as the accuracy column
             "source": ds["provenance"].get("path") or ds["provenance"].get("generator", ""),
         },
         "column_roles": column_rows(ds.get("column_roles") or [], max_rows=None),
         "protocol": describe_protocol(results.config["protocol"]),
         "uncertainty": describe_uncertainty(results.config["protocol"]),
-        "rule": describe_rule(results.metric, results.config.get("rope", 0.01), bool(unranked(results))),
+        "rule": describe_rule(results.metric, results.config.get("rope", 0.01), bool(unranked(results)),
+                              first_label(results.comparison) == "★ first"),
         "metric": results.metric,
         "train_counts": results.train_counts,
         "training": _training(results),
-        "columns": [{"metric": m, "heading": h} for m, h in TABLE_COLUMNS],
+        "columns": [{"metric": m, "heading": h + (sort_arrow(m) if m == results.metric else "")}
+                    for m, h in table_columns(results)],
         "rows": ranked_rows(results),
         "pooled": describe_pooling(results),
         "verdict": verdict(results),
@@ -116,12 +118,14 @@ def describe_uncertainty(protocol):
             "corrected t)")
 
 
-def describe_rule(metric, rope, partly_failed=False):
+def describe_rule(metric, rope, partly_failed=False, first=False):
     """The legend of the comparison column: what each standing claims, and what it does not (and, when
-    a strategy has that standing, what 'partly failed' means)."""
+    a strategy has that standing, what 'partly failed' and '★ first' mean)."""
     rule = (f"vs best by {metric}: every pair tested, Holm-adjusted over all pairs; 'worse' = significantly "
             f"worse (adjusted p < 0.05); 'not separated' = no significant difference, which is not evidence "
             f"of equality; 'equivalent' = within ±{rope:g} of the best with probability ≥ 95%; ")
+    if first:
+        rule += "'★ first' = ranked first, but no other is significantly worse or one has the same score; "
     if partly_failed:
         rule += "'partly failed' = failed on some splits, so scored on the others only and not ranked; "
     return rule + "* = interval clipped at the metric's bound"
@@ -146,6 +150,12 @@ def verdict(results):
     low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
     text = [f"By {metric}, {best['strategy']} ranks first ({best['mean']:.3f}"
             + (f", 95% interval {low:.3f} to {high:.3f})." if low == low else ").")]
+    tied = tied_first(comparison)
+    if tied:
+        text.append(f"It ties with {', '.join(tied)} (the same {metric}); the order between them is the order "
+                    "the strategies were given.")
+    if nothing_separated(comparison) and comparison["rank"].notna().sum() > 1:
+        text.append("No other strategy is significantly worse, so these data single out no best.")
     groups = {status: comparison[comparison["status"] == status] for status in
               ("worse", "equivalent", "not separated", "n/a", "failed")}
     if len(groups["worse"]):
@@ -156,8 +166,8 @@ def verdict(results):
         text.append(f"Practically equivalent to {best['strategy']} (within ±{rope:g} with probability ≥ 95%): "
                     f"{_names(groups['equivalent'])}.")
     if len(groups["not separated"]):
-        text.append(f"Not separated from {best['strategy']}, which does not make them equal: "
-                    f"{_separated(groups['not separated'])}.")
+        text.append(f"Not separated from {best['strategy']} (Holm-adjusted p ≥ 0.05), which does not make them "
+                    f"equal: {_separated(groups['not separated'])}.")
     if len(groups["n/a"]):
         text.append(f"Not testable (fewer than two usable splits or an undefined {metric}): "
                     f"{_names(groups['n/a'])}.")
@@ -186,11 +196,13 @@ def _names(frame, with_p=False):
 
 
 def _separated(frame):
-    """Each strategy with its difference's interval and p; past three, the names only."""
+    """Each strategy with its difference's interval and adjusted p; past three, the names only. The
+    interval is the pair's own, not adjusted for the other pairs as the p-value is, so it may leave
+    out 0 while the adjusted p is above 0.05: the sentence says which it is."""
     if len(frame) > 3:
         return ", ".join(frame["strategy"]) + " (differences and intervals in comparison.csv)"
-    return ", ".join(f"{r.strategy} (difference {r.difference:+.3f}, 95% interval {r.diff_ci_low:+.3f} to "
-                     f"{r.diff_ci_high:+.3f}, {_p(r.p_adjusted)})" for r in frame.itertuples())
+    return ", ".join(f"{r.strategy} (difference {r.difference:+.3f}, unadjusted 95% interval {r.diff_ci_low:+.3f} "
+                     f"to {r.diff_ci_high:+.3f}, adjusted {_p(r.p_adjusted)})" for r in frame.itertuples())
 
 
 def _p(p):
@@ -236,25 +248,60 @@ def verdict_label(status, p=None, prob_equivalent=None):
     return "n/a"
 
 
+def first_label(comparison):
+    """The first-ranked strategy's standing: '★ best' once another strategy is significantly worse
+    and none has exactly its score; '★ first' otherwise, for then the data single out no best."""
+    return "★ best" if not (tied_first(comparison) or nothing_separated(comparison)) else "★ first"
+
+
+def tied_first(comparison):
+    """The ranked strategies whose score equals the first's exactly (ranked after it in the order given)."""
+    ranked = comparison.dropna(subset=["rank"])
+    if ranked.empty:
+        return []
+    return list(ranked.loc[ranked["mean"] == ranked["mean"].iloc[0], "strategy"].iloc[1:])
+
+
+def nothing_separated(comparison):
+    """Whether no other ranked strategy is significantly worse than the first (or none is ranked beside it)."""
+    ranked = comparison.dropna(subset=["rank"])
+    return not (ranked["status"] == "worse").any()
+
+
+def table_columns(results):
+    """The comparison table's ``(metric, heading)``: :data:`TABLE_COLUMNS`, with the ranking metric
+    first when it is not one of them (every table shows the metric it ranks by)."""
+    columns = list(TABLE_COLUMNS)
+    if results.metric not in dict(columns):
+        columns.insert(0, (results.metric, results.metric))
+    return columns
+
+
+def sort_arrow(metric):
+    """The sort's direction beside the ranking metric's heading: best first."""
+    return " ▲" if metric in LOWER_IS_BETTER else " ▼"
+
+
 def comparison_rows(results):
     """The comparison table's rows: each cell's value, interval half-width (``clipped`` when the
     interval reaches the metric's bound: then the half-width is the unclipped one) and whether it is
-    the best of its column, and the row's standing against the best strategy."""
+    the best of its column, and the row's standing against the best strategy; one cell for each of
+    :func:`table_columns`."""
     summary, comparison = results.summary, results.comparison.set_index("strategy")
     left_out = unranked(results)  # partly failed: scored on its easy splits only, never marked best
     scored = summary[~summary["strategy"].isin(left_out)]
+    metrics = [metric for metric, _ in table_columns(results)]
+    first = first_label(results.comparison)
     best = {}
-    for metric, _ in TABLE_COLUMNS:
+    for metric in metrics:
         column = scored[metric].dropna()
         if len(column):
             best[metric] = column.min() if metric in LOWER_IS_BETTER else column.max()
     rows = []
     for _, row in summary.iterrows():
         cells = []
-        for metric, _ in TABLE_COLUMNS:
-            value, low, high = row[metric], row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
-            clipped = bool(row.get(f"{metric}_ci_clipped", False))
-            half = max(value - low, high - value) if clipped else (high - low) / 2
+        for metric in metrics:
+            value, half, clipped = row[metric], row[f"{metric}_ci_half"], bool(row[f"{metric}_ci_clipped"])
             cells.append({"value": None if value != value else float(value),
                           "half": None if half != half else float(half),
                           "clipped": clipped,
@@ -266,7 +313,8 @@ def comparison_rows(results):
         p = None if p != p else float(p)
         equal = None if equal != equal else float(equal)
         rows.append({"strategy": row["strategy"], "cells": cells, "status": status, "p": p,
-                     "label": verdict_label(status, p, equal), "error": row["error"] or None})
+                     "label": first if status == "best" else verdict_label(status, p, equal),
+                     "error": row["error"] or None})
     return rows
 
 

@@ -15,9 +15,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..evaluation.metrics import LOWER_IS_BETTER
-from .collect import (TABLE_COLUMNS, describe_pooling, describe_protocol, describe_rule, describe_threshold,
-                      describe_uncertainty, ranked_rows, split_thresholds, unranked)
+from .collect import (describe_pooling, describe_protocol, describe_rule, describe_threshold,
+                      describe_uncertainty, first_label, ranked_rows, sort_arrow, split_thresholds,
+                      table_columns, unranked)
 from .columns import columns_table
 
 #: Up to this many strategies the practical's classification reports print without ``--verbose``.
@@ -70,8 +70,8 @@ def dataset_overview(results):
         Text.assemble(("Protocol ", "bold"), describe_protocol(protocol)),
         *([Text.assemble(("Fits ", "bold"), describe_workers(results.config))] if "workers" in results.config else []),
         Text.assemble(("Training part ", "bold"), _counts(train)),
-        Text(f"Always predicting the majority class scores {ds['majority_accuracy']:.1%} accuracy "
-             "and finds none of the minority class: the accuracy paradox.", style="italic"),
+        Text(f"Always predicting the majority class scores {results.majority_accuracy:.1%} accuracy on "
+             "the rows scored and finds none of the minority class: the accuracy paradox.", style="italic"),
     ]
     return Group(*lines)
 
@@ -81,6 +81,8 @@ def describe_workers(config):
 
     >>> describe_workers({"workers": 2, "cores": 2, "n_jobs": -1})
     '2 at a time, one per core (--jobs -1: every core; --jobs 1 runs them one by one)'
+    >>> describe_workers({"workers": 3, "cores": 2, "n_jobs": 3})
+    '3 at a time, on 2 cores (--jobs 3: as asked)'
     >>> describe_workers({"workers": 1, "cores": 2, "n_jobs": 1})
     'one at a time, each with every core (--jobs 1)'
     >>> describe_workers({"workers": 2, "cores": 2, "engine": {"kind": "dask", "scheduler": "tcp://10.0.0.5:8786",
@@ -94,7 +96,8 @@ def describe_workers(config):
     workers, cores, n_jobs = config["workers"], config["cores"], config.get("n_jobs")
     if workers == 1:
         return f"one at a time, each with every core (--jobs {n_jobs})"
-    share = "one per core" if workers >= cores else f"{cores // workers} cores each"
+    share = ("one per core" if workers == cores else f"{cores // workers} cores each" if workers < cores
+             else f"on {cores} {'core' if cores == 1 else 'cores'}")
     how = "every core; --jobs 1 runs them one by one" if n_jobs == -1 else "as asked"
     return f"{workers} at a time, {share} (--jobs {n_jobs}: {how})"
 
@@ -172,13 +175,14 @@ def comparison_table(results, *, width=None):
 
 def _table(results, layout):
     metric = results.metric
-    headings = dict(TABLE_COLUMNS)
-    shown = [m for m, _ in TABLE_COLUMNS if layout.metrics is None or m in layout.metrics or m == metric]
-    if metric not in shown:  # rank by a metric the table does not show by default: show it first
-        shown.insert(0, metric)
+    columns = table_columns(results)  # the ranking metric first when it is not one of the usual seven
+    headings = dict(columns)
+    shown = [m for m, _ in columns if layout.metrics is None or m in layout.metrics or m == metric]
     uncertainty = describe_uncertainty(results.config["protocol"])
     uncertainty = f"{'each cell' if layout.all_intervals else metric}: {uncertainty}"
-    notes = [uncertainty, "class 1 = positive", describe_rule(metric, results.config.get("rope", 0.01), bool(unranked(results)))]
+    rule = describe_rule(metric, results.config.get("rope", 0.01), bool(unranked(results)),
+                         first_label(results.comparison) == "★ first")
+    notes = [uncertainty, "class 1 = positive", rule]
     if layout.fit_time:
         notes.append("Fit s = mean seconds per fit")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption="; ".join(notes),
@@ -187,20 +191,16 @@ def _table(results, layout):
     table.add_column("Strategy", style="bold", no_wrap=True, overflow="ellipsis")
     for m in shown:
         heading = SHORT_HEADINGS.get(m, m) if layout.short_headings else headings.get(m, m)
-        if m == metric:  # the sort's direction: best first
-            heading += " ▲" if metric in LOWER_IS_BETTER else " ▼"
+        if m == metric:
+            heading += sort_arrow(metric)
         table.add_column(heading, justify="right", no_wrap=True)
     table.add_column("vs best", no_wrap=True)
     if layout.fit_time:
         table.add_column("Fit s", justify="right", no_wrap=True)
 
-    summary = results.summary.set_index("strategy")
     for row in ranked_rows(results):
-        by_metric = dict(zip([m for m, _ in TABLE_COLUMNS], row["cells"]))
-        cells = []
-        for m in shown:
-            cell = by_metric.get(m) or _summary_cell(summary, row["strategy"], m, unranked(results))
-            cells.append(_cell_text(cell, interval=layout.all_intervals or m == metric))
+        by_metric = dict(zip(headings, row["cells"]))
+        cells = [_cell_text(by_metric[m], interval=layout.all_intervals or m == metric) for m in shown]
         label = _short_label(row) if layout.short_verdicts else row["label"]
         cells.append(Text(label, style=VERDICT_STYLES.get(row["status"], "")))
         if layout.fit_time:
@@ -209,7 +209,7 @@ def _table(results, layout):
     return table
 
 
-VERDICT_STYLES = {"best": "bold green", "tied": "green", "equivalent": "green", "not separated": "",
+VERDICT_STYLES = {"best": "bold green", "equivalent": "green", "not separated": "",
                   "worse": "red", "n/a": "dim", "failed": "bold red",
                   "partly failed": "red"}
 
@@ -223,26 +223,15 @@ def _cell_text(cell, *, interval):
     return Text(text, style="bold green" if cell["best"] else "")
 
 
-def _summary_cell(summary, strategy, metric, unranked=()):
-    """A cell for a metric outside the table's usual columns (the ranking metric), from the summary."""
-    value = summary.loc[strategy, metric]
-    half = (summary.loc[strategy, f"{metric}_ci_high"] - summary.loc[strategy, f"{metric}_ci_low"]) / 2
-    column = summary.loc[~summary.index.isin(unranked), metric].dropna()
-    best = (len(column) and strategy not in unranked
-            and value == (column.min() if metric in LOWER_IS_BETTER else column.max()))
-    return {"value": None if value != value else float(value), "half": None if half != half else float(half),
-            "best": bool(best)}
-
-
 def _short_label(row):
     """The standing in at most 15 characters, for a narrow console."""
     status, p = row["status"], row["p"]
     if status == "best":
-        return "★ best"
+        return row["label"]
     if status == "worse" and p is not None:
         return "worse p<0.001" if p < 0.001 else f"worse p={p:.3f}"
-    if status in ("tied", "not separated") and p is not None:
-        return f"{'≈ tied' if status == 'tied' else 'not sep.'} p={p:.2f}"
+    if status == "not separated" and p is not None:
+        return f"not sep. p={p:.2f}"
     if status == "equivalent" and row.get("prob_equivalent") is not None:
         return f"equiv. P={row['prob_equivalent']:.2f}"
     return {"not separated": "not sep.", "equivalent": "equiv."}.get(status, status)
@@ -257,7 +246,9 @@ def _seconds(seconds):
 def calibration_table(results):
     """Brier score and mean probability before and after the prior-shift correction."""
     table = Table(title="Probabilities: resampling and class weights shift them; the prior-shift "
-                        "correction moves them back to the true class ratio", title_justify="left")
+                        "correction moves them back to the true class ratio if they were calibrated at the "
+                        "ratio the model trained on (a lower Brier corrected shows it helped, a higher one "
+                        "that it did not)", title_justify="left")
     table.add_column("Strategy", style="bold", no_wrap=True)
     for heading in ["Brier", "Brier corrected", "Mean prob.", "Mean corrected", "Positive rate"]:
         table.add_column(heading, justify="right")
