@@ -131,3 +131,41 @@ def test_lightgbm_from_a_config_file(tmp_path, capsys):
     assert "holds types imblab does not write: " in err and "--trust lightgbm.sklearn.LGBMClassifier" in err
     trust = [arg for t in foreign for arg in ("--trust", t)]
     assert main(["predict", str(tmp_path / "m"), str(new), *trust]) == 0
+
+
+def test_fit_from_a_run_refits_the_estimator_the_run_compared_with_its_seed_or_the_one_given(tmp_path, capsys):
+    """fit RUN_DIR rebuilds a config estimator as the run compared it (class and every parameter), finds a
+    config file that moved with --config, and takes --seed; a changed estimator is refused in one line."""
+    _write_data(tmp_path)
+    config = tmp_path / "imblab.toml"
+    config.write_text(CONFIG.replace('strategies = ["tree", "naive", "smote_tree"]', 'strategies = ["tree"]'))
+    (tmp_path / "mymodels.py").write_text(FACTORY)
+    assert main(["run", "--config", str(config), "--quiet", "--out", str(tmp_path / "run")]) == 0
+    config.write_text(CONFIG.replace("max_depth = 3", "max_depth = 7"))  # changed after the run
+    capsys.readouterr()
+    assert main(["fit", str(tmp_path / "run"), "--out", str(tmp_path / "m1")]) == 2
+    err = capsys.readouterr().err
+    assert "strategy 'tree' is not the estimator run" in err and "'max_depth', 7" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "m1").exists()
+    moved = tmp_path / "elsewhere.toml"  # the run's own file, moved: named with --config, as it was
+    moved.write_text(CONFIG)
+    config.unlink()
+    assert main(["fit", str(tmp_path / "run"), "--out", str(tmp_path / "m2")]) == 2
+    assert "which is gone: give its new place with --config FILE" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "run"), "--config", str(moved), "--seed", "7",
+                 "--out", str(tmp_path / "m2")]) == 0
+    card = json.loads((tmp_path / "m2" / "model.json").read_text())
+    assert card["strategy"]["name"] == "tree" and card["training"]["random_state"] == 7
+
+
+def test_an_entry_the_run_does_not_use_cannot_stop_it(tmp_path, capsys):
+    _write_data(tmp_path)
+    config = tmp_path / "imblab.toml"
+    config.write_text(CONFIG + '\n[estimators.svc]\nestimator = "sklearn.svm:LinearSVC"\n')
+    (tmp_path / "mymodels.py").write_text(FACTORY)
+    assert main(["run", "--config", str(config), "--strategies", "tree,naive", "--quiet",
+                 "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()  # named, it is refused with what to do about it
+    assert main(["run", "--config", str(config), "--strategies", "svc", "--out", str(tmp_path / "r2")]) == 2
+    err = capsys.readouterr().err
+    assert "LinearSVC has no predict_proba" in err and "CalibratedClassifierCV" in err

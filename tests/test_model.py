@@ -265,6 +265,16 @@ def test_new_rows_dates_are_read_as_the_training_files_were(tmp_path):
     mixed = pd.DataFrame({"d": ["2021-03-27T10:00:00+01:00", "2021-03-29T10:00:00+02:00"]})
     with pytest.raises(ImblabError, match="column 'd' holds dates the model cannot read"):
         _with_calendar_parts(mixed, {"d": ["d_year", "d_month", "d_day", "d_weekday"]}, {})
+    # dates written otherwise than in the training file, or not dates at all, are refused, never imputed
+    iso = rows.assign(signup_date=pd.to_datetime(rows["signup_date"], dayfirst=True).dt.strftime("%Y-%m-%d"))
+    with pytest.raises(ImblabError, match=r"column 'signup_date' has 40 values that the model cannot read as "
+                                          r"dates as it read the training file's \(%d/%m/%Y\), such as '20"):
+        model.predict_proba(iso)
+    one_bad = rows.assign(signup_date=rows["signup_date"].where(rows.index != 3, "not a date"))
+    with pytest.raises(ImblabError, match="has 1 value that .* such as 'not a date': write them as in that file"):
+        model.predict_proba(one_bad)
+    blank = rows.assign(signup_date=rows["signup_date"].where(rows.index != 3, None))  # empty: imputed, as before
+    assert model.predict_proba(blank).shape == (40, 2)
 
 
 def test_model_and_prediction_outputs_that_cannot_be_written_are_refused_before_the_work(table_model, tmp_path,
@@ -378,3 +388,99 @@ def test_a_model_that_cannot_be_written_whole_leaves_the_old_one_as_it_was(tmp_p
                  "--out", str(model), "--overwrite"]) == 0
     assert (model / "notes.txt").read_text() == "mine" and "brf" in (model / "model.json").read_text()
     assert oct((model / "model.json").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def test_a_fit_that_cannot_succeed_is_one_line_and_writes_nothing(tmp_path, capsys):
+    """A strategy whose fit fails (the estimator's or the data's problem) or whose sampler needs more
+    minority rows than the data have: one line, exit 2, no model folder (it was 'a bug in imblab', exit 70)."""
+    from fabricated import broken_strategy
+
+    ds = dataset_from_frame(_frame(), "fraud")
+    with pytest.raises(ImblabError, match=r"strategy 'broken' failed to fit on .* \(RuntimeError: the solver "
+                                          r"diverged\); fix the estimator or the data, or choose another strategy"):
+        fit_model(ds, broken_strategy())
+    few = _frame(n=400)
+    few = pd.concat([few[few["fraud"] == "no"], few[few["fraud"] == "yes"].head(4)])
+    few.to_csv(tmp_path / "few.csv", index=False)
+    capsys.readouterr()
+    assert main(["fit", "--data", str(tmp_path / "few.csv"), "--target", "fraud", "--strategy", "smote+lr",
+                 "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "strategy 'smote+lr' cannot be fitted: " in err[0] and "the data have 4" in err[0]
+    assert not (tmp_path / "m").exists()
+
+
+def test_fit_checks_its_default_folder_before_fitting_and_overwrites_only_an_imblab_model(tmp_path, capsys,
+                                                                                      monkeypatch):
+    import imblab.model.fitted as fitted
+
+    _frame().to_csv(tmp_path / "train.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    command = ["fit", "--data", "train.csv", "--target", "fraud", "--strategy", "lr", "--drop", "age", "channel"]
+    assert main(command) == 0  # --drop takes several columns, as run's does
+    card = json.loads((tmp_path / "models" / "lr" / "model.json").read_text())
+    assert [c["name"] for c in card["data"]["schema"]["columns"]] == ["amount"]
+    monkeypatch.setattr(fitted, "fit_model", lambda *a, **k: pytest.fail("fitted before refusing the folder"))
+    capsys.readouterr()
+    assert main(command) == 2  # the default folder models/lr exists: refused before the fit
+    assert "model folder 'models/lr' exists and is not empty" in capsys.readouterr().err
+    mine = tmp_path / "mine"  # a folder of the user's own with a file called model.json
+    mine.mkdir()
+    (mine / "model.json").write_text('{"mine": 1}')
+    assert main([*command, "--out", str(mine), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "exists and is not empty: choose another --out" in err and "--overwrite to replace" not in err
+    assert (mine / "model.json").read_text() == '{"mine": 1}'
+
+
+def test_predict_finds_a_users_module_where_it_was_and_says_so_when_it_is_gone(tmp_path):
+    """A model of a user's own class (mymodels.py beside the config file) predicts from any folder, as a
+    fresh process that could not import mymodels by itself; once the module is gone, one line names it."""
+    import subprocess
+    import sys
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "mymodels.py").write_text("from sklearn.linear_model import LogisticRegression\n\n\n"
+                                     "class MyLR(LogisticRegression):\n    \"\"\"A logistic regression of my own.\"\"\"\n")
+    (own / "imblab.toml").write_text('[estimators.mylr]\nestimator = "mymodels:MyLR"\n')
+    _frame().to_csv(tmp_path / "train.csv", index=False)
+    _frame(seed=1).drop(columns="fraud").to_csv(tmp_path / "new.csv", index=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def imblab(*args):
+        return subprocess.run([sys.executable, "-m", "imblab", *args], cwd=elsewhere, capture_output=True,
+                              text=True)
+
+    done = imblab("fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--config",
+                  str(own / "imblab.toml"), "--strategy", "mylr", "--out", str(tmp_path / "m"))
+    assert done.returncode == 0, done.stderr
+    card = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert card["files"]["foreign_types"] == ["mymodels.MyLR"]
+    assert card["files"]["code_folders"] == {"mymodels": str(own)}
+    done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR",
+                  "--out", str(tmp_path / "p.csv"))
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 400
+    own.rename(tmp_path / "moved")
+    done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert f"needs module 'mymodels' (it was in '{own}' when the model was written)" in done.stderr
+
+
+def test_predict_reads_a_file_in_the_encoding_and_delimiter_given(tmp_path, capsys):
+    frame = _frame()
+    frame["channel"] = frame["channel"].map({"web": "Łódź", "shop": "Kraków", "phone": "Gdańsk"})
+    frame.to_csv(tmp_path / "train.csv", index=False, sep=";", encoding="cp1250")
+    frame.drop(columns="fraud").head(30).to_csv(tmp_path / "new.csv", index=False, sep=";", encoding="cp1250")
+    assert main(["fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--strategy", "lr",
+                 "--encoding", "cp1250", "--sep", ";", "--out", str(tmp_path / "m")]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--encoding", "cp1250", "--sep", ";",
+                 "--out", str(tmp_path / "p.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 30
+    capsys.readouterr()  # left to guess, the bytes read as another encoding: the error says so, and what to do
+    assert main(["predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--out", str(tmp_path / "q.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "the model never saw" in err and "a guess: if it is another encoding, give it with --encoding" in err

@@ -176,6 +176,14 @@ def test_time_given_as_dates_is_ordered_by_date_not_by_text():
         assert order[split.train].max() < order[split.test].min()
     with pytest.raises(imblab.ImblabError, match="must hold numbers or dates"):
         list(imblab.TimeSplits("date", folds=3).splits(y, np.array(["soon", "later", "now", "x"] * 6, dtype=object)))
+    # day-first dates, read as the loader reads a date column: the first, 01/02/2024, could be either way,
+    # 15/01/2024 only day first (a parser guessing from the first value alone refused them)
+    first = np.roll(dates, -1)
+    day_first = pd.Series(first).map(lambda d: f"{d[8:10]}/{d[5:7]}/{d[:4]}").to_numpy(dtype=object)
+    assert day_first[0] == "01/02/2024"
+    ordered = pd.to_datetime(pd.Series(first))
+    for split in imblab.TimeSplits("date", folds=3).splits(y, day_first):
+        assert ordered[split.train].max() < ordered[split.test].min()
 
 
 def test_time_splits_with_too_few_distinct_times_are_refused():

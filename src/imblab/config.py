@@ -96,13 +96,16 @@ def find_config(folder="."):
         return None
 
 
-def build_estimators(settings):
-    """Each ``[estimators.NAME]`` as a :class:`~imblab.strategies.Strategy`, by name."""
+def build_estimators(settings, names=None):
+    """Each ``[estimators.NAME]`` as a :class:`~imblab.strategies.Strategy`, by name; only those in
+    ``names`` when given (an entry the run does not use cannot stop it)."""
     from .strategies import strategy
 
     folder = str(Path(settings["path"]).parent)
     built = {}
     for name, entry in settings["estimators"].items():
+        if names is not None and name not in names:
+            continue
         estimator = make_estimator(entry["estimator"], entry.get("params", {}), name=name, search=folder)
         built[name] = strategy(estimator, name=name, sampler=entry.get("sampler"),
                                weighting=entry.get("weighting", "none"), policy=entry.get("policy"))
@@ -115,17 +118,17 @@ def choose_strategies(settings, names=None):
     A name that is a ``[estimators.NAME]`` table means that estimator; any
     other is a catalogue name, preset or spec.
     """
-    own = build_estimators(settings)
     if names is None:
         names = settings.get("strategies")
     if names is None:
-        if not own:
+        if not settings["estimators"]:
             return None
-        names = list(own)
+        names = list(settings["estimators"])
     if isinstance(names, str):
         from .strategies.registry import split_list
 
         names = split_list(names)
+    own = build_estimators(settings, names)
     return {name: own.get(name, name) for name in names}
 
 
@@ -167,11 +170,19 @@ def make_estimator(target, params, *, name, search=None):
         raise ImblabError(f"estimator {name!r}: {target}(**params) failed: {exc}") from None
 
 
-def strategies_from_run(folder):
-    """The user's estimators of a run started with a config file, by name (None if there was none)."""
+def strategies_from_run(folder, config=None, names=None):
+    """The user's estimators of a run started with a config file, by name (None if there was none);
+    ``config`` is where that file is now, if it has moved; only those in ``names`` when given."""
     from .store import RunStore
 
-    path = RunStore.open(folder).request.get("args", {}).get("config")
+    request = RunStore.open(folder).request
+    path = request.get("args", {}).get("config")
+    if config is not None:
+        return build_estimators(read_config(config), names)
     if not path:
         return None
+    path = Path(request.get("cwd", ".")) / path  # as the run found it, from wherever fit is started
+    if not path.is_file():
+        raise ImblabError(f"run '{folder}' took its own strategies from config file '{path}', which is gone: "
+                          "give its new place with --config FILE")
     return build_estimators(read_config(path))

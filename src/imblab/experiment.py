@@ -96,6 +96,8 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         # a spec rebuilds the strategy (imblab fit RUN_DIR); None: a user's estimator, from its config
         "strategy_specs": {s.name: s.spec.text if s.spec is not None and s.factory is None else None
                            for s in chosen},
+        # what a user's estimator was (its class and every parameter): fit RUN_DIR refits only that
+        "strategy_identities": {s.name: s.identity for s in chosen},
         "protocol": protocol.describe(),
         "metric": metric,
         "rope": float(rope),

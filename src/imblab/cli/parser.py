@@ -171,11 +171,11 @@ def build_parser():
     fit.add_argument("--data", metavar="FILE", help="a .csv, .xlsx or .parquet file (without RUN_DIR)")
     fit.add_argument("--target", metavar="COLUMN", help="the label column (with --data)")
     fit.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")
-    fit.add_argument("--drop", metavar="COLUMN", action="append", default=[],
-                     help="a column that is not a feature (an id, a group or time column); repeatable")
-    fit.add_argument("--keep", metavar="COLUMN", action="append", default=[],
-                     help="use this column as a feature even if it looks like an ID, a constant, text or a date; "
-                          "repeatable (with --data)")
+    fit.add_argument("--drop", metavar="COL", nargs="+", action="extend", default=[],
+                     help="leave these columns out of the features (with --data)")
+    fit.add_argument("--keep", metavar="COL", nargs="+", action="extend", default=[],
+                     help="use these columns as features even if they look like IDs, constants, text or dates "
+                          "(with --data)")
     fit.add_argument("--date-features", choices=["drop", "expand"], default="drop",
                      help="leave date columns out (default) or expand them into year, month, day, weekday "
                           "(with --data)")
@@ -183,7 +183,8 @@ def build_parser():
     fit.add_argument("--encoding", metavar="NAME", help="the CSV's encoding (with --data; default: detected)")
     fit.add_argument("--sheet", metavar="NAME",
                      help="an Excel workbook's sheet, its name or number from 1 (with --data; default: the first)")
-    fit.add_argument("--config", metavar="FILE", help="a TOML file whose [estimators.NAME] --strategy may name")
+    fit.add_argument("--config", metavar="FILE", help="a TOML file whose [estimators.NAME] --strategy may name "
+                                                      "(with RUN_DIR: where the run's own file is now)")
     fit.add_argument("--seed", type=_whole(0), default=None, help="seeds the model (default: the run's, or 42)")
     fit.add_argument("--out", metavar="MODEL_DIR", help="model folder (default models/<strategy>)")
     fit.add_argument("--overwrite", action="store_true", help="replace a model folder imblab wrote before")
@@ -199,6 +200,8 @@ def build_parser():
     predict.add_argument("file", metavar="FILE", help="a .csv, .xlsx or .parquet file of rows to predict")
     predict.add_argument("--sheet", metavar="NAME",
                          help="an Excel workbook's sheet: its name or its number from 1 (default: the first)")
+    predict.add_argument("--sep", metavar="CHAR", help="the CSV delimiter (default: detected)")
+    predict.add_argument("--encoding", metavar="NAME", help="the CSV's encoding (default: detected)")
     predict.add_argument("--out", metavar="FILE", help="predictions CSV (default: FILE's name + -predictions.csv)")
     predict.add_argument("--ignore-extra", action="store_true", help="drop columns the model was not fitted with")
     predict.add_argument("--trust", metavar="TYPE", action="append", default=[],

@@ -256,8 +256,10 @@ def _as_dates(series, text):
     whole = as_text(series)
     first = text.iloc[0]
     # A format inferred from the first value parses fast; "mixed" (per value) is the slow fallback.
-    month_first = {"format": guess_datetime_format(first), "dayfirst": False}
-    day_first = {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "%Y-%m-%d when dayfirst=True": both readings are tried
+        month_first = {"format": guess_datetime_format(first), "dayfirst": False}
+        day_first = {"format": guess_datetime_format(first, dayfirst=True), "dayfirst": True}
     needed = DATE_SHARE * len(text)
     chosen, (dates, read) = month_first, _read_count(whole, month_first)
     if _both_readings(month_first, day_first):  # 03/04/2024: the reading that reads more rows wins
@@ -275,6 +277,22 @@ def _as_dates(series, text):
     if dates is not None and dates.notna().sum() >= needed:
         return dates, mixed
     return None, None
+
+
+def date_values(series):
+    """``series`` (text) read as dates as the loader reads a date column (its format; day first where
+    that reads more rows, so 05/10/2021 can be 5 October), or None unless every value reads so.
+
+    >>> date_values(pd.Series(["13/10/2021", "05/10/2021"])).dt.month.tolist()
+    [10, 10]
+    """
+    values = series.dropna()
+    if values.empty:
+        return None
+    dates, _ = _as_dates(series, values.astype(str))
+    if dates is None or dates[series.notna()].isna().any():
+        return None
+    return dates
 
 
 def _read_count(whole, reading):

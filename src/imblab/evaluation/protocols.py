@@ -279,6 +279,11 @@ def _as_times(values, column):
         return values
     import warnings
 
+    from ..data.columns import date_values
+
+    dates = date_values(pd.Series(values))  # as the loader reads a date column: 05/10/2021 may be day first
+    if dates is not None:
+        return dates.to_numpy()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "could not infer format": then each is parsed alone

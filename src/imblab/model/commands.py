@@ -18,15 +18,20 @@ def fit_command(args, console, errors):
         raise ImblabError("fitting from a run folder reads the run's own data as the run read it: drop --data, "
                           "--target, --positive, --drop, --keep, --date-features, --sep, --encoding and --sheet")
     if args.out:
-        check_model_folder(args.out, overwrite=args.overwrite)  # before the fit, not after it
+        check_model_folder(args.out, overwrite=args.overwrite)  # before the data are read, not after the fit
     if args.run_folder is not None:
-        from .from_run import fit_from_run
+        from .from_run import from_run
 
-        model = fit_from_run(args.run_folder, args.strategy)
+        dataset, chosen, options = from_run(args.run_folder, args.strategy, random_state=args.seed,
+                                            config=args.config)
     else:
-        model = _fit_from_file(args, errors)
+        dataset, chosen, options = _from_file(args, errors)
+    folder = Path(args.out) if args.out else Path("models") / _safe(chosen.name)
+    check_model_folder(folder, overwrite=args.overwrite)  # the default folder too, before the fit
+    from .fitted import fit_model
+
+    model = fit_model(dataset, chosen, **options)
     name = model.card["strategy"]["name"]
-    folder = Path(args.out) if args.out else Path("models") / _safe(name)
     save_model(model, folder, overwrite=args.overwrite)
     training, data = model.card["training"], model.card["data"]
     console.print(f"Fitted {name} on all {data['rows']} rows of {data['name']}; decision threshold "
@@ -47,7 +52,8 @@ def fit_command(args, console, errors):
     return 0
 
 
-def _fit_from_file(args, errors):
+def _from_file(args, errors):
+    """``(dataset, strategy, options)`` to fit from ``--data``, ``--target`` and ``--strategy``."""
     from ..cli.messages import note_lines
     from ..data.names import target_missing
     from ..data.readers import peek_columns
@@ -60,7 +66,7 @@ def _fit_from_file(args, errors):
     if args.config:
         from ..config import build_estimators, read_config
 
-        strategies = build_estimators(read_config(args.config))
+        strategies = build_estimators(read_config(args.config), [args.strategy])
     chosen = strategies.get(args.strategy) or get_strategies([args.strategy])[0]
     from ..data.readers import check_sheet
 
@@ -76,9 +82,7 @@ def _fit_from_file(args, errors):
                          keep=args.keep or None, date_features=args.date_features, sep=args.sep,
                          encoding=args.encoding, sheet=args.sheet)
     note_lines(errors, dataset.notes)  # what the loader guessed or left out, as imblab run says it
-    from .fitted import fit_model
-
-    return fit_model(dataset, chosen, random_state=42 if args.seed is None else args.seed)
+    return dataset, chosen, {"random_state": 42 if args.seed is None else args.seed}
 
 
 def _check_drop(drop, features):
@@ -99,7 +103,7 @@ def predict_command(args, console, errors):
     # what the card and the file's header show is refused before skops, scikit-learn and pandas load
     card = read_card(Path(args.model_folder))
     check_sheet(args.file, args.sheet)
-    header = peek_columns(args.file)
+    header = peek_columns(args.file, sep=args.sep, encoding=args.encoding)
     out = _predictions_path(args.file, args.out)
     if header is not None:
         check_columns(header, card["data"]["schema"], extra="ignore" if args.ignore_extra else "error")
@@ -113,12 +117,16 @@ def predict_command(args, console, errors):
     schema = card["data"]["schema"]
     codes = [c["name"] for c in schema["columns"]  # categories of text ('02134'): read as text, zeros kept
              if c["kind"] == "categorical" and all(isinstance(v, str) for v in c.get("categories", ()))]
-    frame, info = read_frame(args.file, text_columns=codes, sheet=args.sheet)
+    frame, info = read_frame(args.file, sep=args.sep, encoding=args.encoding, text_columns=codes, sheet=args.sheet)
     try:
         table = model.predictions(frame, extra="ignore" if args.ignore_extra else "error")
     except ImblabError as exc:
         if info.get("sheets", 1) > 1 and args.sheet is None and str(exc).startswith("the rows lack"):  # wrong sheet?
             raise ImblabError(f"{exc}{wrong_sheet(args.file, info)}") from None
+        guessed = _guessed_encoding(info, args.encoding)
+        if guessed and "never saw" in str(exc):  # a misread encoding makes unknown categories of known ones
+            raise ImblabError(f"{exc} (the file was read as {guessed}, a guess: if it is another encoding, give "
+                              "it with --encoding)") from None
         raise
     note_lines(errors, info["notes"])  # how the rows were read (a sheet of several, an encoding), as run says it
     table.insert(0, "row", range(len(table)))
@@ -134,6 +142,14 @@ def predict_command(args, console, errors):
     console.print(f"Predicted {len(table)} rows: {n_positive} decided {positive!r} (threshold {threshold:.4g}); "
                   f"wrote {out}", highlight=False)
     return 0
+
+
+def _guessed_encoding(info, given):
+    """The encoding a CSV was read in when imblab guessed it (not UTF-8, not given), else None."""
+    encoding = info.get("encoding")
+    if given or not encoding or encoding.replace("-", "").lower() in ("utf8", "utf8sig", "ascii"):
+        return None
+    return encoding
 
 
 def _predictions_path(file, out):

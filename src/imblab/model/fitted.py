@@ -129,9 +129,15 @@ def fit_model(dataset, strategy, *, random_state=42, estimates=None, source=None
         raise ImblabError(f"fit one strategy at a time, got {len(chosen)}: {', '.join(s.name for s in chosen)}")
     chosen = chosen[0]
     estimator = chosen.build(dataset, random_state=random_state)
+    _check_feasible(dataset, chosen, estimator)
     start = time.perf_counter()
-    with limited_threads(1):
-        estimator.fit(dataset.X, dataset.y)
+    try:
+        with limited_threads(1):
+            estimator.fit(dataset.X, dataset.y)
+    except Exception as exc:  # noqa: BLE001 - the estimator's or the data's problem, said in one line (run: a failed fit)
+        reason = " ".join(str(exc).split())[:300]
+        raise ImblabError(f"strategy {chosen.name!r} failed to fit on {dataset.name} ({type(exc).__name__}: "
+                          f"{reason}); fix the estimator or the data, or choose another strategy") from None
     seconds = time.perf_counter() - start
     facts = training_facts(estimator)
     prior = trained_prior(facts, dataset.class_counts())
@@ -140,3 +146,19 @@ def fit_model(dataset, strategy, *, random_state=42, estimates=None, source=None
     card = make_card(dataset, chosen, facts, random_state=random_state, estimates=estimates, source=source,
                      fit_seconds=seconds)
     return FittedModel(estimator, card)
+
+
+def _check_feasible(dataset, strategy, estimator):
+    """Refuse, before fitting, a strategy that cannot fit these rows (too few minority rows for its
+    sampler's neighbours), as a run refuses it before its fits."""
+    import numpy as np
+
+    from ..strategies.registry import minority_rows_needed
+
+    needed, reason = minority_rows_needed(estimator)
+    counts = np.bincount(dataset.y, minlength=2)
+    minority = int(np.argmin(counts))
+    if counts[minority] < needed:
+        raise ImblabError(f"strategy {strategy.name!r} cannot be fitted: {reason}, but the data have "
+                          f"{counts[minority]} (class {dataset.labels[minority]!r}); add minority rows or "
+                          "choose another strategy")

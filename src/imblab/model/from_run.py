@@ -12,20 +12,31 @@ ESTIMATED = ["f1_1", "precision_1", "recall_1", "balanced_accuracy", "mcc", "roc
              "brier"]
 
 
-def fit_from_run(folder, strategy=None):
+def fit_from_run(folder, strategy=None, *, random_state=None, config=None):
     """Refit ``strategy`` (default: the run's best, rank 1 of its comparison) on all the run's data.
 
     The data are read again from where the run read them (or generated again,
-    for the practical's synthetic data) and must hash to what the run saw.
-    The card carries the run's out-of-sample estimates with their intervals.
+    for the practical's synthetic data) and must hash to what the run saw; a
+    user's estimator is built again from the run's config file (or ``config``,
+    where it has moved) and must be the one the run compared: its class and
+    every parameter. ``random_state`` defaults to the run's seed. The card
+    carries the run's out-of-sample estimates with their intervals.
 
     Returns
     -------
     FittedModel
     """
+    from .fitted import fit_model
+
+    dataset, chosen, options = from_run(folder, strategy, random_state=random_state, config=config)
+    return fit_model(dataset, chosen, **options)
+
+
+def from_run(folder, strategy=None, *, random_state=None, config=None):
+    """What :func:`fit_from_run` fits: ``(dataset, strategy, options)`` for
+    :func:`~imblab.model.fit_model`, checked against the run as it describes."""
     check_run_strategy(folder, strategy)  # from the folder's record, before the libraries load
     from ..results import Results
-    from .fitted import fit_model
 
     results = Results.load(folder)
     if strategy is None:
@@ -39,13 +50,15 @@ def fit_from_run(folder, strategy=None):
         raise ImblabError(f"strategy {strategy!r} failed in run '{folder}' ({results.errors()[strategy]}): "
                           "choose another with --strategy")
     dataset = _run_dataset(folder, results)
-    chosen = _run_strategy(folder, results, strategy)
+    chosen = _run_strategy(folder, results, strategy, config)
     protocol = results.config.get("protocol", {})
     source = {"run": str(Path(folder).resolve()), "strategy": strategy,
               "protocol": protocol.get("name", ""), "metric": results.metric,
               "caveat": protocol.get("caveat")}
-    return fit_model(dataset, chosen, random_state=int(results.config.get("random_state", 42)),
-                     estimates=_estimates(results, strategy), source=source)
+    if random_state is None:
+        random_state = int(results.config.get("random_state", 42))
+    return dataset, chosen, {"random_state": random_state, "estimates": _estimates(results, strategy),
+                             "source": source}
 
 
 def check_run_strategy(folder, strategy=None):
@@ -103,8 +116,9 @@ def _run_dataset(folder, results):
     return dataset
 
 
-def _run_strategy(folder, results, name):
-    """The run's strategy ``name``: a spec, or an estimator from the run's config file."""
+def _run_strategy(folder, results, name, config=None):
+    """The run's strategy ``name``: a spec, or an estimator from the run's config file (``config``: where
+    that file is now), refused unless it is the estimator the run compared."""
     from ..strategies import get_strategies
 
     spec = results.config.get("strategy_specs", {}).get(name)
@@ -112,10 +126,15 @@ def _run_strategy(folder, results, name):
         return get_strategies({name: spec})[0]
     from ..config import strategies_from_run
 
-    own = strategies_from_run(folder)  # a user's estimator named in the run's config file
-    if own and name in own:
-        return own[name]
-    return get_strategies([name])[0]
+    own = strategies_from_run(folder, config, [name])  # a user's estimator named in the run's config file
+    chosen = own[name] if own and name in own else get_strategies([name])[0]
+    compared = results.config.get("strategy_identities", {}).get(name)
+    if compared is not None and chosen.identity != compared:
+        raise ImblabError(f"strategy {name!r} is not the estimator run '{folder}' compared: its class or "
+                          f"parameters in the config file have changed since the run (then {compared}; now "
+                          f"{chosen.identity}); restore them, or fit the changed one from the file with "
+                          "'imblab fit --data FILE --target COLUMN --config FILE --strategy NAME'")
+    return chosen
 
 
 def _estimates(results, strategy):

@@ -13,6 +13,7 @@ card lists under ``files.foreign_types``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -70,11 +71,19 @@ def check_model_folder(folder, *, overwrite=False):
     if folder.exists() and not folder.is_dir():
         raise ImblabError(f"model folder '{folder}' is a file: choose a folder for --out")
     if folder.exists() and any(folder.iterdir()):
-        ours = (folder / CARD_FILE).is_file()
+        ours = _is_model_folder(folder)  # its card says imblab wrote it: a file of that name alone does not
         if not (overwrite and ours):
             hint = ", or pass --overwrite to replace the model imblab wrote there" if ours else ""
             raise ImblabError(f"model folder '{folder}' exists and is not empty: choose another --out{hint}")
     return folder
+
+
+def _is_model_folder(folder):
+    try:
+        read_card(folder)
+    except ImblabError:
+        return False
+    return True
 
 
 def save_model(model, folder, *, overwrite=False):
@@ -131,9 +140,48 @@ def _write_model(model, folder):
         card["networks"].append({"file": name, **description})
     own = allowed_types()
     foreign = sorted(t for t in sio.get_untrusted_types(file=folder / ESTIMATOR_FILE) if t not in own)
-    card["files"] = {"sha256": files, "foreign_types": foreign}
+    card["files"] = {"sha256": files, "foreign_types": foreign, "code_folders": _code_folders(foreign)}
     (folder / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default))
     (folder / "MODEL.md").write_text(render_markdown(card))
+
+
+def _code_folders(types):
+    """``{module: folder}`` for the modules defining ``types`` (a user's own estimator's): where each was
+    imported from, so that ``predict`` finds a module kept beside a config file from anywhere."""
+    import sys
+
+    folders = {}
+    for name in types:
+        top = name.split(".")[0]
+        module = sys.modules.get(top)
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        if origin and origin not in ("built-in", "frozen"):
+            path = Path(origin).parent
+            folders[top] = str(path.parent if module.__spec__.submodule_search_locations else path)
+    return folders
+
+
+@contextlib.contextmanager
+def _importable(card):
+    """A context in which the card's user modules import: a module that does not import as things
+    are is looked for in the folder it was imported from when the model was written."""
+    import importlib.util
+    import sys
+
+    added = []
+    for top, folder in (card.get("files", {}).get("code_folders") or {}).items():
+        try:
+            found = importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found and Path(folder).is_dir() and folder not in sys.path:
+            sys.path.insert(0, folder)
+            added.append(folder)
+    try:
+        yield
+    finally:
+        for folder in added:
+            sys.path.remove(folder)
 
 
 def _as_library_classes(estimator):
@@ -244,7 +292,13 @@ def load_model(folder, *, trusted=()):
             "loading could run their code. If you fitted this model with your own estimator and trust that "
             f"code, name the types: --trust {' --trust '.join(foreign)} (load_model(..., trusted=[...]))")
     try:
-        estimator = sio.load(path, trusted=untrusted)
+        with _importable(card):
+            estimator = sio.load(path, trusted=untrusted)
+    except ModuleNotFoundError as exc:  # the user's own module that a trusted type lives in
+        where = (card.get("files", {}).get("code_folders") or {}).get(exc.name)
+        where = f" (it was in '{where}' when the model was written)" if where else ""
+        raise ImblabError(f"{path} needs module '{exc.name}'{where}, which does not import here: put it back "
+                          "there, install it, or run imblab from its folder") from None
     except Exception as exc:
         raise ImblabError(f"{path} could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): "
                           "fit the model again") from None

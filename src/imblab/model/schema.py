@@ -132,6 +132,14 @@ def _with_calendar_parts(frame, dates, readings):
             if parsed is None:
                 raise ImblabError(f"column '{column}' holds dates the model cannot read as it read the training "
                                   f"file's (e.g. mixed time zones): write them as in that file")
+            written = values.notna() & (values.astype(str).str.strip() != "")
+            unread = values[written & parsed.isna()].unique()
+            if len(unread):  # left missing, they would be imputed: predictions on made-up dates
+                how = readings.get(column, {}).get("format")
+                how = f" ({how})" if how and how != "mixed" else ""
+                raise ImblabError(f"column '{column}' has {_count(unread, 'value')} that the model cannot read as "
+                                  f"dates as it read the training file's{how}, such as {_show(unread)}: write "
+                                  "them as in that file, or empty those cells")
             parts = [parsed.dt.year, parsed.dt.month, parsed.dt.day, parsed.dt.day_of_week, parsed.dt.hour]
             frame = frame.assign(**{name: values.astype(float) for name, values in zip(features, parts)})
     return frame

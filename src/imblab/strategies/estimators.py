@@ -63,6 +63,11 @@ class EstimatorSteps:
 def check_estimator_like(estimator, name):
     """Raise ImblabError unless ``estimator`` can be used as a binary classifier."""
     missing = [m for m in ("fit", "predict_proba", "get_params") if not hasattr(estimator, m)]
+    if missing == ["predict_proba"]:  # a classifier that only decides (LinearSVC, RidgeClassifier, SVC())
+        raise ImblabError(
+            f"strategy {name!r}: {type(estimator).__name__} has no predict_proba, and imblab scores "
+            "probabilities (PR-AUC, Brier, thresholds); wrap it in sklearn.calibration.CalibratedClassifierCV, "
+            "or give one that has predict_proba (SVC(probability=True))")
     if missing:
         raise ImblabError(
             f"strategy {name!r}: {type(estimator).__name__} is not a scikit-learn classifier (it has no "
