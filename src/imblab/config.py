@@ -185,4 +185,4 @@ def strategies_from_run(folder, config=None, names=None):
     if not path.is_file():
         raise ImblabError(f"run '{folder}' took its own strategies from config file '{path}', which is gone: "
                           "give its new place with --config FILE")
-    return build_estimators(read_config(path))
+    return build_estimators(read_config(path), names)

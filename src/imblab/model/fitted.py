@@ -151,8 +151,6 @@ def fit_model(dataset, strategy, *, random_state=42, estimates=None, source=None
 def _check_feasible(dataset, strategy, estimator):
     """Refuse, before fitting, a strategy that cannot fit these rows (too few minority rows for its
     sampler's neighbours), as a run refuses it before its fits."""
-    import numpy as np
-
     from ..strategies.registry import minority_rows_needed
 
     needed, reason = minority_rows_needed(estimator)
