@@ -57,8 +57,7 @@ def test_every_row_is_one_line_within_the_width(n, width, fifteen, thirty):
     for row in ranked_rows(results):
         line = rows[row["strategy"]]
         assert f"{row['fit_seconds']:.2f}" in line
-        assert ("★ best" in line) == (row["status"] == "best")
-        assert ("tied" in line) == (row["status"] == "tied")
+        assert ("★ first" in line) == (row["status"] == "best")  # others not separated: first, not best
 
 
 def test_rows_are_sorted_by_the_ranking_metric(fifteen):
@@ -172,7 +171,7 @@ def test_repr_is_readable(fifteen):
     best = fifteen.comparison.iloc[0]
     assert text.startswith("<Results: 15 strategies (naive, smote_ann, weighted_ann, brf, … 11 more) on synthetic; ")
     assert "repeated stratified k-fold, 5 folds × 2 repeats, seed 0; ranked by f1_1: " in text
-    assert f"best {best['strategy']} {best['mean']:.3f} ± " in text
+    assert f"first {best['strategy']} {best['mean']:.3f} ± " in text
     others = fifteen.comparison.iloc[1:]
     if "status" in others:  # each standing, counted
         counts = others["status"].value_counts(sort=False)
@@ -295,12 +294,16 @@ def test_a_classification_report_is_worked_out_once_and_handed_out_as_a_copy(mon
     assert [k["output_dict"] for k in calls] == [True, False]
 
 
-def _with_copy_of_first(results, copy="twin"):
-    """``results`` with one more strategy whose predictions are the first-ranked strategy's exactly."""
+def _with_copy_of_first(results, copy="twin", noise=None):
+    """``results`` with one more strategy whose predictions are the first-ranked strategy's exactly (or,
+    with ``noise``, its scores replaced by seeded noise: a strategy significantly worse than it)."""
     from imblab.results import Results
 
     first = results.comparison["strategy"].iloc[0]
     twin = results.predictions[results.predictions["strategy"] == first].assign(strategy=copy)
+    if noise is not None:
+        twin = twin.assign(y_score=np.random.RandomState(noise).random_sample(len(twin)))
+        twin = twin.assign(y_pred=(twin["y_score"] >= 0.5).astype(int))
     fits = results.fits + [{**f, "strategy": copy} for f in results.fits if f["strategy"] == first]
     notes = {**results.strategy_notes, copy: results.strategy_notes[first]}
     config = {**results.config, "strategies": [*results.strategies, copy]}
@@ -308,23 +311,36 @@ def _with_copy_of_first(results, copy="twin"):
                           config=config, dataset=results.dataset, strategy_notes=notes)
 
 
-def test_a_tie_for_first_or_nothing_separated_is_first_not_best():
+def test_best_only_when_every_other_is_significantly_worse_else_first():
     from imblab.report.collect import collect
 
-    results = fabricated_results(4)
-    assert ranked_rows(results)[0]["label"] == "★ best"  # some are significantly worse, none ties
-    first, tied = _with_copy_of_first(results)
+    _, clear = _with_copy_of_first(fabricated_results(2), "noise", noise=0)
+    assert list(clear.comparison["status"]) == ["best", "worse", "worse"]
+    assert ranked_rows(clear)[0]["label"] == "★ best"
+    assert "single out no best" not in collect(clear)["verdict"] and "★ first" not in collect(clear)["rule"]
+    first, tied = _with_copy_of_first(clear)  # a copy of the first: a tie, and not significantly worse
     rows = ranked_rows(tied)
     assert [rows[0]["strategy"], rows[1]["strategy"]] == [first, "twin"]  # the order given
     assert rows[0]["label"] == "★ first" and rows[1]["status"] != "best"
     facts = collect(tied)
     assert "It ties with twin (the same f1_1)" in facts["verdict"]
-    assert "'★ first' = ranked first" in facts["rule"]
-    assert "single out no best" not in facts["verdict"]  # others are significantly worse
-    # two strategies that cannot be told apart: neither is called best
+    assert "Not every other strategy is significantly worse, so these data single out no best." in facts["verdict"]
+    assert "'★ first' = ranked first, not significantly better than every other" in facts["rule"]
+    # a runner-up that is not separated makes the first '★ first', whatever else is worse
+    fifteen = fabricated_results(15)
+    assert "not separated" in set(fifteen.comparison["status"]) and "worse" in set(fifteen.comparison["status"])
+    assert ranked_rows(fifteen)[0]["label"] == "★ first"
+    # nothing else worse: said so
     _, alone = _with_copy_of_first(fabricated_results(1))
     assert ranked_rows(alone)[0]["label"] == "★ first"
     assert "No other strategy is significantly worse, so these data single out no best." in collect(alone)["verdict"]
+    # one strategy: first, nothing to single it out from; every strategy failed: no star, no legend for one
+    one = fabricated_results(1)
+    assert ranked_rows(one)[0]["label"] == "★ first" and "single out" not in collect(one)["verdict"]
+    from imblab.report.collect import first_label
+
+    failed = pd.DataFrame({"strategy": ["a", "b"], "rank": [np.nan, np.nan], "status": ["failed", "failed"]})
+    assert first_label(failed) is None  # nothing ranked: no star, and no legend for one
 
 
 def test_not_separated_says_its_interval_is_not_adjusted_as_its_p_is():

@@ -140,11 +140,14 @@ class Results:
         """The accuracy of always predicting the majority class on the rows the strategies were
         scored on (a holdout's test part, every row under cross-validation): the accuracy paradox's
         figure, comparable with the accuracy column."""
-        scored = self.predictions.drop_duplicates(["split_id", "row_id"])["y_true"]
-        if scored.empty:
-            return self.dataset["majority_accuracy"]
-        share = float(scored.mean())
-        return max(share, 1 - share)
+        counts = {fit["split_id"]: fit["test_counts"] for fit in self.fits if fit.get("test_counts")}
+        rows = [sum(int(c.get(k, c.get(str(k), 0))) for c in counts.values()) for k in (0, 1)]
+        if not sum(rows):  # a record without its splits' counts: the scored rows
+            scored = self.predictions.drop_duplicates(["split_id", "row_id"])["y_true"]
+            if scored.empty:
+                return self.dataset["majority_accuracy"]
+            rows = [int((scored == 0).sum()), int((scored == 1).sum())]
+        return max(rows) / sum(rows)
 
     def classification_report(self, strategy, *, output_dict=False):
         """scikit-learn's classification report over all of the strategy's out-of-sample rows
@@ -183,10 +186,14 @@ class Results:
         comparison = self.comparison
         if comparison.empty:
             return text + ": no strategy produced predictions>"
+        from .report.collect import first_label
+
         best = comparison.iloc[0]
         row = self.summary.set_index("strategy").loc[best["strategy"]]
-        half = (row[f"{self.metric}_ci_high"] - row[f"{self.metric}_ci_low"]) / 2
-        text += f": best {best['strategy']} {best['mean']:.3f}" + (f" ± {half:.3f}" if half == half else "")
+        half, clipped = row[f"{self.metric}_ci_half"], row[f"{self.metric}_ci_clipped"]
+        label = (first_label(comparison) or "★ first").removeprefix("★ ")
+        text += (f": {label} {best['strategy']} {best['mean']:.3f}"
+                 + (f" ± {half:.3f}{'*' if clipped else ''}" if half == half else ""))
         return text + "".join(f", {n} {standing}" for standing, n in _standings(comparison).items()) + ">"
 
     def _repr_html_(self):

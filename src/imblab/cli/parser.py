@@ -163,11 +163,11 @@ def build_parser():
         "fit", help="fit a strategy on all the data and write a model folder",
         description="Fit one strategy on all the data (threshold policies tuned inside it, as in the evaluation) "
                     "and write a model folder: the model (skops, no pickle), model.json and MODEL.md. "
-                    "Either from a run folder (default: its best strategy, with the run's estimates on the "
+                    "Either from a run folder (default: its first-ranked strategy, with the run's estimates on the "
                     "card) or from a file with --data, --target and --strategy.",
     )
     fit.add_argument("run_folder", metavar="RUN_DIR", nargs="?", help="a run folder written by 'imblab run'")
-    fit.add_argument("--strategy", metavar="SPEC", help="the strategy (default with RUN_DIR: the run's best)")
+    fit.add_argument("--strategy", metavar="SPEC", help="the strategy (default with RUN_DIR: the run's first-ranked)")
     fit.add_argument("--data", metavar="FILE", help="a .csv, .xlsx or .parquet file (without RUN_DIR)")
     fit.add_argument("--target", metavar="COLUMN", help="the label column (with --data)")
     fit.add_argument("--positive", metavar="LABEL", help="the positive label (default: the minority class)")

@@ -166,8 +166,9 @@ def few_minority_caveat(fits):
     """The sentence for test parts with too few minority rows for stable metrics, or None."""
     minority = [f["test_counts"].get(1, 0) for f in fits if f.get("test_counts")]
     if minority and min(minority) < MIN_MINORITY:
-        return (f"A test part holds only {min(minority)} minority rows (fewer than {MIN_MINORITY}): "
-                "per-split metrics are noisy and intervals wide; use fewer folds or more data.")
+        fewest = min(minority)
+        return (f"A test part holds only {fewest} minority row{'' if fewest == 1 else 's'} (fewer than "
+                f"{MIN_MINORITY}): per-split metrics are noisy and intervals wide; use fewer folds or more data.")
     return None
 
 

@@ -13,7 +13,7 @@ ESTIMATED = ["f1_1", "precision_1", "recall_1", "balanced_accuracy", "mcc", "roc
 
 
 def fit_from_run(folder, strategy=None, *, random_state=None, config=None):
-    """Refit ``strategy`` (default: the run's best, rank 1 of its comparison) on all the run's data.
+    """Refit ``strategy`` (default: the run's first-ranked, rank 1 of its comparison) on all the run's data.
 
     The data are read again from where the run read them (or generated again,
     for the practical's synthetic data) and must hash to what the run saw; a

@@ -72,7 +72,7 @@ def collect(results):
         "protocol": describe_protocol(results.config["protocol"]),
         "uncertainty": describe_uncertainty(results.config["protocol"]),
         "rule": describe_rule(results.metric, results.config.get("rope", 0.01), bool(unranked(results)),
-                              first_label(results.comparison) == "★ first"),
+                              first_label(results.comparison) == "★ first"),  # None: nothing ranked
         "metric": results.metric,
         "train_counts": results.train_counts,
         "training": _training(results),
@@ -121,11 +121,11 @@ def describe_uncertainty(protocol):
 def describe_rule(metric, rope, partly_failed=False, first=False):
     """The legend of the comparison column: what each standing claims, and what it does not (and, when
     a strategy has that standing, what 'partly failed' and '★ first' mean)."""
-    rule = (f"vs best by {metric}: every pair tested, Holm-adjusted over all pairs; 'worse' = significantly "
+    rule = (f"vs first by {metric}: every pair tested, Holm-adjusted over all pairs; 'worse' = significantly "
             f"worse (adjusted p < 0.05); 'not separated' = no significant difference, which is not evidence "
-            f"of equality; 'equivalent' = within ±{rope:g} of the best with probability ≥ 95%; ")
+            f"of equality; 'equivalent' = within ±{rope:g} of the first with probability ≥ 95%; ")
     if first:
-        rule += "'★ first' = ranked first, but no other is significantly worse or one has the same score; "
+        rule += "'★ first' = ranked first, not significantly better than every other ('★ best' only then); "
     if partly_failed:
         rule += "'partly failed' = failed on some splits, so scored on the others only and not ranked; "
     return rule + "* = interval clipped at the metric's bound"
@@ -154,8 +154,8 @@ def verdict(results):
     if tied:
         text.append(f"It ties with {', '.join(tied)} (the same {metric}); the order between them is the order "
                     "the strategies were given.")
-    if nothing_separated(comparison) and comparison["rank"].notna().sum() > 1:
-        text.append("No other strategy is significantly worse, so these data single out no best.")
+    if _no_best(comparison):
+        text.append(_no_best(comparison))
     groups = {status: comparison[comparison["status"] == status] for status in
               ("worse", "equivalent", "not separated", "n/a", "failed")}
     if len(groups["worse"]):
@@ -249,9 +249,14 @@ def verdict_label(status, p=None, prob_equivalent=None):
 
 
 def first_label(comparison):
-    """The first-ranked strategy's standing: '★ best' once another strategy is significantly worse
-    and none has exactly its score; '★ first' otherwise, for then the data single out no best."""
-    return "★ best" if not (tied_first(comparison) or nothing_separated(comparison)) else "★ first"
+    """The first-ranked strategy's standing: '★ best' when every other ranked strategy is significantly
+    worse; '★ first' otherwise (one is not separated, equivalent or tied: the data single out no best);
+    None when no strategy is ranked."""
+    ranked = comparison.dropna(subset=["rank"])
+    if ranked.empty:
+        return None
+    others = ranked["status"].iloc[1:]
+    return "★ best" if len(others) and (others == "worse").all() else "★ first"
 
 
 def tied_first(comparison):
@@ -262,10 +267,15 @@ def tied_first(comparison):
     return list(ranked.loc[ranked["mean"] == ranked["mean"].iloc[0], "strategy"].iloc[1:])
 
 
-def nothing_separated(comparison):
-    """Whether no other ranked strategy is significantly worse than the first (or none is ranked beside it)."""
+def _no_best(comparison):
+    """The sentence saying that the data single out no best, where another strategy is ranked but not
+    every one is significantly worse than the first; empty otherwise."""
     ranked = comparison.dropna(subset=["rank"])
-    return not (ranked["status"] == "worse").any()
+    others = ranked["status"].iloc[1:]
+    if not len(others) or (others == "worse").all():
+        return ""
+    which = "No other strategy" if not (others == "worse").any() else "Not every other strategy"
+    return f"{which} is significantly worse, so these data single out no best."
 
 
 def table_columns(results):

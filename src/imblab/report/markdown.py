@@ -26,7 +26,7 @@ def render_markdown(results, facts=None):
         "",
         f"{_escape(facts['protocol'])}; {facts['uncertainty']}.",
         "",
-        "| Strategy | " + " | ".join(c["heading"] for c in facts["columns"]) + " | vs best | Fit (s) |",
+        "| Strategy | " + " | ".join(c["heading"] for c in facts["columns"]) + " | vs first | Fit (s) |",
         "|---|" + "---:|" * len(facts["columns"]) + "---|---:|",
     ]
     for row in facts["rows"]:

@@ -96,8 +96,9 @@ def describe_workers(config):
     workers, cores, n_jobs = config["workers"], config["cores"], config.get("n_jobs")
     if workers == 1:
         return f"one at a time, each with every core (--jobs {n_jobs})"
-    share = ("one per core" if workers == cores else f"{cores // workers} cores each" if workers < cores
-             else f"on {cores} {'core' if cores == 1 else 'cores'}")
+    each = cores // workers
+    share = ("one per core" if workers == cores else f"{each} {'core' if each == 1 else 'cores'} each"
+             if workers < cores else f"on {cores} {'core' if cores == 1 else 'cores'}")
     how = "every core; --jobs 1 runs them one by one" if n_jobs == -1 else "as asked"
     return f"{workers} at a time, {share} (--jobs {n_jobs}: {how})"
 
@@ -156,7 +157,7 @@ def comparison_table(results, *, width=None):
     >>> console.print(comparison_table(results, width=console.width))
     >>> print(console.export_text().rstrip())  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Side by side, ranked by f1_1
-    Strategy      Prec.   Recall            F1 ▼      AP   vs best         Fit s
+    Strategy      Prec.   Recall            F1 ▼      AP   vs first        Fit s
     ────────────...
     lr            1.000    0.750   0.857 ± ...   0.895   ★ best ...
     lr:balanced   0.389    0.875   0.538 ± ...   0.894   worse p=... ...
@@ -194,7 +195,7 @@ def _table(results, layout):
         if m == metric:
             heading += sort_arrow(metric)
         table.add_column(heading, justify="right", no_wrap=True)
-    table.add_column("vs best", no_wrap=True)
+    table.add_column("vs first", no_wrap=True)
     if layout.fit_time:
         table.add_column("Fit s", justify="right", no_wrap=True)
 
