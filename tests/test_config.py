@@ -145,7 +145,7 @@ def test_fit_from_a_run_refits_the_estimator_the_run_compared_with_its_seed_or_t
     capsys.readouterr()
     assert main(["fit", str(tmp_path / "run"), "--out", str(tmp_path / "m1")]) == 2
     err = capsys.readouterr().err
-    assert "strategy 'tree' is not the estimator run" in err and "'max_depth', 7" in err
+    assert "strategy 'tree' is not the estimator run" in err and "(then max_depth=3; now max_depth=7)" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "m1").exists()
     moved = tmp_path / "elsewhere.toml"  # the run's own file, moved: named with --config, as it was
     moved.write_text(CONFIG)
@@ -156,6 +156,16 @@ def test_fit_from_a_run_refits_the_estimator_the_run_compared_with_its_seed_or_t
                  "--out", str(tmp_path / "m2")]) == 0
     card = json.loads((tmp_path / "m2" / "model.json").read_text())
     assert card["strategy"]["name"] == "tree" and card["training"]["random_state"] == 7
+    # a run by an older imblab recorded no estimator to check against: fitted, with a warning that says so
+    record = json.loads((tmp_path / "run" / "results.json").read_text())
+    del record["config"]["strategy_identities"]
+    (tmp_path / "run" / "results.json").write_text(json.dumps(record))
+    capsys.readouterr()
+    assert main(["fit", str(tmp_path / "run"), "--config", str(moved), "--out", str(tmp_path / "m3")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("imblab: warning: run '") and err.count("\n") == 1
+    assert ("did not record what its strategy 'tree' was (an older imblab): it is built from the config file as "
+            "the file is now, unchecked") in err
 
 
 def test_an_entry_the_run_does_not_use_cannot_stop_it(tmp_path, capsys):
@@ -165,6 +175,7 @@ def test_an_entry_the_run_does_not_use_cannot_stop_it(tmp_path, capsys):
     (tmp_path / "mymodels.py").write_text(FACTORY)
     assert main(["run", "--config", str(config), "--strategies", "tree,naive", "--quiet",
                  "--out", str(tmp_path / "run")]) == 0
+    assert main(["fit", str(tmp_path / "run"), "--strategy", "tree", "--out", str(tmp_path / "m")]) == 0
     capsys.readouterr()  # named, it is refused with what to do about it
     assert main(["run", "--config", str(config), "--strategies", "svc", "--out", str(tmp_path / "r2")]) == 2
     err = capsys.readouterr().err

@@ -436,6 +436,7 @@ def test_fit_checks_its_default_folder_before_fitting_and_overwrites_only_an_imb
 def test_predict_finds_a_users_module_where_it_was_and_says_so_when_it_is_gone(tmp_path):
     """A model of a user's own class (mymodels.py beside the config file) predicts from any folder, as a
     fresh process that could not import mymodels by itself; once the module is gone, one line names it."""
+    import hashlib
     import subprocess
     import sys
 
@@ -458,11 +459,25 @@ def test_predict_finds_a_users_module_where_it_was_and_says_so_when_it_is_gone(t
     assert done.returncode == 0, done.stderr
     card = json.loads((tmp_path / "m" / "model.json").read_text())
     assert card["files"]["foreign_types"] == ["mymodels.MyLR"]
-    assert card["files"]["code_folders"] == {"mymodels": str(own)}
+    assert card["files"]["code_folders"] == {"mymodels": {
+        "folder": str(own), "sha256": hashlib.sha256((own / "mymodels.py").read_bytes()).hexdigest()}}
     done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR",
                   "--out", str(tmp_path / "p.csv"))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
     assert len(pd.read_csv(tmp_path / "p.csv")) == 400
+    # another mymodels.py that imports first here (python -m puts the working folder first): said so
+    (elsewhere / "mymodels.py").write_text((own / "mymodels.py").read_text() + "# changed\n")
+    done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR",
+                  "--out", str(tmp_path / "p2.csv"))
+    assert done.returncode == 0
+    assert f"module 'mymodels' ({elsewhere / 'mymodels.py'}) is not the file the model was written with" in done.stderr
+    (elsewhere / "mymodels.py").write_text((own / "mymodels.py").read_text() + "    def predict_proba(self, X):\n"
+                                           "        raise RuntimeError('not this one')\n")
+    done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR",
+                  "--out", str(tmp_path / "p3.csv"))  # its code fails: one line, exit 2, nothing written
+    assert done.returncode == 2 and "Traceback" not in done.stderr and not (tmp_path / "p3.csv").exists()
+    assert "the model's estimator failed on these rows (RuntimeError: not this one)" in done.stderr
+    (elsewhere / "mymodels.py").unlink()
     own.rename(tmp_path / "moved")
     done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
@@ -484,3 +499,25 @@ def test_predict_reads_a_file_in_the_encoding_and_delimiter_given(tmp_path, caps
     assert main(["predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--out", str(tmp_path / "q.csv")]) == 2
     err = capsys.readouterr().err
     assert "the model never saw" in err and "a guess: if it is another encoding, give it with --encoding" in err
+
+
+def test_text_dates_for_a_model_fitted_on_dates_are_read_as_the_loader_reads_a_text_column():
+    """Training data with real dates (Parquet, Excel): new rows' dates written as text are read as the
+    loader reads a text date column (day first where that reads every row), and text that reads both
+    ways is refused, not read month first."""
+    import imblab
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.15).astype(int)
+    when = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 700, 400), unit="D")
+    frame = pd.DataFrame({"x": rng.normal(size=400) + y, "when": when, "y": y})
+    model = fit_model(imblab.dataset_from_frame(frame, "y", date_features="expand"), "lr")
+    rows = frame.drop(columns="y").head(40)
+    expected = model.predict_proba(rows)
+    for written in ("%Y-%m-%d", "%d/%m/%Y"):  # the 40 rows hold days past 12: day first reads them all
+        np.testing.assert_array_equal(model.predict_proba(rows.assign(when=rows["when"].dt.strftime(written))),
+                                      expected)
+    early = rows[rows["when"].dt.day <= 12].head(3)  # 05/10/2021 could be 5 October or 10 May
+    with pytest.raises(ImblabError, match="read both day first and month first, and the model was fitted on "
+                                          "dates, not text: write them as YYYY-MM-DD"):
+        model.predict_proba(early.assign(when=early["when"].dt.strftime("%d/%m/%Y")))

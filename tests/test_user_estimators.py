@@ -112,3 +112,51 @@ def test_lightgbm_from_the_optional_extra_runs_beside_the_catalogue():
     assert results.strategy_notes["lgbm"]["summary"].startswith("your LGBMClassifier: LightGBM classifier.")
     weighted = results.predictions.query("strategy == 'lgbm:balanced'")
     assert weighted["y_score_prior"].notna().all()  # balanced weights: the prior correction applies
+
+
+def test_a_strategys_identity_is_the_same_in_every_process():
+    """What a kept fit and fit RUN_DIR match a user's estimator by: no memory address in it, so a
+    function parameter (SelectKBest's score_func) or a RandomState is the same estimator in a new process."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, imblab\nfrom sklearn.pipeline import make_pipeline\n"
+            "from sklearn.feature_selection import SelectKBest\nfrom sklearn.linear_model import LogisticRegression\n"
+            "pipe = make_pipeline(SelectKBest(k=3), LogisticRegression(random_state=np.random.RandomState(0)))\n"
+            "print(imblab.strategy(pipe, name='sel').identity)\n")
+    first, second = (subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+                     for _ in range(2))
+    assert first == second and " at 0x" not in first
+    assert "selectkbest__score_func=sklearn.feature_selection._univariate_selection.f_classif" in first
+
+
+def test_lightgbm_runs_one_thread_per_fit_beside_others_and_after_it_was_trained_here():
+    """LightGBM runs threads of its own that threadpoolctl does not limit: beside another fit it gets
+    n_jobs = its one core (it took every core: more threads than cores), and workers forked after this
+    process trained LightGBM finish (they hung in LightGBM's first parallel region). In a fresh
+    interpreter, with a time limit, so that a hang fails the test instead of stopping the suite."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("lightgbm", reason="LightGBM is the optional extra imblab[lightgbm]")
+    from lightgbm import LGBMClassifier
+    from sklearn.ensemble import RandomForestClassifier
+
+    from imblab.evaluation.cores import available_cores, use_cores
+
+    def steps(model):
+        return imblab.strategy(model, name="m").build(make_synthetic(n_samples=200), random_state=0)
+
+    assert use_cores(steps(LGBMClassifier()), 1).get_params()["model__n_jobs"] == 1
+    assert use_cores(steps(LGBMClassifier(n_jobs=8)), 1, spare=True).get_params()["model__n_jobs"] == 1
+    assert use_cores(steps(RandomForestClassifier()), 1).get_params()["model__n_jobs"] is None  # one: its default
+    assert use_cores(steps(RandomForestClassifier()), 1, spare=True).get_params()["model__n_jobs"] == \
+        available_cores()  # joblib's threads, gated by the spare cores
+    code = ("import imblab\nfrom lightgbm import LGBMClassifier\nds = imblab.make_synthetic(n_samples=600)\n"
+            "LGBMClassifier(verbose=-1, n_estimators=5).fit(ds.X, ds.y)\n"
+            "r = imblab.compare(ds, {'lgbm': LGBMClassifier(verbose=-1, n_estimators=5), 'lr': 'lr'},\n"
+            "                   protocol=imblab.RepeatedKFold(2, 1), n_jobs=2)\n"
+            "print(sorted(r.errors()), len(r.predictions))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "1200"]  # no errors: each of the 600 rows predicted by both strategies

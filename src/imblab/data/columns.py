@@ -286,13 +286,20 @@ def date_values(series):
     >>> date_values(pd.Series(["13/10/2021", "05/10/2021"])).dt.month.tolist()
     [10, 10]
     """
-    values = series.dropna()
-    if values.empty:
-        return None
-    dates, _ = _as_dates(series, values.astype(str))
+    dates, _ = date_reading(series)
     if dates is None or dates[series.notna()].isna().any():
         return None
     return dates
+
+
+def date_reading(series):
+    """``(dates, reading)`` of text read as the loader reads a date column (see :func:`read_dates`;
+    ``reading["either_way"]`` when every value reads both day first and month first); ``(None, None)``
+    when it does not hold dates."""
+    values = series.dropna()
+    if values.empty:
+        return None, None
+    return _as_dates(series, values.astype(str))
 
 
 def _read_count(whole, reading):

@@ -52,7 +52,7 @@ def limited_threads(cores):
         yield
 
 
-def use_cores(estimator, cores):
+def use_cores(estimator, cores, *, spare=False):
     """Give the learner's own parallelism (``n_jobs`` of forests and ensembles) the fit's cores.
 
     Only the learner (the pipeline step named ``model``) gets them: a wrapper's
@@ -60,16 +60,29 @@ def use_cores(estimator, cores):
     processes of its own and nest a second level of parallelism. Linear models
     are left alone: their ``n_jobs`` only splits one-vs-rest problems, which a
     binary one is not, and newer scikit-learn warns about it.
+
+    scikit-learn's and imbalanced-learn's learners run joblib threads, which
+    :func:`elastic_threads` can gate: with ``spare``, they get every core and
+    their threads beyond the fit's own run only on spare ones. A learner from
+    elsewhere (LightGBM, XGBoost) runs threads of its own that neither
+    threadpoolctl nor that gate reaches, so its ``n_jobs`` is always the fit's
+    ``cores``, one when fits run side by side (left at its default, LightGBM
+    takes every core: more threads than cores, and a forked worker whose parent
+    had trained LightGBM hangs in its first parallel region).
     """
-    if cores <= 1 or not hasattr(estimator, "get_params"):
+    if not hasattr(estimator, "get_params"):
         return estimator
     params = estimator.get_params(deep=True)
     wanted = {}
     for name in params:
         if name == "model__n_jobs" or name.endswith("__model__n_jobs"):
-            learner = params[name[:-len("__n_jobs")]]
-            if not type(learner).__module__.startswith("sklearn.linear_model"):
-                wanted[name] = cores
+            module = type(params[name[:-len("__n_jobs")]]).__module__
+            if module.startswith("sklearn.linear_model"):
+                continue
+            if module.split(".")[0] not in ("sklearn", "imblearn", "imblab"):
+                wanted[name] = cores  # threads of its own, beyond threadpoolctl's reach
+            elif spare or cores > 1:
+                wanted[name] = available_cores() if spare else cores
     if wanted:
         estimator.set_params(**wanted)
     return estimator

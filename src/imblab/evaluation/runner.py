@@ -294,8 +294,7 @@ def fit_and_predict(task):
     elastic = (cores < available_cores() and os.getpid() != task.parent_pid
                and len(split.train) >= ELASTIC_MIN_ROWS)
     try:
-        estimator = use_cores(strategy.build(dataset, random_state=task.random_state),
-                              available_cores() if elastic else cores)
+        estimator = use_cores(strategy.build(dataset, random_state=task.random_state), cores, spare=elastic)
         if start_up(task) == "keras":  # starting the backend is the process's start-up, not this fit's time
             from .._backend import start_network_backend
 

@@ -22,8 +22,14 @@ def fit_command(args, console, errors):
     if args.run_folder is not None:
         from .from_run import from_run
 
-        dataset, chosen, options = from_run(args.run_folder, args.strategy, random_state=args.seed,
-                                            config=args.config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dataset, chosen, options = from_run(args.run_folder, args.strategy, random_state=args.seed,
+                                                config=args.config)
+        for warning in caught:
+            if warning.category is UserWarning:  # imblab's own (the libraries' have classes of their own)
+                errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False,
+                             highlight=False, soft_wrap=True)
     else:
         dataset, chosen, options = _from_file(args, errors)
     folder = Path(args.out) if args.out else Path("models") / _safe(chosen.name)
@@ -113,7 +119,8 @@ def predict_command(args, console, errors):
         warnings.simplefilter("always")
         model = load_model(args.model_folder, trusted=args.trust)
     for warning in caught:
-        errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False)
+        errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False,
+                     soft_wrap=True)
     schema = card["data"]["schema"]
     codes = [c["name"] for c in schema["columns"]  # categories of text ('02134'): read as text, zeros kept
              if c["kind"] == "categorical" and all(isinstance(v, str) for v in c.get("categories", ()))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -44,8 +45,20 @@ class FittedModel:
         The rows are checked against the schema first (see :func:`check_frame`).
         """
         X = check_frame(frame, self.schema, extra=extra)
-        p1 = self._positive(self.estimator.predict_proba(X))
+        with self._failing_said():
+            p1 = self._positive(self.estimator.predict_proba(X))
         return np.column_stack([1.0 - p1, p1])
+
+    @contextmanager
+    def _failing_said(self):
+        """The estimator failing on checked rows (a user's own estimator's code, say) as one line."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - the estimator's own error, not imblab's
+            reason = " ".join(str(exc).split())[:300]
+            raise ImblabError(f"the model's estimator failed on these rows ({type(exc).__name__}: {reason}); if it "
+                              "is your own class, check that its module is the one the model was fitted with, or "
+                              "fit the model again") from None
 
     def _positive(self, proba):
         """The positive class's column of the estimator's probabilities, as float64."""
@@ -56,7 +69,8 @@ class FittedModel:
     def predict(self, frame, *, extra="error"):
         """The decision for each row, as the data's labels, at the model's threshold."""
         X = check_frame(frame, self.schema, extra=extra)
-        return self._labelled(self.estimator.predict(X))
+        with self._failing_said():
+            return self._labelled(self.estimator.predict(X))
 
     def _labelled(self, y01):
         """Classes 0/1 as the data's labels."""
@@ -74,7 +88,8 @@ class FittedModel:
         from ..strategies.prediction import probabilities_and_classes
 
         X = check_frame(frame, self.schema, extra=extra)
-        proba, y01 = probabilities_and_classes(self.estimator, X)  # one pass for both
+        with self._failing_said():
+            proba, y01 = probabilities_and_classes(self.estimator, X)  # one pass for both
         p1 = self._positive(proba)
         prior = self.card["training"].get("trained_prior")
         true_prior = self.card["data"]["positive_share"]

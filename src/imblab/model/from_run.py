@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -129,12 +131,27 @@ def _run_strategy(folder, results, name, config=None):
     own = strategies_from_run(folder, config, [name])  # a user's estimator named in the run's config file
     chosen = own[name] if own and name in own else get_strategies([name])[0]
     compared = results.config.get("strategy_identities", {}).get(name)
-    if compared is not None and chosen.identity != compared:
+    if compared is None and own and name in own:  # a run by an older imblab: nothing to check the file against
+        warnings.warn(f"run '{folder}' did not record what its strategy {name!r} was (an older imblab): it is "
+                      "built from the config file as the file is now, unchecked", stacklevel=2)
+    elif compared is not None and chosen.identity != compared:
+        then, now = _differing(compared, chosen.identity)
         raise ImblabError(f"strategy {name!r} is not the estimator run '{folder}' compared: its class or "
-                          f"parameters in the config file have changed since the run (then {compared}; now "
-                          f"{chosen.identity}); restore them, or fit the changed one from the file with "
-                          "'imblab fit --data FILE --target COLUMN --config FILE --strategy NAME'")
+                          f"parameters have changed since the run (then {then}; now {now}); restore them, or "
+                          "fit the changed one from the file with 'imblab fit --data FILE --target COLUMN "
+                          "--config FILE --strategy NAME'")
     return chosen
+
+
+def _differing(then, now, shown=3):
+    """What differs between two identities (``Class(a=1, b=2)|weighting``), a few parts of each."""
+    def parts(identity):
+        return re.split(r", (?=\w+=)|\(|\)\|", identity)
+
+    old, new = parts(then), parts(now)
+    gone, came = [p for p in old if p not in new], [p for p in new if p not in old]
+    return (", ".join(gone[:shown]) + (", …" if len(gone) > shown else "") or "-",
+            ", ".join(came[:shown]) + (", …" if len(came) > shown else "") or "-")
 
 
 def _estimates(results, strategy):

@@ -146,37 +146,51 @@ def _write_model(model, folder):
 
 
 def _code_folders(types):
-    """``{module: folder}`` for the modules defining ``types`` (a user's own estimator's): where each was
-    imported from, so that ``predict`` finds a module kept beside a config file from anywhere."""
+    """``{module: {"folder", "sha256"}}`` for the modules defining ``types`` (a user's own estimator's)
+    that were imported from a folder not on Python's path (beside a config file): where each came from,
+    and its file's hash, so that ``predict`` finds it from any working directory and says when it changed."""
+    import os
     import sys
 
+    on_path = {str(Path(entry or os.getcwd()).resolve()) for entry in sys.path}
     folders = {}
     for name in types:
         top = name.split(".")[0]
-        module = sys.modules.get(top)
-        origin = getattr(getattr(module, "__spec__", None), "origin", None)
-        if origin and origin not in ("built-in", "frozen"):
-            path = Path(origin).parent
-            folders[top] = str(path.parent if module.__spec__.submodule_search_locations else path)
+        spec = getattr(sys.modules.get(top), "__spec__", None)
+        if spec is None or not spec.origin or not Path(spec.origin).is_file():
+            continue
+        folder = Path(spec.origin).parent
+        folder = folder.parent if spec.submodule_search_locations else folder
+        if str(folder.resolve()) not in on_path:
+            folders[top] = {"folder": str(folder), "sha256": _sha256(Path(spec.origin))}
     return folders
 
 
 @contextlib.contextmanager
-def _importable(card):
-    """A context in which the card's user modules import: a module that does not import as things
-    are is looked for in the folder it was imported from when the model was written."""
+def _importable(card, trusted):
+    """A context in which the user's modules of ``trusted`` types import: one that does not import as
+    things are is looked for in the folder it came from when the model was written, after every other
+    place (so it never hides an installed library); a module whose file differs from that one warns."""
     import importlib.util
     import sys
 
     added = []
-    for top, folder in (card.get("files", {}).get("code_folders") or {}).items():
+    recorded = card.get("files", {}).get("code_folders") or {}
+    for top in sorted({name.split(".")[0] for name in trusted} & set(recorded)):
+        entry = recorded[top]
         try:
-            found = importlib.util.find_spec(top) is not None
+            spec = importlib.util.find_spec(top)
         except (ImportError, ValueError):
-            found = False
-        if not found and Path(folder).is_dir() and folder not in sys.path:
-            sys.path.insert(0, folder)
-            added.append(folder)
+            spec = None
+        if spec is None and Path(entry["folder"]).is_dir() and entry["folder"] not in sys.path:
+            sys.path.append(entry["folder"])
+            added.append(entry["folder"])
+            spec = importlib.util.find_spec(top)
+        if spec is not None and spec.origin and Path(spec.origin).is_file() and \
+                _sha256(Path(spec.origin)) != entry["sha256"]:
+            warnings.warn(f"module '{top}' ({spec.origin}) is not the file the model was written with (in "
+                          f"'{entry['folder']}'): its predictions may differ — check them, or fit the model "
+                          "again", VersionWarning, stacklevel=4)
     try:
         yield
     finally:
@@ -188,8 +202,7 @@ def _as_library_classes(estimator):
     """Give each of imblab's own subclasses of a library estimator (the Balanced Random Forest, see
     :mod:`imblab.strategies.forest`) the library's class while the estimator is written; return the
     function that undoes it. Those subclasses differ from the library's only in how they fit, so the
-    file holds library types alone: an older imblab, or imbalanced-learn without imblab, reads it and
-    predicts as imblab does."""
+    library's class predicts as they do, and an imblab that lacks them (an older one) reads the file."""
     from imblearn.ensemble import BalancedRandomForestClassifier as LibraryForest
 
     from ..strategies.forest import BalancedRandomForestClassifier as OwnForest
@@ -292,10 +305,10 @@ def load_model(folder, *, trusted=()):
             "loading could run their code. If you fitted this model with your own estimator and trust that "
             f"code, name the types: --trust {' --trust '.join(foreign)} (load_model(..., trusted=[...]))")
     try:
-        with _importable(card):
+        with _importable(card, trusted):
             estimator = sio.load(path, trusted=untrusted)
     except ModuleNotFoundError as exc:  # the user's own module that a trusted type lives in
-        where = (card.get("files", {}).get("code_folders") or {}).get(exc.name)
+        where = (card.get("files", {}).get("code_folders") or {}).get(exc.name, {}).get("folder")
         where = f" (it was in '{where}' when the model was written)" if where else ""
         raise ImblabError(f"{path} needs module '{exc.name}'{where}, which does not import here: put it back "
                           "there, install it, or run imblab from its folder") from None

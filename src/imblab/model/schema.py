@@ -121,14 +121,17 @@ def _with_calendar_parts(frame, dates, readings):
     its text read as the loader read the training file's (``readings``: the format, day first or not)."""
     import pandas as pd
 
-    from ..data.columns import as_text, read_dates
+    from ..data.columns import as_text, date_reading, read_dates
 
     for column, features in dates.items():
         if column in frame.columns and not set(features) <= set(frame.columns):
             values = frame[column]
+            reading = readings.get(column, {})
             if not pd.api.types.is_datetime64_any_dtype(values):  # as text, as the loader reads it
                 values = as_text(values)
-            parsed = read_dates(values, readings.get(column, {}))
+                if column not in readings:  # the training data held dates, not text: read as the loader would
+                    reading = _text_dates_reading(column, values, date_reading)
+            parsed = read_dates(values, reading)
             if parsed is None:
                 raise ImblabError(f"column '{column}' holds dates the model cannot read as it read the training "
                                   f"file's (e.g. mixed time zones): write them as in that file")
@@ -143,6 +146,18 @@ def _with_calendar_parts(frame, dates, readings):
             parts = [parsed.dt.year, parsed.dt.month, parsed.dt.day, parsed.dt.day_of_week, parsed.dt.hour]
             frame = frame.assign(**{name: values.astype(float) for name, values in zip(features, parts)})
     return frame
+
+
+def _text_dates_reading(column, values, date_reading):
+    """How to read text dates in a column whose training data held dates (a Parquet or Excel file): as
+    the loader reads a text column; refused when every value reads both day first and month first."""
+    _, reading = date_reading(values)
+    if reading and reading.get("either_way"):
+        example = values.dropna().iloc[0]
+        raise ImblabError(f"column '{column}' has dates written as text, such as {example!r}, that read both day "
+                          "first and month first, and the model was fitted on dates, not text: write them as "
+                          "YYYY-MM-DD")
+    return reading or {}
 
 
 def _formatted_numbers(series, reading):

@@ -54,10 +54,11 @@ class EstimatorSteps:
 
     @property
     def identity(self):
-        """What tells two estimators apart in a kept run: their class and every parameter."""
+        """What tells two estimators apart in a kept run: their class and every parameter, each written
+        the same way in every process (a function by its name, not its address)."""
         params = self.estimator.get_params(deep=True)
-        shown = {k: v for k, v in params.items() if not hasattr(v, "get_params")}
-        return f"{_qualname(self.estimator)}({sorted(shown.items(), key=str)!r})|{self.weighting}"
+        shown = sorted((k, _stable(v)) for k, v in params.items() if not hasattr(v, "get_params"))
+        return f"{_qualname(self.estimator)}({', '.join(f'{k}={v}' for k, v in shown)})|{self.weighting}"
 
 
 def check_estimator_like(estimator, name):
@@ -96,3 +97,33 @@ def _is_pipeline(estimator):
 
 def _qualname(obj):
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _stable(value):
+    """A parameter's value as text that is the same in every process: ``repr`` where that holds no
+    memory address; a function or class by its qualified name; a random state by its state.
+
+    >>> import numpy as np
+    >>> from sklearn.feature_selection import f_classif
+    >>> _stable(f_classif), _stable([1, "a"]), _stable(np.random.RandomState(0)) == _stable(np.random.RandomState(0))
+    ('sklearn.feature_selection._univariate_selection.f_classif', "[1, 'a']", True)
+    """
+    import hashlib
+
+    import numpy as np
+
+    if isinstance(value, np.random.RandomState):
+        state = value.get_state()
+        return f"RandomState({hashlib.sha256(state[1].tobytes()).hexdigest()[:16]}, {state[2]})"
+    if isinstance(value, np.random.Generator):
+        return f"Generator({value.bit_generator.state!r})"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(_stable(v) for v in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: repr(item[0]))
+        return "{" + ", ".join(f"{k!r}: {_stable(v)}" for k, v in items) + "}"
+    text = repr(value)
+    return f"{_qualname(value)}(…)" if " at 0x" in text else text

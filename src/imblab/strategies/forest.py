@@ -24,7 +24,7 @@ pipelines refits the forest's tree too.
 After the fit, whether it succeeded or not, the samplers and trees are the
 library's ``RandomUnderSampler`` and ``DecisionTreeClassifier`` again, and the
 pipelines' steps have the library's names; a saved model holds this forest as
-the library's class, so it holds only the library's types.
+the library's class (an older imblab reads it).
 """
 
 from __future__ import annotations
