@@ -450,9 +450,8 @@ def test_predict_finds_a_users_module_where_it_was_and_says_so_when_it_is_gone(t
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
 
-    def imblab(*args):
-        return subprocess.run([sys.executable, "-m", "imblab", *args], cwd=elsewhere, capture_output=True,
-                              text=True)
+    def imblab(*args, cwd=elsewhere):
+        return subprocess.run([sys.executable, "-m", "imblab", *args], cwd=cwd, capture_output=True, text=True)
 
     done = imblab("fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--config",
                   str(own / "imblab.toml"), "--strategy", "mylr", "--out", str(tmp_path / "m"))
@@ -461,6 +460,12 @@ def test_predict_finds_a_users_module_where_it_was_and_says_so_when_it_is_gone(t
     assert card["files"]["foreign_types"] == ["mymodels.MyLR"]
     assert card["files"]["code_folders"] == {"mymodels": {
         "folder": str(own), "sha256": hashlib.sha256((own / "mymodels.py").read_bytes()).hexdigest()}}
+    # fitted from the module's own folder (python -m puts it first on the path): recorded too
+    here = imblab("fit", "--data", str(tmp_path / "train.csv"), "--target", "fraud", "--config",
+                  str(own / "imblab.toml"), "--strategy", "mylr", "--out", str(tmp_path / "m_here"), cwd=own)
+    assert here.returncode == 0, here.stderr
+    assert json.loads((tmp_path / "m_here" / "model.json").read_text())["files"]["code_folders"]["mymodels"][
+        "folder"] == str(own)
     done = imblab("predict", str(tmp_path / "m"), str(tmp_path / "new.csv"), "--trust", "mymodels.MyLR",
                   "--out", str(tmp_path / "p.csv"))
     assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
@@ -521,3 +526,28 @@ def test_text_dates_for_a_model_fitted_on_dates_are_read_as_the_loader_reads_a_t
     with pytest.raises(ImblabError, match="read both day first and month first, and the model was fitted on "
                                           "dates, not text: write them as YYYY-MM-DD"):
         model.predict_proba(early.assign(when=early["when"].dt.strftime("%d/%m/%Y")))
+    mixed = early.assign(when=["2021-03-04", "05/06/2021", "07/08/2021"])  # one ISO: each value read alone
+    with pytest.raises(ImblabError, match="such as '05/06/2021', that read both day first and month first"):
+        model.predict_proba(mixed)
+
+
+def test_a_users_package_is_recorded_by_the_module_that_defines_the_type(tmp_path, monkeypatch):
+    """A type in a package's submodule: the folder that holds the package, and the hash of the submodule's
+    own file (an edit there is what changes the model), not of the package's empty __init__.py."""
+    import hashlib
+    import importlib
+    import sys
+
+    from imblab.model.persist import _code_folders
+
+    package = tmp_path / "mypkg_x1"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text("class Thing:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("mypkg_x1.models")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])  # no longer on the path
+    assert _code_folders(["mypkg_x1.models.Thing"]) == {"mypkg_x1.models": {
+        "folder": str(tmp_path), "sha256": hashlib.sha256((package / "models.py").read_bytes()).hexdigest()}}
+    for name in ("mypkg_x1.models", "mypkg_x1"):
+        sys.modules.pop(name, None)

@@ -147,16 +147,69 @@ def test_lightgbm_runs_one_thread_per_fit_beside_others_and_after_it_was_trained
     def steps(model):
         return imblab.strategy(model, name="m").build(make_synthetic(n_samples=200), random_state=0)
 
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     assert use_cores(steps(LGBMClassifier()), 1).get_params()["model__n_jobs"] == 1
     assert use_cores(steps(LGBMClassifier(n_jobs=8)), 1, spare=True).get_params()["model__n_jobs"] == 1
+    # wherever it sits: a user's pipeline's own step name, inside a wrapper, inside a threshold policy
+    own = Pipeline([("scale", StandardScaler()), ("clf", LGBMClassifier())])
+    assert use_cores(steps(own), 1).get_params()["clf__n_jobs"] == 1
+    assert use_cores(steps(CalibratedClassifierCV(LGBMClassifier(), cv=2)), 1).get_params()[
+        "model__estimator__n_jobs"] == 1
+    tuned = imblab.strategy(LGBMClassifier(), sampler="smote", policy="f1").build(make_synthetic(n_samples=200),
+                                                                                 random_state=0)
+    assert use_cores(tuned, 1).get_params()["estimator__model__n_jobs"] == 1
+    assert use_cores(steps(Pipeline([("s", StandardScaler()), ("rf", RandomForestClassifier())])), 2).get_params()[
+        "rf__n_jobs"] == 2  # a user's forest under its own step name gets the cores of a fit run alone
     assert use_cores(steps(RandomForestClassifier()), 1).get_params()["model__n_jobs"] is None  # one: its default
     assert use_cores(steps(RandomForestClassifier()), 1, spare=True).get_params()["model__n_jobs"] == \
         available_cores()  # joblib's threads, gated by the spare cores
     code = ("import imblab\nfrom lightgbm import LGBMClassifier\nds = imblab.make_synthetic(n_samples=600)\n"
             "LGBMClassifier(verbose=-1, n_estimators=5).fit(ds.X, ds.y)\n"
-            "r = imblab.compare(ds, {'lgbm': LGBMClassifier(verbose=-1, n_estimators=5), 'lr': 'lr'},\n"
+            "from sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler\n"
+            "own = make_pipeline(StandardScaler(), LGBMClassifier(verbose=-1, n_estimators=5))\n"
+            "r = imblab.compare(ds, {'lgbm': LGBMClassifier(verbose=-1, n_estimators=5), 'own': own},\n"
             "                   protocol=imblab.RepeatedKFold(2, 1), n_jobs=2)\n"
             "print(sorted(r.errors()), len(r.predictions))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "1200"]  # no errors: each of the 600 rows predicted by both strategies
+
+
+def test_identities_tell_apart_what_differs_and_never_match_what_they_cannot_write():
+    """Different estimators never share an identity (a kept fit of one is never reused for the other);
+    a parameter that cannot be written faithfully makes the identity match nothing else."""
+    import functools
+
+    from sklearn.feature_selection import SelectKBest, mutual_info_classif
+    from sklearn.pipeline import make_pipeline
+
+    from imblab.strategies.estimators import UNVERIFIABLE
+
+    def identity(estimator):
+        return imblab.strategy(estimator, name="x").identity
+
+    def select(score_func, k=3):
+        return make_pipeline(SelectKBest(score_func, k=k), LogisticRegression())
+
+    near = functools.partial(mutual_info_classif, n_neighbors=3)
+    assert identity(select(near)) == identity(select(functools.partial(mutual_info_classif, n_neighbors=3)))
+    assert identity(select(near)) != identity(select(functools.partial(mutual_info_classif, n_neighbors=50)))
+    weights = np.zeros(2000)
+    other = weights.copy()
+    other[1000] = 1  # the same truncated repr
+    assert identity(LogisticRegression(class_weight={0: 1, 1: 2})) != identity(
+        LogisticRegression(class_weight={0: 1, 1: 3}))
+    assert identity(DecisionTreeClassifier(ccp_alpha=0.0)) == identity(DecisionTreeClassifier())
+    from sklearn.ensemble import BaggingClassifier
+
+    assert identity(BaggingClassifier(LogisticRegression(C=1))) != identity(BaggingClassifier(LogisticRegression(C=2)))
+    bagged_lr, bagged_tree = (identity(BaggingClassifier(base)) for base in (LogisticRegression, DecisionTreeClassifier))
+    assert bagged_lr != bagged_tree  # a class as a parameter is written, not dropped
+    from imblab.strategies.estimators import _stable
+
+    assert _stable(weights) != _stable(other)
+    first, second = identity(select(lambda X, y: abs(X).mean(0))), identity(select(lambda X, y: -abs(X).mean(0)))
+    assert UNVERIFIABLE in first and first != second  # two lambdas: unknowable, so never the same

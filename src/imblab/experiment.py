@@ -54,7 +54,7 @@ def compare(dataset=None, strategies=None, protocol=None, *, metric="f1_1", rand
         Called with each :class:`FitRecord` as its fit finishes.
     rope : float, default=0.01
         Region of practical equivalence, in the metric's units: a strategy is
-        called equivalent to the best only if their difference lies within
+        called equivalent to the first-ranked only if their difference lies within
         ±rope with probability ≥ 95%.
     store : RunStore, optional
         Keep every fit in this run folder as soon as it finishes, and reuse the

@@ -101,7 +101,7 @@ def build_parser():
                     help="rank and test strategies by this metric (default f1_1, minority F1)")
     ev.add_argument("--rope", type=float, default=0.01, metavar="R",
                     help="region of practical equivalence in the metric's units: a strategy is called "
-                         "equivalent to the best only if their difference is within ±R with probability "
+                         "equivalent to the first-ranked only if their difference is within ±R with probability "
                          "≥ 95%% (default 0.01)")
     ev.add_argument("--folds", type=_whole(2),
                     help="repeated stratified k-fold with K folds (default for --data: 5)")

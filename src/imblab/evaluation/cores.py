@@ -73,19 +73,33 @@ def use_cores(estimator, cores, *, spare=False):
     if not hasattr(estimator, "get_params"):
         return estimator
     params = estimator.get_params(deep=True)
+    learners = {f"{prefix}{step}" for prefix, step in _final_steps(estimator)}
     wanted = {}
     for name in params:
-        if name == "model__n_jobs" or name.endswith("__model__n_jobs"):
-            module = type(params[name[:-len("__n_jobs")]]).__module__
-            if module.startswith("sklearn.linear_model"):
-                continue
-            if module.split(".")[0] not in ("sklearn", "imblearn", "imblab"):
-                wanted[name] = cores  # threads of its own, beyond threadpoolctl's reach
-            elif spare or cores > 1:
-                wanted[name] = available_cores() if spare else cores
+        if not name.endswith("n_jobs") or (name != "n_jobs" and not name.endswith("__n_jobs")):
+            continue
+        owner = params[name[:-len("__n_jobs")]] if name != "n_jobs" else estimator
+        module = type(owner).__module__
+        if module.split(".")[0] not in ("sklearn", "imblearn", "imblab"):
+            wanted[name] = cores  # threads of its own, beyond threadpoolctl's reach: wherever it sits
+        elif name[:-len("__n_jobs")] in learners and not module.startswith("sklearn.linear_model") \
+                and (spare or cores > 1):
+            wanted[name] = available_cores() if spare else cores
     if wanted:
         estimator.set_params(**wanted)
     return estimator
+
+
+def _final_steps(estimator, prefix=""):
+    """``(prefix, name)`` of the learner, the last step of the strategy's pipeline, whatever it is called
+    (``model`` for the catalogue's, a user's own step name otherwise), inside any wrapper (``estimator``)."""
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        yield prefix, steps[-1][0]
+        return
+    inner = getattr(estimator, "estimator", None)
+    if inner is not None and hasattr(inner, "get_params") and not isinstance(inner, type):
+        yield from _final_steps(inner, f"{prefix}estimator__")
 
 
 def spare_cores():

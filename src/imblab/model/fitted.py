@@ -149,7 +149,7 @@ def fit_model(dataset, strategy, *, random_state=42, estimates=None, source=None
     try:
         with limited_threads(1):
             estimator.fit(dataset.X, dataset.y)
-    except Exception as exc:  # noqa: BLE001 - the estimator's or the data's problem, said in one line (run: a failed fit)
+    except Exception as exc:  # noqa: BLE001 - the estimator's or the data's problem, in one line
         reason = " ".join(str(exc).split())[:300]
         raise ImblabError(f"strategy {chosen.name!r} failed to fit on {dataset.name} ({type(exc).__name__}: "
                           f"{reason}); fix the estimator or the data, or choose another strategy") from None

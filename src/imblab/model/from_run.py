@@ -130,10 +130,16 @@ def _run_strategy(folder, results, name, config=None):
 
     own = strategies_from_run(folder, config, [name])  # a user's estimator named in the run's config file
     chosen = own[name] if own and name in own else get_strategies([name])[0]
+    from ..strategies.estimators import UNVERIFIABLE
+
     compared = results.config.get("strategy_identities", {}).get(name)
     if compared is None and own and name in own:  # a run by an older imblab: nothing to check the file against
         warnings.warn(f"run '{folder}' did not record what its strategy {name!r} was (an older imblab): it is "
                       "built from the config file as the file is now, unchecked", stacklevel=2)
+    elif compared is not None and UNVERIFIABLE in compared:
+        warnings.warn(f"strategy {name!r} has a parameter imblab cannot compare between runs ("
+                      f"{compared.split(UNVERIFIABLE, 1)[1].rsplit(' ', 1)[0].strip()}): it is built from the "
+                      "config file as the file is now, unchecked", stacklevel=2)
     elif compared is not None and chosen.identity != compared:
         then, now = _differing(compared, chosen.identity)
         raise ImblabError(f"strategy {name!r} is not the estimator run '{folder}' compared: its class or "

@@ -147,48 +147,59 @@ def _write_model(model, folder):
 
 def _code_folders(types):
     """``{module: {"folder", "sha256"}}`` for the modules defining ``types`` (a user's own estimator's)
-    that were imported from a folder not on Python's path (beside a config file): where each came from,
-    and its file's hash, so that ``predict`` finds it from any working directory and says when it changed."""
+    that were imported from a folder not on Python's usual path (beside a config file, or the working
+    folder, which changes from one run to the next): the folder to put on the path for the module's
+    top package, and the hash of the module's file, so that ``predict`` finds it from any working
+    directory and says when it has changed."""
     import os
     import sys
 
-    on_path = {str(Path(entry or os.getcwd()).resolve()) for entry in sys.path}
+    usual = {str(Path(entry).resolve()) for entry in sys.path[1:] if entry}  # [0]: the script's or working folder
     folders = {}
     for name in types:
-        top = name.split(".")[0]
-        spec = getattr(sys.modules.get(top), "__spec__", None)
-        if spec is None or not spec.origin or not Path(spec.origin).is_file():
+        module_name = _module_of(name)
+        top = sys.modules.get(module_name.split(".")[0]) if module_name else None
+        spec, own = getattr(top, "__spec__", None), getattr(sys.modules.get(module_name), "__spec__", None)
+        if spec is None or own is None or not (spec.origin and own.origin and os.path.isfile(own.origin)):
             continue
         folder = Path(spec.origin).parent
         folder = folder.parent if spec.submodule_search_locations else folder
-        if str(folder.resolve()) not in on_path:
-            folders[top] = {"folder": str(folder), "sha256": _sha256(Path(spec.origin))}
+        if str(folder.resolve()) not in usual:
+            folders[module_name] = {"folder": str(folder), "sha256": _sha256(Path(own.origin))}
     return folders
+
+
+def _module_of(type_name):
+    """The module a qualified type name lives in: its longest prefix that is an imported module."""
+    import sys
+
+    parts = type_name.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:end]) in sys.modules:
+            return ".".join(parts[:end])
+    return None
 
 
 @contextlib.contextmanager
 def _importable(card, trusted):
-    """A context in which the user's modules of ``trusted`` types import: one that does not import as
-    things are is looked for in the folder it came from when the model was written, after every other
-    place (so it never hides an installed library); a module whose file differs from that one warns."""
-    import importlib.util
+    """A context in which the user's modules of ``trusted`` types import: one whose top package does
+    not import as things are is looked for in the folder it came from when the model was written,
+    after every other place (so it never hides an installed library); a module whose file differs
+    from that one warns."""
     import sys
 
     added = []
     recorded = card.get("files", {}).get("code_folders") or {}
-    for top in sorted({name.split(".")[0] for name in trusted} & set(recorded)):
-        entry = recorded[top]
-        try:
-            spec = importlib.util.find_spec(top)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None and Path(entry["folder"]).is_dir() and entry["folder"] not in sys.path:
+    modules = {module for module in recorded if any(name.startswith(module + ".") for name in trusted)}
+    for module in sorted(modules):
+        entry, top = recorded[module], module.split(".")[0]
+        if _find_spec(top) is None and Path(entry["folder"]).is_dir() and entry["folder"] not in sys.path:
             sys.path.append(entry["folder"])
             added.append(entry["folder"])
-            spec = importlib.util.find_spec(top)
+        spec = _find_spec(module)
         if spec is not None and spec.origin and Path(spec.origin).is_file() and \
                 _sha256(Path(spec.origin)) != entry["sha256"]:
-            warnings.warn(f"module '{top}' ({spec.origin}) is not the file the model was written with (in "
+            warnings.warn(f"module '{module}' ({spec.origin}) is not the file the model was written with (in "
                           f"'{entry['folder']}'): its predictions may differ — check them, or fit the model "
                           "again", VersionWarning, stacklevel=4)
     try:
@@ -196,6 +207,15 @@ def _importable(card, trusted):
     finally:
         for folder in added:
             sys.path.remove(folder)
+
+
+def _find_spec(module):
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
 
 
 def _as_library_classes(estimator):
@@ -308,7 +328,9 @@ def load_model(folder, *, trusted=()):
         with _importable(card, trusted):
             estimator = sio.load(path, trusted=untrusted)
     except ModuleNotFoundError as exc:  # the user's own module that a trusted type lives in
-        where = (card.get("files", {}).get("code_folders") or {}).get(exc.name, {}).get("folder")
+        found = [entry["folder"] for module, entry in (card.get("files", {}).get("code_folders") or {}).items()
+                 if module.split(".")[0] == (exc.name or "").split(".")[0]]
+        where = found[0] if found else None
         where = f" (it was in '{where}' when the model was written)" if where else ""
         raise ImblabError(f"{path} needs module '{exc.name}'{where}, which does not import here: put it back "
                           "there, install it, or run imblab from its folder") from None

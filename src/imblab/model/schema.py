@@ -152,8 +152,11 @@ def _text_dates_reading(column, values, date_reading):
     """How to read text dates in a column whose training data held dates (a Parquet or Excel file): as
     the loader reads a text column; refused when every value reads both day first and month first."""
     _, reading = date_reading(values)
-    if reading and reading.get("either_way"):
-        example = values.dropna().iloc[0]
+    written = values.dropna().astype(str)
+    parts = written.str.extract(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b").astype(float)
+    either = written[(parts[0] <= 12) & (parts[1] <= 12) & (parts[0] != parts[1])]
+    if reading and (reading.get("either_way") or (reading.get("format") == "mixed" and len(either))):
+        example = either.iloc[0] if len(either) else written.iloc[0]
         raise ImblabError(f"column '{column}' has dates written as text, such as {example!r}, that read both day "
                           "first and month first, and the model was fitted on dates, not text: write them as "
                           "YYYY-MM-DD")

@@ -55,10 +55,32 @@ class EstimatorSteps:
     @property
     def identity(self):
         """What tells two estimators apart in a kept run: their class and every parameter, each written
-        the same way in every process (a function by its name, not its address)."""
+        the same way in every process (a function by its name, not its address). A parameter that
+        cannot be written so (a lambda, an object whose repr shows only its address or is cut short)
+        makes the identity this object's own (``UNVERIFIABLE`` and a random token): it then matches
+        no other, so no kept fit is reused for it and a refit cannot be checked against it."""
         params = self.estimator.get_params(deep=True)
-        shown = sorted((k, _stable(v)) for k, v in params.items() if not hasattr(v, "get_params"))
+        try:
+            shown = sorted((k, _stable(v)) for k, v in params.items() if not _is_estimator(v))
+        except _Unverifiable as exc:
+            if getattr(self, "_token", None) is None:
+                import uuid
+
+                self._token = f"{UNVERIFIABLE} {exc} {uuid.uuid4().hex}"
+            return f"{_qualname(self.estimator)}({self._token})|{self.weighting}"
         return f"{_qualname(self.estimator)}({', '.join(f'{k}={v}' for k, v in shown)})|{self.weighting}"
+
+
+#: Marks the identity of an estimator with a parameter that cannot be written faithfully.
+UNVERIFIABLE = "unverifiable:"
+
+
+class _Unverifiable(Exception):
+    """A parameter's value cannot be written the same way in every process and told from others."""
+
+
+def _is_estimator(value):
+    return hasattr(value, "get_params") and not isinstance(value, type)
 
 
 def check_estimator_like(estimator, name):
@@ -100,14 +122,20 @@ def _qualname(obj):
 
 
 def _stable(value):
-    """A parameter's value as text that is the same in every process: ``repr`` where that holds no
-    memory address; a function or class by its qualified name; a random state by its state.
+    """A parameter's value as text that is the same in every process and differs between values:
+    ``repr`` where that holds no memory address and is not cut short; a function or class by its
+    qualified name; an array by its dtype, shape and a hash of its bytes; a random state by its state.
+    Raises ``_Unverifiable`` for a value that cannot be written so (a lambda, a local function, an
+    object whose repr shows its address).
 
     >>> import numpy as np
     >>> from sklearn.feature_selection import f_classif
-    >>> _stable(f_classif), _stable([1, "a"]), _stable(np.random.RandomState(0)) == _stable(np.random.RandomState(0))
-    ('sklearn.feature_selection._univariate_selection.f_classif', "[1, 'a']", True)
+    >>> _stable(f_classif), _stable([1, "a"]), _stable({"b", "a"})
+    ('sklearn.feature_selection._univariate_selection.f_classif', "[1, 'a']", "{'a', 'b'}")
+    >>> _stable(np.random.RandomState(0)) == _stable(np.random.RandomState(0)) != _stable(np.random.RandomState(1))
+    True
     """
+    import functools
     import hashlib
 
     import numpy as np
@@ -117,13 +145,30 @@ def _stable(value):
         return f"RandomState({hashlib.sha256(state[1].tobytes()).hexdigest()[:16]}, {state[2]})"
     if isinstance(value, np.random.Generator):
         return f"Generator({value.bit_generator.state!r})"
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return f"array({_stable(value.tolist())}, {value.shape})"
+        digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()[:16]
+        return f"array({value.dtype}, {value.shape}, {digest})"
+    if isinstance(value, functools.partial):
+        return f"partial({_stable(value.func)}, {_stable(value.args)}, {_stable(value.keywords)})"
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
+        name = value.__qualname__
+        if "<lambda>" in name or "<locals>" in name:
+            raise _Unverifiable(f"{name} cannot be told from another of the same name")
+        return f"{getattr(value, '__module__', '?')}.{name}"
+    if _is_estimator(value):
+        params = sorted((k, _stable(v)) for k, v in value.get_params(deep=False).items())
+        return f"{_qualname(value)}({', '.join(f'{k}={v}' for k, v in params)})"
     if isinstance(value, (list, tuple)):
         items = ", ".join(_stable(v) for v in value)
         return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable(v) for v in value)) + "}"
     if isinstance(value, dict):
-        items = sorted(value.items(), key=lambda item: repr(item[0]))
-        return "{" + ", ".join(f"{k!r}: {_stable(v)}" for k, v in items) + "}"
+        items = sorted((_stable(k), _stable(v)) for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
     text = repr(value)
-    return f"{_qualname(value)}(…)" if " at 0x" in text else text
+    if " at 0x" in text or (not isinstance(value, str) and "..." in text):
+        raise _Unverifiable(f"a {type(value).__name__} whose repr does not tell it apart")
+    return text
