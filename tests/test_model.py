@@ -549,5 +549,12 @@ def test_a_users_package_is_recorded_by_the_module_that_defines_the_type(tmp_pat
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])  # no longer on the path
     assert _code_folders(["mypkg_x1.models.Thing"]) == {"mypkg_x1.models": {
         "folder": str(tmp_path), "sha256": hashlib.sha256((package / "models.py").read_bytes()).hexdigest()}}
-    for name in ("mypkg_x1.models", "mypkg_x1"):
+    namespace = tmp_path / "nspkg_x1"  # a package without __init__.py
+    namespace.mkdir()
+    (namespace / "est.py").write_text("class Thing:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("nspkg_x1.est")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    assert _code_folders(["nspkg_x1.est.Thing"])["nspkg_x1.est"]["folder"] == str(tmp_path)
+    for name in ("mypkg_x1.models", "mypkg_x1", "nspkg_x1.est", "nspkg_x1"):
         sys.modules.pop(name, None)

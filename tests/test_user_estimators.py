@@ -161,8 +161,8 @@ def test_lightgbm_runs_one_thread_per_fit_beside_others_and_after_it_was_trained
     tuned = imblab.strategy(LGBMClassifier(), sampler="smote", policy="f1").build(make_synthetic(n_samples=200),
                                                                                  random_state=0)
     assert use_cores(tuned, 1).get_params()["estimator__model__n_jobs"] == 1
-    assert use_cores(steps(Pipeline([("s", StandardScaler()), ("rf", RandomForestClassifier())])), 2).get_params()[
-        "rf__n_jobs"] == 2  # a user's forest under its own step name gets the cores of a fit run alone
+    aliased = use_cores(steps(LGBMClassifier(num_threads=4)), 1).get_params()  # LightGBM's own name wins
+    assert aliased["model__num_threads"] == 1 and aliased["model__n_jobs"] == 1
     assert use_cores(steps(RandomForestClassifier()), 1).get_params()["model__n_jobs"] is None  # one: its default
     assert use_cores(steps(RandomForestClassifier()), 1, spare=True).get_params()["model__n_jobs"] == \
         available_cores()  # joblib's threads, gated by the spare cores
@@ -213,3 +213,23 @@ def test_identities_tell_apart_what_differs_and_never_match_what_they_cannot_wri
     assert _stable(weights) != _stable(other)
     first, second = identity(select(lambda X, y: abs(X).mean(0))), identity(select(lambda X, y: -abs(X).mean(0)))
     assert UNVERIFIABLE in first and first != second  # two lambdas: unknowable, so never the same
+    import scipy.sparse
+
+    class Scorer:
+        def __init__(self, k):
+            self.k = k
+
+        def __repr__(self):
+            return f"Scorer({self.k})"
+
+        def score(self, X, y):
+            return abs(X).mean(0) * self.k
+
+    assert _stable(pd.Series([0.1234567, 0.5])) != _stable(pd.Series([0.1234568, 0.5]))  # pandas rounds its repr
+    assert _stable(scipy.sparse.csr_matrix([[1.0, 0], [0, 2.0]])) != _stable(scipy.sparse.csr_matrix([[1.0, 0], [0, 3.0]]))
+    assert _stable(Scorer(1).score) != _stable(Scorer(2).score)
+    structured = np.array([(1, "a")], dtype=[("x", "i8"), ("y", "O")])
+    assert _stable(structured) == _stable(np.array([(1, "a")], dtype=[("x", "i8"), ("y", "O")]))  # no addresses
+    itself = []
+    itself.append(itself)
+    assert UNVERIFIABLE in identity(LogisticRegression(class_weight=itself))  # not a RecursionError

@@ -73,33 +73,26 @@ def use_cores(estimator, cores, *, spare=False):
     if not hasattr(estimator, "get_params"):
         return estimator
     params = estimator.get_params(deep=True)
-    learners = {f"{prefix}{step}" for prefix, step in _final_steps(estimator)}
     wanted = {}
     for name in params:
-        if not name.endswith("n_jobs") or (name != "n_jobs" and not name.endswith("__n_jobs")):
+        owner_name, _, parameter = name.rpartition("__")
+        if parameter not in THREAD_PARAMETERS:
             continue
-        owner = params[name[:-len("__n_jobs")]] if name != "n_jobs" else estimator
+        owner = params[owner_name] if owner_name else estimator
         module = type(owner).__module__
         if module.split(".")[0] not in ("sklearn", "imblearn", "imblab"):
             wanted[name] = cores  # threads of its own, beyond threadpoolctl's reach: wherever it sits
-        elif name[:-len("__n_jobs")] in learners and not module.startswith("sklearn.linear_model") \
-                and (spare or cores > 1):
+        elif parameter == "n_jobs" and (owner_name == "model" or owner_name.endswith("__model")) \
+                and not module.startswith("sklearn.linear_model") and (spare or cores > 1):
             wanted[name] = available_cores() if spare else cores
     if wanted:
         estimator.set_params(**wanted)
     return estimator
 
 
-def _final_steps(estimator, prefix=""):
-    """``(prefix, name)`` of the learner, the last step of the strategy's pipeline, whatever it is called
-    (``model`` for the catalogue's, a user's own step name otherwise), inside any wrapper (``estimator``)."""
-    steps = getattr(estimator, "steps", None)
-    if steps:
-        yield prefix, steps[-1][0]
-        return
-    inner = getattr(estimator, "estimator", None)
-    if inner is not None and hasattr(inner, "get_params") and not isinstance(inner, type):
-        yield from _final_steps(inner, f"{prefix}estimator__")
+#: What learners call their number of threads: scikit-learn's n_jobs, and LightGBM's (num_threads and its
+#: aliases, which win over n_jobs), XGBoost's and CatBoost's names.
+THREAD_PARAMETERS = {"n_jobs", "num_threads", "num_thread", "nthread", "nthreads", "thread_count"}
 
 
 def spare_cores():

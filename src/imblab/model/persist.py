@@ -160,10 +160,14 @@ def _code_folders(types):
         module_name = _module_of(name)
         top = sys.modules.get(module_name.split(".")[0]) if module_name else None
         spec, own = getattr(top, "__spec__", None), getattr(sys.modules.get(module_name), "__spec__", None)
-        if spec is None or own is None or not (spec.origin and own.origin and os.path.isfile(own.origin)):
+        if spec is None or own is None or not (own.origin and os.path.isfile(own.origin)):
             continue
-        folder = Path(spec.origin).parent
-        folder = folder.parent if spec.submodule_search_locations else folder
+        if spec.submodule_search_locations:  # a package, a namespace one (no __init__.py) too
+            folder = Path(list(spec.submodule_search_locations)[0]).parent
+        elif spec.origin:
+            folder = Path(spec.origin).parent
+        else:
+            continue
         if str(folder.resolve()) not in usual:
             folders[module_name] = {"folder": str(folder), "sha256": _sha256(Path(own.origin))}
     return folders

@@ -62,7 +62,7 @@ class EstimatorSteps:
         params = self.estimator.get_params(deep=True)
         try:
             shown = sorted((k, _stable(v)) for k, v in params.items() if not _is_estimator(v))
-        except _Unverifiable as exc:
+        except (_Unverifiable, RecursionError) as exc:  # a parameter holding itself: no faithful text either
             if getattr(self, "_token", None) is None:
                 import uuid
 
@@ -146,10 +146,21 @@ def _stable(value):
     if isinstance(value, np.random.Generator):
         return f"Generator({value.bit_generator.state!r})"
     if isinstance(value, np.ndarray):
-        if value.dtype == object:
+        if value.dtype.hasobject:  # its bytes would be addresses
             return f"array({_stable(value.tolist())}, {value.shape})"
         digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()[:16]
         return f"array({value.dtype}, {value.shape}, {digest})"
+    if type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "to_numpy"):
+        import pandas as pd
+
+        digest = hashlib.sha256(pd.util.hash_pandas_object(value).to_numpy().tobytes()).hexdigest()[:16]
+        return f"{type(value).__name__}({value.shape}, {digest})"
+    if hasattr(value, "tocsr") and hasattr(value, "nnz"):  # a scipy sparse matrix: its repr has no values
+        sparse = value.tocsr()
+        parts = b"".join(np.ascontiguousarray(a).tobytes() for a in (sparse.data, sparse.indices, sparse.indptr))
+        return f"sparse({sparse.dtype}, {sparse.shape}, {hashlib.sha256(parts).hexdigest()[:16]})"
+    if inspect.ismethod(value):  # bound to an object: which one matters (Scorer(1).score, Scorer(2).score)
+        return f"{_stable(value.__self__)}.{value.__name__}"
     if isinstance(value, functools.partial):
         return f"partial({_stable(value.func)}, {_stable(value.args)}, {_stable(value.keywords)})"
     if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
