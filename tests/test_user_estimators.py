@@ -206,7 +206,8 @@ def test_identities_tell_apart_what_differs_and_never_match_what_they_cannot_wri
     from sklearn.ensemble import BaggingClassifier
 
     assert identity(BaggingClassifier(LogisticRegression(C=1))) != identity(BaggingClassifier(LogisticRegression(C=2)))
-    bagged_lr, bagged_tree = (identity(BaggingClassifier(base)) for base in (LogisticRegression, DecisionTreeClassifier))
+    bagged_lr, bagged_tree = (identity(BaggingClassifier(base))
+                              for base in (LogisticRegression, DecisionTreeClassifier))
     assert bagged_lr != bagged_tree  # a class as a parameter is written, not dropped
     from imblab.strategies.estimators import _stable
 
@@ -226,7 +227,8 @@ def test_identities_tell_apart_what_differs_and_never_match_what_they_cannot_wri
             return abs(X).mean(0) * self.k
 
     assert _stable(pd.Series([0.1234567, 0.5])) != _stable(pd.Series([0.1234568, 0.5]))  # pandas rounds its repr
-    assert _stable(scipy.sparse.csr_matrix([[1.0, 0], [0, 2.0]])) != _stable(scipy.sparse.csr_matrix([[1.0, 0], [0, 3.0]]))
+    sparse = [scipy.sparse.csr_matrix([[1.0, 0], [0, value]]) for value in (2.0, 3.0)]
+    assert _stable(sparse[0]) != _stable(sparse[1])
     assert _stable(Scorer(1).score) != _stable(Scorer(2).score)
     structured = np.array([(1, "a")], dtype=[("x", "i8"), ("y", "O")])
     assert _stable(structured) == _stable(np.array([(1, "a")], dtype=[("x", "i8"), ("y", "O")]))  # no addresses
