@@ -270,9 +270,8 @@ def tied_first(comparison):
 def _no_best(comparison):
     """The sentence saying that the data single out no best, where another strategy is ranked but not
     every one is significantly worse than the first; empty otherwise."""
-    ranked = comparison.dropna(subset=["rank"])
-    others = ranked["status"].iloc[1:]
-    if not len(others) or (others == "worse").all():
+    others = comparison.dropna(subset=["rank"])["status"].iloc[1:]
+    if first_label(comparison) != "★ first" or not len(others):
         return ""
     which = "No other strategy" if not (others == "worse").any() else "Not every other strategy"
     return f"{which} is significantly worse, so these data single out no best."
