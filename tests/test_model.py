@@ -194,6 +194,15 @@ def test_cli_compare_fit_the_winner_predict(tmp_path, capsys):
     summary = pd.read_csv(run_dir / "summary.csv").set_index("strategy").loc[best]
     assert card["estimates"]["f1_1"]["mean"] == pytest.approx(summary["f1_1"])
     assert card["estimates"]["f1_1"]["ci_low"] == pytest.approx(summary["f1_1_ci_low"])
+    # whether each interval was clipped at its bound, as the run's tables say (and MODEL.md marks it)
+    assert {m: e["clipped"] for m, e in card["estimates"].items()} == {
+        m: bool(summary[f"{m}_ci_clipped"]) for m in card["estimates"]}
+    from imblab.model.card import render_markdown
+
+    card["estimates"]["precision_1"].update(ci_high=1.0, clipped=True)
+    lines = render_markdown(card).splitlines()
+    assert any("95% intervals; \\* = clipped at the metric's bound." in line for line in lines)
+    assert [line.endswith("1.000\\* |") for line in lines if line.startswith("| precision_1 |")] == [True]
     assert main(["predict", str(model_dir), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]) == 0
     predictions = pd.read_csv(tmp_path / "p.csv")
     assert list(predictions.columns) == ["row", "probability", "probability_prior_corrected", "decision"]

@@ -99,12 +99,15 @@ def render_markdown(card):
     estimates = card.get("estimates")
     if estimates:
         source = card.get("source") or {}
-        lines.append(f"From run `{source.get('run', '?')}` ({source.get('protocol', '')}); 95% intervals.")
+        clipped = any(values.get("clipped") for values in estimates.values())
+        lines.append(f"From run `{source.get('run', '?')}` ({source.get('protocol', '')}); 95% intervals"
+                     + ("; \\* = clipped at the metric's bound." if clipped else "."))
         lines += ["", "| metric | estimate | interval |", "|---|---|---|"]
         for metric, values in estimates.items():
             low, high = values.get("ci_low"), values.get("ci_high")
             interval = f"{low:.3f} – {high:.3f}" if low is not None and high is not None else "—"
-            lines.append(f"| {metric} | {values['mean']:.3f} | {interval} |")
+            mark = "\\*" if values.get("clipped") else ""
+            lines.append(f"| {metric} | {values['mean']:.3f} | {interval}{mark} |")
     else:
         lines.append("None: this model was fitted directly, not from a run. Its scores on the data it was "
                      "fitted on would be optimistic, so none are given; compare strategies with `imblab run` "

@@ -170,6 +170,7 @@ def _estimates(results, strategy):
         estimates[metric] = {"mean": float(mean),
                              "ci_low": _number(row.get(f"{metric}_ci_low")),
                              "ci_high": _number(row.get(f"{metric}_ci_high")),
+                             "clipped": bool(row.get(f"{metric}_ci_clipped", False)),
                              "n_splits": int(row["n_splits"])}
     return estimates
 
