@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import warnings
+from contextlib import contextmanager
 
 #: Library parameters as the command line spells them, for error messages.
 FLAGS = {"test_size": "--test-size", "folds": "--folds", "repeats": "--repeats", "n_samples": "--samples",
@@ -19,6 +21,18 @@ def note_lines(errors, notes):
     for note in notes:
         errors.print(f"imblab: warning: {as_flags(note)}", style="yellow", markup=False, highlight=False,
                      soft_wrap=True)
+
+
+@contextmanager
+def warnings_said(errors, shown=lambda warning: True):
+    """Run the block recording its warnings, then print each one ``shown`` keeps as one warning line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        if shown(warning):
+            errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False,
+                         soft_wrap=True)
 
 
 def flagged(exc):

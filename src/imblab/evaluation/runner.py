@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import ImblabError
 from ..strategies import minority_rows_needed
 from ..strategies.prediction import positive_column, probabilities_and_classes
+from ..strategies.registry import smaller_class
 from .calibration import prior_shift, trained_prior
 from .cores import available_cores, cores_per_fit, elastic_threads, limited_threads, use_cores, workers_for
 from .engines import WorkerLost, completed_map
@@ -42,18 +43,12 @@ class FitRecord:
 
 
 def check_feasible(dataset, strategies, splits, *, random_state):
-    """Raise ImblabError before any fitting if a strategy cannot run on some training part.
-
-    Samplers over-sample the minority class of the rows they are given, which is
-    the positive class usually but not always (``--positive`` may name the
-    majority), so it is the smaller class that is counted.
-    """
+    """Raise ImblabError before any fitting if a strategy cannot run on some training part (its smaller
+    class: see :func:`~imblab.strategies.registry.smaller_class`)."""
     for strategy in strategies:
         needed, reason = minority_rows_needed(strategy.build(dataset, random_state=random_state))
         for split in splits:
-            counts = np.bincount(dataset.y[split.train], minlength=2)
-            minority = int(np.argmin(counts))
-            have = int(counts[minority])
+            minority, have = smaller_class(dataset.y[split.train])
             if have < needed:
                 raise ImblabError(
                     f"strategy '{strategy.name}' cannot run: {reason}, but the training part of "

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
+from ..cli.messages import warnings_said
 from ..errors import ImblabError
 
 
@@ -22,14 +22,10 @@ def fit_command(args, console, errors):
     if args.run_folder is not None:
         from .from_run import from_run
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        # imblab's own warnings (the libraries' have classes of their own)
+        with warnings_said(errors, lambda warning: warning.category is UserWarning):
             dataset, chosen, options = from_run(args.run_folder, args.strategy, random_state=args.seed,
                                                 config=args.config)
-        for warning in caught:
-            if warning.category is UserWarning:  # imblab's own (the libraries' have classes of their own)
-                errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False,
-                             highlight=False, soft_wrap=True)
     else:
         dataset, chosen, options = _from_file(args, errors)
     folder = Path(args.out) if args.out else Path("models") / _safe(chosen.name)
@@ -115,12 +111,8 @@ def predict_command(args, console, errors):
         check_columns(header, card["data"]["schema"], extra="ignore" if args.ignore_extra else "error")
     from .persist import load_model
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings_said(errors):
         model = load_model(args.model_folder, trusted=args.trust)
-    for warning in caught:
-        errors.print(f"imblab: warning: {warning.message}", style="yellow", markup=False, highlight=False,
-                     soft_wrap=True)
     schema = card["data"]["schema"]
     codes = [c["name"] for c in schema["columns"]  # categories of text ('02134'): read as text, zeros kept
              if c["kind"] == "categorical" and all(isinstance(v, str) for v in c.get("categories", ()))]

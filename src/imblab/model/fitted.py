@@ -166,12 +166,11 @@ def fit_model(dataset, strategy, *, random_state=42, estimates=None, source=None
 def _check_feasible(dataset, strategy, estimator):
     """Refuse, before fitting, a strategy that cannot fit these rows (too few minority rows for its
     sampler's neighbours), as a run refuses it before its fits."""
-    from ..strategies.registry import minority_rows_needed
+    from ..strategies.registry import minority_rows_needed, smaller_class
 
     needed, reason = minority_rows_needed(estimator)
-    counts = np.bincount(dataset.y, minlength=2)
-    minority = int(np.argmin(counts))
-    if counts[minority] < needed:
+    minority, have = smaller_class(dataset.y)
+    if have < needed:
         raise ImblabError(f"strategy {strategy.name!r} cannot be fitted: {reason}, but the data have "
-                          f"{counts[minority]} (class {dataset.labels[minority]!r}); add minority rows or "
-                          "choose another strategy")
+                          f"{have} (class {dataset.labels[minority]!r}); add minority rows or choose another "
+                          "strategy")

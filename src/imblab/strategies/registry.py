@@ -269,6 +269,20 @@ def split_list(text):
     return [item for item in items if item]
 
 
+def smaller_class(y):
+    """``(class, rows)`` of the smaller class of ``y`` (0/1): the one samplers over-sample, which is the
+    positive class usually but not always (``--positive`` may name the majority).
+
+    >>> smaller_class([0, 1, 1])
+    (0, 1)
+    """
+    import numpy as np  # here: the command line's help and checks start without NumPy
+
+    counts = np.bincount(y, minlength=2)
+    minority = int(np.argmin(counts))
+    return minority, int(counts[minority])
+
+
 def minority_rows_needed(estimator):
     """The fewest minority rows a training part needs for ``estimator`` to fit, and why.
 
