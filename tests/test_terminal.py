@@ -142,6 +142,21 @@ def test_a_clipped_interval_shows_its_unclipped_half_width_and_a_star_in_every_t
     assert "0.302 ± 0.832*" in terminal
 
 
+def test_the_paradox_share_is_rounded_as_the_accuracy_column_beside_it():
+    from imblab.report.collect import collect
+    from imblab.report.html import render_html
+    from imblab.report.markdown import render_markdown
+    from imblab.report.terminal import dataset_overview
+
+    results = fabricated_results(2, protocol="holdout")
+    results.__dict__["majority_accuracy"] = 381 / 400  # 0.9525: 0.953 in a table, 95.2% formatted directly
+    assert f"{381 / 400:.3f}" == "0.953" and f"{381 / 400:.1%}" == "95.2%"
+    facts = collect(results)
+    terminal = rendered(dataset_overview(results), 200)
+    for text in (terminal, render_markdown(results, facts), render_html(results, facts)):
+        assert "95.3% accuracy" in text and "95.2%" not in text
+
+
 def test_classification_reports_only_when_few_or_verbose(fifteen):
     assert "classification report" not in rendered(fifteen, 120)
     assert rendered(fifteen, 120, verbose=True).count("classification report") == 15

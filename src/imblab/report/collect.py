@@ -35,6 +35,16 @@ class Style(NamedTuple):
     marker: str
 
 
+def as_percent(share):
+    """``share`` as a percentage with one decimal, rounded as the tables' three decimals round it:
+    an accuracy of 0.9525 is 0.953 in the table, so 95.3% beside it (formatted directly, 95.2%).
+
+    >>> as_percent(0.9525), f"{0.9525:.3f}"
+    ('95.3%', '0.953')
+    """
+    return f"{100 * float(f'{share:.3f}'):.1f}%"
+
+
 def strategy_styles(strategies):
     """``{strategy: Style(colour, linestyle, marker)}``, stable across every chart of a run.
 

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from functools import cache
 
-from .collect import PALETTE, collect, strategy_styles
+from .collect import PALETTE, as_percent, collect, strategy_styles
 
 
 @cache
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("imblab.report", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["percent"] = as_percent
+    return environment
 
 
 def warm_up():

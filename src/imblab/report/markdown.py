@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .collect import collect
+from .collect import as_percent, collect
 
 
 def _escape(text):
@@ -21,7 +21,7 @@ def render_markdown(results, facts=None):
         "",
         f"{_escape(d['name'])}: {d['rows']} rows, {d['features']} features; positive class "
         f"`{_escape(d['positive_label'])}` is {d['counts'][1]} rows ({d['minority_share']:.1%}). "
-        f"Always predicting the majority class would score {d['majority_accuracy']:.1%} accuracy on the rows "
+        f"Always predicting the majority class would score {as_percent(d['majority_accuracy'])} accuracy on the rows "
         "scored.",
         "",
         f"{_escape(facts['protocol'])}; {facts['uncertainty']}.",

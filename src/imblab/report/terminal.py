@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .collect import (describe_pooling, describe_protocol, describe_rule, describe_threshold,
+from .collect import (as_percent, describe_pooling, describe_protocol, describe_rule, describe_threshold,
                       describe_uncertainty, first_label, ranked_rows, sort_arrow, split_thresholds,
                       table_columns, unranked)
 from .columns import columns_table
@@ -70,7 +70,7 @@ def dataset_overview(results):
         Text.assemble(("Protocol ", "bold"), describe_protocol(protocol)),
         *([Text.assemble(("Fits ", "bold"), describe_workers(results.config))] if "workers" in results.config else []),
         Text.assemble(("Training part ", "bold"), _counts(train)),
-        Text(f"Always predicting the majority class scores {results.majority_accuracy:.1%} accuracy on "
+        Text(f"Always predicting the majority class scores {as_percent(results.majority_accuracy)} accuracy on "
              "the rows scored and finds none of the minority class: the accuracy paradox.", style="italic"),
     ]
     return Group(*lines)
