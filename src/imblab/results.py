@@ -238,9 +238,10 @@ class Results:
             "fits": self.fits,
         }
 
-    def save(self, folder, *, overwrite=False, report=True):
+    def save(self, folder, *, overwrite=False, report=True, drawer=None):
         """Write the run folder: predictions, tables, results.json and (``report=True``) the
-        HTML and Markdown reports. Returns its path.
+        HTML and Markdown reports. Returns its path. ``drawer``: a started
+        :class:`~imblab.report.ahead.ReportProcess` to draw the report in, beside the tables.
 
         ``folder`` may be new, empty, or the run folder whose fits this run kept
         (``compare(..., store=RunStore.create(folder))``). With ``overwrite``, a
@@ -252,7 +253,7 @@ class Results:
         store = RunStore(folder)
         if store.status != "incomplete":  # not this run's own folder: start it afresh
             store = RunStore.create(folder, overwrite=overwrite)
-        return store.finish(self, report=report)
+        return store.finish(self, report=report, drawer=drawer)
 
     @classmethod
     def load(cls, folder):

@@ -254,16 +254,18 @@ class RunStore:
 
     # -- the finished run --------------------------------------------------------------------
 
-    def finish(self, results, *, report=True):
+    def finish(self, results, *, report=True, drawer=None):
         """Write the tables, the record and (``report=True``) the report, then mark the run
-        complete and drop the kept fits, which the record now holds."""
+        complete and drop the kept fits, which the record now holds. ``drawer``: a started
+        :class:`~imblab.report.ahead.ReportProcess` that draws the report meanwhile."""
+        rendered = drawer.render(results) if report and drawer is not None else None
         self.rewrite_tables(results)
         atomic_write(self.folder / "predictions.parquet",
                      lambda path: results.predictions.to_parquet(path, index=False))
         atomic_write_text(self.folder / "results.json", json.dumps(
             _finite(results.to_dict()), indent=2, default=_json_default, allow_nan=False) + "\n")
         if report:
-            write_report(results, self.folder)
+            write_report(results, self.folder, rendered() if rendered is not None else None)
         self._write_marker({"status": "complete", "fits_stored": len(results.fits)})
         (self.folder / INCOMPLETE).unlink(missing_ok=True)
         _remove_fits(self.folder)
@@ -329,17 +331,14 @@ def _remove_fits(folder):
         pass
 
 
-def write_report(results, folder):
+def write_report(results, folder, rendered=None):
     """Write ``report.html`` and ``summary.md`` into ``folder``, each replaced atomically;
-    return their paths."""
-    from .report.collect import collect
-    from .report.html import render_html
-    from .report.markdown import render_markdown
+    return their paths. ``rendered``: their text, drawn elsewhere; None: drawn here."""
+    from .report.ahead import render_report
 
     folder = Path(folder)
-    facts = collect(results)
     html_path, md_path = folder / "report.html", folder / "summary.md"
-    html, markdown = render_html(results, facts), render_markdown(results, facts)
+    html, markdown = render_report(results) if rendered is None else rendered
     atomic_write_text(html_path, html)
     atomic_write_text(md_path, markdown)
     return html_path, md_path

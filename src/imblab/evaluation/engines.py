@@ -376,11 +376,12 @@ def start_warm_worker(group, start_up):
 _PARENT_ENDS = []
 
 
-def _fork(context, target, *args):
-    """Fork a worker running ``target(*args, conn)``; return ``(process, this process's end of its pipe)``."""
+def _fork(context, target, *args, daemon=True):
+    """Fork a worker running ``target(*args, conn)``; return ``(process, this process's end of its pipe)``.
+    A daemonic one (the default) may not fork children of its own."""
     here, there = context.Pipe()
     _PARENT_ENDS[:] = [c for c in _PARENT_ENDS if not c.closed] + [here]
-    process = context.Process(target=_child, args=(target, *args, there), daemon=True)
+    process = context.Process(target=_child, args=(target, *args, there), daemon=daemon)
     process.start()
     there.close()
     return process, here

@@ -1,0 +1,110 @@
+"""The report drawn in a process of its own: the same page, and nothing lost when that process fails.
+
+Each test runs in a fresh interpreter: a report process is only forked from a
+process with no other threads, which a long pytest session cannot promise.
+"""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+TESTS = Path(__file__).parent
+
+
+def run_script(code, tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(code))
+    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(TESTS), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def test_the_report_drawn_there_is_the_page_drawn_here(tmp_path):
+    out = run_script("""
+        from fabricated import fabricated_results
+        from imblab.report.ahead import ReportProcess, render_report
+
+        results = fabricated_results(4)
+        drawer = ReportProcess.start()
+        assert drawer is not None
+        try:
+            html, markdown = drawer.render(results)()
+        finally:
+            drawer.stop()
+        assert drawer.drawn_there is True
+        assert not drawer.process.is_alive()
+        here = render_report(fabricated_results(4))
+        assert (html, markdown) == here, "the pages differ"
+        assert html.count("data:image/png;base64,") >= 5  # the charts, drawn by its own chart processes
+        print("same")
+    """, tmp_path)
+    assert out.split() == ["same"]
+
+
+def test_a_report_process_that_died_or_fails_leaves_the_report_to_this_one(tmp_path):
+    out = run_script("""
+        import os, signal
+        from fabricated import fabricated_results
+        from imblab.report import ahead
+        from imblab.report.ahead import ReportProcess, render_report
+
+        results = fabricated_results(3)
+        drawer = ReportProcess.start()
+        os.kill(drawer.process.pid, signal.SIGKILL)
+        drawer.process.join()
+        pages = drawer.render(results)()
+        drawer.stop()
+        assert drawer.drawn_there is False
+        assert pages == render_report(fabricated_results(3))
+        print("died: drawn here")
+
+        original = ahead.render_report
+        def failing(results):  # inherited by the process forked next: it fails there, then here
+            if os.getpid() != parent:
+                raise RuntimeError("broken in the report process")
+            return original(results)
+        parent, ahead.render_report = os.getpid(), failing
+        drawer = ReportProcess.start()
+        pages = drawer.render(results)()
+        drawer.stop()
+        assert drawer.drawn_there is False and pages == original(results)
+        print("failed: drawn here")
+
+        ahead.render_report = lambda results: 1 / 0  # fails everywhere: the error is this process's own
+        drawer = ReportProcess.start()
+        try:
+            drawer.render(results)()
+        except ZeroDivisionError:
+            print("raised here")
+        finally:
+            drawer.stop()
+    """, tmp_path)
+    assert out.splitlines() == ["died: drawn here", "failed: drawn here", "raised here"]
+
+
+def test_a_run_fitting_one_by_one_draws_its_report_in_the_report_process(tmp_path):
+    out = run_script("""
+        import multiprocessing
+        from imblab.cli import main
+        from imblab.report.ahead import ReportProcess
+
+        drawers = []
+        original = ReportProcess.start.__func__
+        def start(cls):
+            drawers.append(original(cls))
+            return drawers[-1]
+        ReportProcess.start = classmethod(start)
+        assert main(["run", "--strategies", "naive,lr", "--samples", "600", "--jobs", "1", "--quiet",
+                     "--out", "one"]) == 0
+        assert len(drawers) == 1 and drawers[0].drawn_there is True
+        assert multiprocessing.active_children() == []  # stopped with the run
+        assert main(["run", "--strategies", "naive,lr", "--samples", "600", "--jobs", "2", "--quiet",
+                     "--out", "two"]) == 0
+        assert len(drawers) == 1  # fits in workers: this process loads the report's libraries meanwhile
+        print("ok")
+    """, tmp_path)
+    assert out.split()[-1] == "ok"
+    html = (tmp_path / "one" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 5 and (tmp_path / "one" / "summary.md").is_file()
