@@ -16,7 +16,7 @@ def run_script(code, tmp_path):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(code))
     out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                         env={"PYTHONPATH": str(TESTS), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                         env={"PYTHONPATH": f"{TESTS.parent / 'src'}:{TESTS}", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout
 
@@ -108,3 +108,44 @@ def test_a_run_fitting_one_by_one_draws_its_report_in_the_report_process(tmp_pat
     assert out.split()[-1] == "ok"
     html = (tmp_path / "one" / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 5 and (tmp_path / "one" / "summary.md").is_file()
+
+
+def test_a_report_process_killed_or_stopped_mid_drawing_neither_hangs_nor_orphans_the_run(tmp_path):
+    out = run_script("""
+        import os, signal, time
+        import multiprocessing
+        from fabricated import fabricated_results
+        from imblab.report import ahead, plots
+        from imblab.report.ahead import ReportProcess, render_report
+
+        parent, png = os.getpid(), plots._png
+        def slow_png(figure):  # slow in the report process's chart processes only
+            if os.getppid() != parent and os.getpid() != parent:
+                time.sleep(8)
+            return png(figure)
+        plots._png = slow_png
+        results = fabricated_results(3)
+        expected = render_report(fabricated_results(3))
+
+        drawer = ReportProcess.start()
+        rendered = drawer.render(results)
+        time.sleep(3)  # drawing: its chart processes wait
+        os.kill(drawer.process.pid, signal.SIGKILL)
+        start = time.perf_counter()
+        pages = rendered()  # the chart processes hold no end of its pipe: its death is seen at once
+        waited = time.perf_counter() - start
+        drawer.stop()
+        assert drawer.drawn_there is False and pages == expected
+        assert waited < 4, waited  # not the 5 s its chart processes still sleep
+        print("killed: drawn here")
+
+        ahead.PATIENCE = 2
+        drawer = ReportProcess.start()
+        os.kill(drawer.process.pid, signal.SIGSTOP)
+        pages = drawer.render(results)()
+        drawer.stop()  # a stopped process does not answer SIGTERM: it is killed
+        assert drawer.drawn_there is False and pages == expected
+        assert multiprocessing.active_children() == []
+        print("stopped: drawn here")
+    """, tmp_path)
+    assert out.splitlines() == ["killed: drawn here", "stopped: drawn here"]

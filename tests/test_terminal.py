@@ -157,6 +157,26 @@ def test_the_paradox_share_is_rounded_as_the_accuracy_column_beside_it():
         assert "95.3% accuracy" in text and "95.2%" not in text
 
 
+@pytest.mark.parametrize("protocol, n_seeds", [("cv", 1), ("holdout", 3)])
+def test_the_paradox_share_is_the_naive_rows_accuracy_to_the_last_digit(protocol, n_seeds):
+    # 95 positives in 2,000 rows: every repeat scores 1905 / 2000 = 0.9525, and the mean of seven of
+    # them is 0.95249999…, shown as 0.952; counted over all rows, 0.9525 would be 95.3%
+    from imblab import Holdout, RepeatedKFold, compare, dataset_from_frame
+    from imblab.report.collect import as_percent
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(2000, 3)), columns=["a", "b", "c"])
+    frame["label"] = 0
+    frame.loc[rng.choice(2000, 95, replace=False), "label"] = 1
+    chosen = RepeatedKFold(5, 7, random_state=0) if protocol == "cv" else Holdout(0.2, random_state=0)
+    results = compare(dataset_from_frame(frame, "label"), ["naive"], chosen, n_seeds=n_seeds)
+    accuracy = results.summary.set_index("strategy").loc["naive", "accuracy"]
+    if protocol == "cv":
+        assert f"{accuracy:.3f}" == "0.952" and f"{1905 / 2000:.1%}" == "95.2%" and as_percent(1905 / 2000) == "95.3%"
+    assert results.majority_accuracy == accuracy  # the same number, so the same digits wherever shown
+    assert as_percent(results.majority_accuracy)[:-1] == f"{100 * float(f'{accuracy:.3f}'):.1f}"
+
+
 def test_classification_reports_only_when_few_or_verbose(fifteen):
     assert "classification report" not in rendered(fifteen, 120)
     assert rendered(fifteen, 120, verbose=True).count("classification report") == 15

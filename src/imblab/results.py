@@ -16,7 +16,7 @@ from .errors import ImblabError
 from .evaluation.metrics import METRICS, score_predictions
 from .evaluation.calibration import calibration_summary, reliability_table
 from .evaluation.runner import PREDICTION_COLUMNS, int_keys, restore_record
-from .evaluation.statistics import ROPE, evaluate
+from .evaluation.statistics import ROPE, evaluate, point_estimate
 
 
 class Results:
@@ -139,15 +139,17 @@ class Results:
     def majority_accuracy(self):
         """The accuracy of always predicting the majority class on the rows the strategies were
         scored on (a holdout's test part, every row under cross-validation): the accuracy paradox's
-        figure, comparable with the accuracy column."""
+        figure, estimated as the accuracy column is, so that the two agree to the last digit shown."""
+        scored = self.predictions.drop_duplicates(
+            [c for c in ("split_id", "row_id", "seed") if c in self.predictions])
+        if not scored.empty:
+            majority = int((scored["y_true"] == 1).sum() > (scored["y_true"] == 0).sum())
+            always = scored.assign(y_pred=majority, y_score=float(majority))
+            return point_estimate(always, self.config["protocol"], "accuracy")
+        # no fit scored a row (every fit failed): count the test parts the fits were given
         counts = {fit["split_id"]: fit["test_counts"] for fit in self.fits if fit.get("test_counts")}
         rows = [sum(int(c.get(k, c.get(str(k), 0))) for c in counts.values()) for k in (0, 1)]
-        if not sum(rows):  # a record without its splits' counts: the scored rows
-            scored = self.predictions.drop_duplicates(["split_id", "row_id"])["y_true"]
-            if scored.empty:
-                return self.dataset["majority_accuracy"]
-            rows = [int((scored == 0).sum()), int((scored == 1).sum())]
-        return max(rows) / sum(rows)
+        return max(rows) / sum(rows) if sum(rows) else self.dataset["majority_accuracy"]
 
     def classification_report(self, strategy, *, output_dict=False):
         """scikit-learn's classification report over all of the strategy's out-of-sample rows

@@ -342,8 +342,14 @@ def _worker_loop(func, tasks, slot, conn):
         else:
             index, work = message, (lambda index=message: func(tasks[index]))
         try:
-            conn.send(("ok", index, work()))
+            reply = ("ok", index, work())
         except Exception:  # noqa: BLE001 - reported to the parent, which raises it
+            reply = ("error", index, traceback.format_exc(limit=5))
+        try:
+            conn.send(reply)
+        except OSError:  # the parent is gone (killed): nobody waits for the result
+            return
+        except Exception:  # noqa: BLE001 - the result does not pickle: reported to the parent, which raises it
             conn.send(("error", index, traceback.format_exc(limit=5)))
 
 
@@ -390,7 +396,7 @@ def _fork(context, target, *args, daemon=True):
 def _child(target, *args):
     for inherited in _PARENT_ENDS:  # the parent's ends, this one's own included
         inherited.close()
-    _PARENT_ENDS.clear()
+    _PARENT_ENDS[:] = [args[-1]]  # its own end, which a child it forks must close in turn
     helper.forked()  # the parent's helper is reached through the parent
     target(*args)
 

@@ -241,8 +241,7 @@ class CVEvidence:
     def __init__(self, predictions, strategies, protocol, fits, metrics=METRICS):
         self.ratio = _test_train_ratio(fits)
         self.metrics = list(metrics)
-        k = protocol.get("folds") or max(1, int(predictions["split_id"].max()) + 1 if len(predictions) else 1)
-        self.folds = k
+        k = self.folds = _folds(protocol, predictions)
         self.points, self.pseudo = {}, {}
         for name in strategies:
             part = predictions[predictions["strategy"] == name]
@@ -298,11 +297,25 @@ class CVEvidence:
         return correlated_bayes(self._differences(a, b, metric), self.ratio, rope, center=center)
 
 
-def _point_metrics(part):
-    """Every metric of one strategy's holdout predictions, averaged over seeds."""
+def point_estimate(predictions, protocol, metric):
+    """``metric``'s point estimate from one strategy's predictions, computed as the tables compute it:
+    the holdout value, or the estimate pooled over each repeat's out-of-fold rows (each averaged over
+    seeds)."""
+    if is_holdout(protocol):
+        return _point_metrics(predictions, [metric])[metric]
+    pooled, _ = cv.pooled_and_pseudo(predictions, _folds(protocol, predictions), [metric])
+    return cv.pooled_estimate(pooled, metric)
+
+
+def _folds(protocol, predictions):
+    return protocol.get("folds") or max(1, int(predictions["split_id"].max()) + 1 if len(predictions) else 1)
+
+
+def _point_metrics(part, metrics=METRICS):
+    """Each metric of one strategy's holdout predictions, averaged over seeds."""
     per_seed = [p for _, p in part.groupby("seed", sort=True)] if "seed" in part else [part]
-    values = [cv._metrics(p, METRICS) for p in per_seed]
-    return {m: float(np.mean([v[m] for v in values])) for m in METRICS}
+    values = [cv._metrics(p, metrics) for p in per_seed]
+    return {m: float(np.mean([v[m] for v in values])) for m in metrics}
 
 
 def _test_train_ratio(fits):

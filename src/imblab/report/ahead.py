@@ -2,20 +2,26 @@
 
 Loading the report's libraries (matplotlib's renderer and fonts, Jinja's
 templates) costs about 0.4 CPU seconds, and drawing the charts and the page
-as much again once the statistics are known. A process forked just before the
-fits loads them at a low priority, on whatever core time the fits leave idle,
-and later draws the report while the process that started it writes the
-tables; the page is the one :func:`render_report` draws here.
+as much again once the statistics are known. A process forked just before fits
+that run one by one loads them on the core time those fits leave idle, and later
+draws the report while the process that started it writes the tables; the
+page is the one :func:`render_report` draws here.
+
+It runs at the priority of the run: at a lower one (niceness 10) the 5 × 2
+practical with ``--jobs 1`` was no faster on an idle machine (6.24 s against
+6.26 s, medians of 6), while on a busy one the run waited seconds for a report
+drawn at that low priority.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
+import time
 
-#: The report process's niceness: it loads libraries on the core time the fits leave idle.
-NICENESS = 10
+#: Seconds to wait for the report process's page before drawing it here (a process that hangs,
+#: e.g. stopped, must not hang the run; drawing a million-row run's report takes about 2 s).
+PATIENCE = 120
 
 
 def render_report(results):
@@ -69,11 +75,13 @@ class ReportProcess:
         sending.start()
 
         def rendered():
-            sending.join()
+            waited = time.monotonic()
+            sending.join(PATIENCE)  # still sending: the process does not read (stopped, hung)
             status, value = "lost", None
             if sent:
                 try:
-                    status, value = self.conn.recv()
+                    if self.conn.poll(max(0.0, PATIENCE - (time.monotonic() - waited))):
+                        status, value = self.conn.recv()
                 except (EOFError, OSError):
                     pass
             self.drawn_there = status == "ok"
@@ -81,9 +89,12 @@ class ReportProcess:
         return rendered
 
     def stop(self):
-        """End the process (done, or interrupted mid-drawing)."""
+        """End the process (done, or interrupted mid-drawing); killed if it does not end when asked."""
         if self.process.is_alive():
             self.process.terminate()
+            self.process.join(timeout=5)
+            if self.process.exitcode is None:  # stopped, or hung in compiled code
+                self.process.kill()
         self.process.join()
         self.conn.close()
 
@@ -102,10 +113,6 @@ def _serve(conn):
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
     signal.signal(signal.SIGTERM, _leave)  # stopped mid-drawing: its chart processes are stopped too
-    try:
-        os.nice(NICENESS)
-    except OSError:
-        pass
     from . import html, plots
 
     html.warm_up()
