@@ -201,6 +201,25 @@ def test_a_worker_that_dies_is_an_error_not_a_hang():
         list(_forked_map(_die, [1, 2], 2, [None, None]))
 
 
+class _PicklesWithOSError:
+    def __reduce__(self):
+        raise OSError("this result cannot be pickled")
+
+
+def _unpicklable_or_raising(n):
+    if n == 0:
+        raise OSError("the fit itself failed")
+    return _PicklesWithOSError() if n == 1 else n
+
+
+def test_a_fit_raising_oserror_or_a_result_that_fails_to_pickle_is_a_failed_task_not_a_dead_worker():
+    import pytest
+
+    for task, reason in [(0, "the fit itself failed"), (1, "this result cannot be pickled")]:
+        with pytest.raises(RuntimeError, match=f"a worker failed on task 0: (?s:.*){reason}"):
+            list(_forked_map(_unpicklable_or_raising, [task, 2], 2, [None, None]))
+
+
 DIE_ON_ODD = """
 import os
 from imblab.evaluation import engines

@@ -149,3 +149,43 @@ def test_a_report_process_killed_or_stopped_mid_drawing_neither_hangs_nor_orphan
         print("stopped: drawn here")
     """, tmp_path)
     assert out.splitlines() == ["killed: drawn here", "stopped: drawn here"]
+
+
+def test_a_run_whose_report_process_cannot_be_forked_draws_its_report_here(tmp_path):
+    out = run_script("""
+        import os
+        from imblab.cli import main
+        from imblab.report import ahead
+
+        real_fork, start = os.fork, ahead.ReportProcess.start.__func__
+        def no_fork():
+            raise OSError(12, "Cannot allocate memory")
+        def starting(cls):  # the fork of the report process fails, as when memory or processes run out
+            os.fork = no_fork
+            try:
+                return start(cls)
+            finally:
+                os.fork = real_fork
+        ahead.ReportProcess.start = classmethod(starting)
+        print(main(["run", "--strategies", "naive,lr", "--samples", "600", "--jobs", "1", "--quiet", "--out", "run"]))
+    """, tmp_path)
+    assert out.split()[-1] == "0"
+    assert (tmp_path / "run" / "report.html").is_file() and (tmp_path / "run" / "summary.md").is_file()
+
+
+def test_a_report_process_forked_beside_a_warm_worker_draws_the_report(tmp_path):
+    # a warm worker (started for the networks on TensorFlow or PyTorch) is its parent's, not the
+    # report process's: drawing the charts there asked it whether it was alive, and failed
+    out = run_script("""
+        from fabricated import fabricated_results
+        from imblab.evaluation import engines
+        from imblab.report.ahead import ReportProcess
+
+        engines.start_warm_worker("keras", lambda: None)
+        drawer = ReportProcess.start()
+        engines.stop_warm_workers()
+        drawer.render(fabricated_results(3))()
+        drawer.stop()
+        print(drawer.drawn_there)
+    """, tmp_path)
+    assert out.split() == ["True"]

@@ -177,6 +177,17 @@ def test_the_paradox_share_is_the_naive_rows_accuracy_to_the_last_digit(protocol
     assert as_percent(results.majority_accuracy)[:-1] == f"{100 * float(f'{accuracy:.3f}'):.1f}"
 
 
+def test_the_paradox_predicts_the_training_parts_majority_as_the_naive_strategy_does():
+    from imblab import Holdout, compare, make_synthetic
+
+    # an unstratified holdout of near-balanced data: the training part's majority is class 0 (46 : 34),
+    # the test part's class 1 (9 : 11); always predicting class 0 scores 0.450 there, not 0.550
+    results = compare(make_synthetic(100, 4, 0.45, random_state=1), ["naive"],
+                      Holdout(0.2, stratify=False, random_state=1))
+    assert results.fits[0]["train_counts"] == {0: 46, 1: 34} and results.fits[0]["test_counts"] == {0: 9, 1: 11}
+    assert results.majority_accuracy == results.summary.set_index("strategy").loc["naive", "accuracy"] == 0.45
+
+
 def test_classification_reports_only_when_few_or_verbose(fifteen):
     assert "classification report" not in rendered(fifteen, 120)
     assert rendered(fifteen, 120, verbose=True).count("classification report") == 15

@@ -16,7 +16,7 @@ from .errors import ImblabError
 from .evaluation.metrics import METRICS, score_predictions
 from .evaluation.calibration import calibration_summary, reliability_table
 from .evaluation.runner import PREDICTION_COLUMNS, int_keys, restore_record
-from .evaluation.statistics import ROPE, evaluate, point_estimate
+from .evaluation.statistics import ROPE, constant_accuracy, evaluate
 
 
 class Results:
@@ -137,18 +137,24 @@ class Results:
 
     @cached_property
     def majority_accuracy(self):
-        """The accuracy of always predicting the majority class on the rows the strategies were
-        scored on (a holdout's test part, every row under cross-validation): the accuracy paradox's
-        figure, estimated as the accuracy column is, so that the two agree to the last digit shown."""
-        scored = self.predictions.drop_duplicates(
-            [c for c in ("split_id", "row_id", "seed") if c in self.predictions])
-        if not scored.empty:
-            majority = int((scored["y_true"] == 1).sum() > (scored["y_true"] == 0).sum())
-            always = scored.assign(y_pred=majority, y_score=float(majority))
-            return point_estimate(always, self.config["protocol"], "accuracy")
-        # no fit scored a row (every fit failed): count the test parts the fits were given
-        counts = {fit["split_id"]: fit["test_counts"] for fit in self.fits if fit.get("test_counts")}
-        rows = [sum(int(c.get(k, c.get(str(k), 0))) for c in counts.values()) for k in (0, 1)]
+        """The accuracy of always predicting the training part's majority class, as the naive
+        strategy does, on the test parts the strategies were scored on: the accuracy paradox's figure.
+
+        Counted from each successful fit's training and test parts, and averaged as the accuracy
+        column is, so that it is the naive strategy's accuracy, to the last digit, wherever that
+        strategy was fitted as well.
+        """
+        counts = {}
+        for fit in self.fits:
+            train, test = fit.get("train_counts") or {}, fit.get("test_counts") or {}
+            if not fit["error"] and train and test:
+                majority = max((0, 1), key=lambda k: (_count(train, k), -k))  # a tie: the first, as scikit-learn's
+                counts[(fit["split_id"], fit.get("seed"))] = (_count(test, majority), _count(test, 0) + _count(test, 1))
+        if counts:
+            return constant_accuracy(counts, self.config["protocol"])
+        # no fit succeeded: the larger class of the test parts the fits were given
+        tests = {fit["split_id"]: fit["test_counts"] for fit in self.fits if fit.get("test_counts")}
+        rows = [sum(_count(c, k) for c in tests.values()) for k in (0, 1)]
         return max(rows) / sum(rows) if sum(rows) else self.dataset["majority_accuracy"]
 
     def classification_report(self, strategy, *, output_dict=False):
@@ -300,3 +306,8 @@ def _plain_row(frame, strategy):
     row = frame[frame["strategy"] == strategy].iloc[0].to_dict()
     return {k: (None if isinstance(v, float) and np.isnan(v) else (v.item() if isinstance(v, np.generic) else v))
             for k, v in row.items() if k != "strategy"}
+
+
+def _count(counts, label):
+    """A class's count in a fit's counts, whose keys are integers, or strings once read from JSON."""
+    return int(counts.get(label, counts.get(str(label), 0)))

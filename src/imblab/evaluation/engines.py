@@ -319,6 +319,7 @@ def _worker_loop(func, tasks, slot, conn):
     """
     import signal
     import traceback
+    from multiprocessing.reduction import ForkingPickler
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
     hold_as(slot)
@@ -342,15 +343,13 @@ def _worker_loop(func, tasks, slot, conn):
         else:
             index, work = message, (lambda index=message: func(tasks[index]))
         try:
-            reply = ("ok", index, work())
-        except Exception:  # noqa: BLE001 - reported to the parent, which raises it
-            reply = ("error", index, traceback.format_exc(limit=5))
+            reply = ForkingPickler.dumps(("ok", index, work()))
+        except Exception:  # noqa: BLE001 - a failed fit, or a result that does not pickle: the parent raises it
+            reply = ForkingPickler.dumps(("error", index, traceback.format_exc(limit=5)))
         try:
-            conn.send(reply)
+            conn.send_bytes(reply)
         except OSError:  # the parent is gone (killed): nobody waits for the result
             return
-        except Exception:  # noqa: BLE001 - the result does not pickle: reported to the parent, which raises it
-            conn.send(("error", index, traceback.format_exc(limit=5)))
 
 
 # Workers started ahead of time: (process, connection, the group it has started). Only the command
@@ -371,14 +370,18 @@ def start_warm_worker(group, start_up):
         return False
     context = multiprocessing.get_context("fork")
     spare_cores()  # the worker shares the spare cores of the map that adopts it
-    process, here = _fork(context, _warm_loop, start_up)
+    try:
+        process, here = _fork(context, _warm_loop, start_up)
+    except OSError:  # no memory or no process left to fork: the map's own workers start the networks
+        return False
     _WARM.append((process, here, group))
     return True
 
 
-# This process's ends of its workers' pipes. A forked child inherits a copy of each, and must close
-# them: a child holding its own pipe's other end open never sees it close when this process dies
-# (killed with SIGKILL, it left its workers waiting forever).
+# This process's ends of its workers' pipes, and in a forked child its own end of the pipe to its parent.
+# A child forked from here inherits a copy of each, and must close them: a child holding its own pipe's
+# other end open never sees it close when this process dies (killed with SIGKILL, it left its workers
+# waiting forever), nor does this process's parent see this process die while the child lives.
 _PARENT_ENDS = []
 
 
@@ -388,8 +391,13 @@ def _fork(context, target, *args, daemon=True):
     here, there = context.Pipe()
     _PARENT_ENDS[:] = [c for c in _PARENT_ENDS if not c.closed] + [here]
     process = context.Process(target=_child, args=(target, *args, there), daemon=daemon)
-    process.start()
-    there.close()
+    try:
+        process.start()
+    except BaseException:  # e.g. no memory or no process left to fork
+        here.close()
+        raise
+    finally:
+        there.close()
     return process, here
 
 
@@ -397,6 +405,7 @@ def _child(target, *args):
     for inherited in _PARENT_ENDS:  # the parent's ends, this one's own included
         inherited.close()
     _PARENT_ENDS[:] = [args[-1]]  # its own end, which a child it forks must close in turn
+    _WARM.clear()  # the parent's warm workers are not this process's children
     helper.forked()  # the parent's helper is reached through the parent
     target(*args)
 

@@ -36,7 +36,10 @@ def start_helper(serve, *args):
 
     if _HELPER is not None or not _can_fork():
         return False
-    _HELPER = _fork(multiprocessing.get_context("fork"), serve, *args)
+    try:
+        _HELPER = _fork(multiprocessing.get_context("fork"), serve, *args)
+    except OSError:  # no memory or no process left to fork: the fits do the work themselves
+        return False
     return True
 
 

@@ -297,25 +297,35 @@ class CVEvidence:
         return correlated_bayes(self._differences(a, b, metric), self.ratio, rope, center=center)
 
 
-def point_estimate(predictions, protocol, metric):
-    """``metric``'s point estimate from one strategy's predictions, computed as the tables compute it:
-    the holdout value, or the estimate pooled over each repeat's out-of-fold rows (each averaged over
-    seeds)."""
+def constant_accuracy(counts, protocol):
+    """The accuracy column's point estimate for a prediction that is right on a known number of rows
+    of each test part: ``counts`` maps ``(split_id, seed)`` to ``(rows right, rows)``.
+
+    The shares are averaged as the tables average a strategy's accuracy (over seeds, and under
+    cross-validation pooled over each repeat's folds, then over repeats), so a constant strategy's
+    accuracy column holds the same number, to the last bit.
+    """
+    frame = pd.DataFrame([(split_id, 0 if seed is None else seed, right, rows)
+                          for (split_id, seed), (right, rows) in counts.items()],
+                         columns=["split_id", "seed", "right", "rows"])
     if is_holdout(protocol):
-        return _point_metrics(predictions, [metric])[metric]
-    pooled, _ = cv.pooled_and_pseudo(predictions, _folds(protocol, predictions), [metric])
-    return cv.pooled_estimate(pooled, metric)
+        per_seed = frame.groupby("seed", sort=True)[["right", "rows"]].sum()
+        return float(np.mean((per_seed["right"] / per_seed["rows"]).tolist()))
+    frame["repeat"] = cv.repeat_of(frame["split_id"], _folds(protocol, frame))
+    pooled = frame.groupby(["repeat", "seed"], sort=True)[["right", "rows"]].sum().reset_index()
+    pooled["accuracy"] = pooled["right"] / pooled["rows"]
+    return cv.pooled_estimate(pooled, "accuracy")
 
 
 def _folds(protocol, predictions):
     return protocol.get("folds") or max(1, int(predictions["split_id"].max()) + 1 if len(predictions) else 1)
 
 
-def _point_metrics(part, metrics=METRICS):
-    """Each metric of one strategy's holdout predictions, averaged over seeds."""
+def _point_metrics(part):
+    """Every metric of one strategy's holdout predictions, averaged over seeds."""
     per_seed = [p for _, p in part.groupby("seed", sort=True)] if "seed" in part else [part]
-    values = [cv._metrics(p, metrics) for p in per_seed]
-    return {m: float(np.mean([v[m] for v in values])) for m in metrics}
+    values = [cv._metrics(p, METRICS) for p in per_seed]
+    return {m: float(np.mean([v[m] for v in values])) for m in METRICS}
 
 
 def _test_train_ratio(fits):

@@ -57,8 +57,10 @@ class ReportProcess:
 
         if available_cores() < 2 or not _can_fork() or threading.active_count() > 1:
             return None
-        # Not daemonic: it forks the processes that draw the charts side by side. Always stopped by its caller.
-        return cls(*_fork(multiprocessing.get_context("fork"), _serve, daemon=False))
+        try:  # not daemonic: it forks the processes that draw the charts side by side; its caller stops it
+            return cls(*_fork(multiprocessing.get_context("fork"), _serve, daemon=False))
+        except OSError:  # no memory or no process left for it: the report is drawn here
+            return None
 
     def render(self, results):
         """Start drawing ``results``' report there; returns a function that gives ``(html, markdown)``.
@@ -68,6 +70,7 @@ class ReportProcess:
         here instead, so an error in drawing is raised as it would be without this process.
         """
         results.summary, results.folds, results.comparison, results.calibration, results.reliability  # noqa: B018
+        results.majority_accuracy  # noqa: B018 - the terminal shows it too
         sent = []
         # Written by a thread: the process may still be loading its libraries, and the results fill
         # the pipe long before it reads them; this process writes the tables meanwhile.
