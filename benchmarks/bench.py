@@ -30,6 +30,12 @@ REFERENCE = HERE / "reference_practical.py"
 
 def timed(command, env=None):
     """Wall seconds and peak RSS (MB) of one run of ``command``."""
+    return measured(command, env)[:2]
+
+
+def measured(command, env=None):
+    """Wall seconds, peak RSS (MB) and CPU seconds of one run of ``command`` (user and system, of the
+    command and of every process it started and waited for)."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -38,7 +44,7 @@ def timed(command, env=None):
     proc.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"benchmark command failed: {' '.join(map(str, command))}\n{stderr}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def network_seconds(repeats):
@@ -60,18 +66,21 @@ def network_seconds(repeats):
 
 
 def cross_validation_seconds(repeats, env):
-    """Wall times of the 5 × 2 cross-validated practical with one and with two processes."""
-    times = {1: [], 2: []}
+    """Wall and CPU seconds of the 5 × 2 cross-validated practical with one and with two processes:
+    ``({jobs: [wall]}, {jobs: [cpu]})``."""
+    times, cpu = {1: [], 2: []}, {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeats):
             for jobs in (1, 2):
                 command = [sys.executable, "-m", "imblab", "run", "--quiet", "--overwrite", "--folds", "5",
                            "--repeats", "2", "--jobs", str(jobs), "--out", str(Path(tmp) / f"cv{jobs}")]
-                times[jobs].append(timed(command, env)[0])
+                wall, _, seconds = measured(command, env)
+                times[jobs].append(wall)
+                cpu[jobs].append(seconds)
         same = (Path(tmp) / "cv1" / "summary.csv").read_bytes() == (Path(tmp) / "cv2" / "summary.csv").read_bytes()
     if not same:
         sys.exit("--jobs 1 and --jobs 2 gave different summaries")
-    return times
+    return times, cpu
 
 
 FIT_PHASE = """
@@ -187,13 +196,20 @@ def practical(args, env):
 
 
 def cross_validation(args, env):
-    cv = cross_validation_seconds(args.cv_repeats, env)
+    cv, cpu = cross_validation_seconds(args.cv_repeats, env)
     fits = fit_phase_seconds(args.cv_repeats)
     print(f"practical's data, 5 folds × 2 repeats, four strategies ({args.cv_repeats} runs each, median)")
+    busy = {}
     for jobs, times in cv.items():
-        print(f"  imblab run --jobs {jobs}             {describe(times)}")
+        busy[jobs] = statistics.median(c / w for c, w in zip(cpu[jobs], times))
+        print(f"  imblab run --jobs {jobs}             {describe(times)}   {statistics.median(cpu[jobs]):5.2f} CPU s, "
+              f"{busy[jobs]:.2f} cores busy on average")
     speedup = statistics.median(cv[1]) / statistics.median(cv[2])
     print(f"  speed-up of --jobs 2, whole run  {speedup:7.2f}x   (target >= 1.6x; the default is --jobs -1)")
+    # time = CPU seconds / cores busy: on two cores, --jobs 2 can gain no more than 2 / (--jobs 1's cores busy)
+    # times the ratio of their CPU seconds, and only with both cores busy from start to end
+    ceiling = 2 / busy[1] * statistics.median(cpu[1]) / statistics.median(cpu[2])
+    print(f"  ceiling with both cores always busy {ceiling:5.2f}x   (2 ÷ --jobs 1's cores busy × its CPU s ÷ --jobs 2's)")
     for jobs, times in fits.items():
         print(f"  compare() alone, n_jobs={jobs}       {describe(times)}")
     speedup = statistics.median(fits[1]) / statistics.median(fits[2])
