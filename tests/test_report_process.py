@@ -189,3 +189,24 @@ def test_a_report_process_forked_beside_a_warm_worker_draws_the_report(tmp_path)
         print(drawer.drawn_there)
     """, tmp_path)
     assert out.split() == ["True"]
+
+
+def test_a_report_process_whose_parent_is_killed_leaves_without_a_traceback(tmp_path):
+    for wait in ("0.2", "2"):  # while the results are sent; while it draws
+        script = tmp_path / "killed.py"
+        script.write_text(textwrap.dedent("""
+            import os, signal, sys, time
+            from fabricated import fabricated_results
+            from imblab.report.ahead import ReportProcess
+
+            results = fabricated_results(4)
+            drawer = ReportProcess.start()
+            drawer.render(results)
+            time.sleep(float(sys.argv[1]))
+            os.kill(os.getpid(), signal.SIGKILL)
+        """))
+        out = subprocess.run([sys.executable, str(script), wait], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120, env={"PYTHONPATH": f"{TESTS.parent / 'src'}:{TESTS}",
+                                               "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        assert out.returncode == -9
+        assert "Traceback" not in out.stderr, (wait, out.stderr[-2000:])

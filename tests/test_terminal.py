@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from fabricated import broken_strategy, fabricated_results
 from rich.console import Console
+from sklearn.linear_model import LogisticRegression
 
 from imblab.cli import main
 from imblab.report.collect import ranked_rows
@@ -186,6 +187,42 @@ def test_the_paradox_predicts_the_training_parts_majority_as_the_naive_strategy_
                       Holdout(0.2, stratify=False, random_state=1))
     assert results.fits[0]["train_counts"] == {0: 46, 1: 34} and results.fits[0]["test_counts"] == {0: 9, 1: 11}
     assert results.majority_accuracy == results.summary.set_index("strategy").loc["naive", "accuracy"] == 0.45
+
+
+def test_with_every_fit_failed_the_paradox_still_predicts_each_training_parts_majority():
+    from imblab import Holdout, compare, make_synthetic
+    from imblab.report.html import render_html
+
+    results = compare(make_synthetic(100, 4, 0.45, random_state=1), {"broken": broken_strategy()},
+                      Holdout(0.2, stratify=False, random_state=1))
+    assert results.fits[0]["error"] and results.majority_accuracy == 0.45  # class 0 of the 46 : 34 training part
+    assert "while finding\nnone of the minority class: the accuracy paradox" in render_html(results)
+
+
+class _FailsOnSomeSeeds(LogisticRegression):
+    """A logistic regression that fails when its seed is one of ``failing``."""
+
+    def __init__(self, failing=(), random_state=None):
+        super().__init__(random_state=random_state)
+        self.failing = failing
+
+    def fit(self, X, y, sample_weight=None):
+        if self.random_state in self.failing:
+            raise ValueError("planned failure")
+        return super().fit(X, y, sample_weight)
+
+
+def test_a_strategy_failing_on_one_seed_of_a_split_is_said_to_fail_on_that_fit():
+    from imblab import Holdout, compare, make_synthetic
+    from imblab.evaluation.runner import seed_states
+    from imblab.report.collect import collect
+
+    failing = (int(seed_states(42, 3, 0)[1]),)
+    results = compare(make_synthetic(600, 5, 0.1, random_state=1),
+                      {"naive": "naive", "flaky": _FailsOnSomeSeeds(failing)}, Holdout(), n_seeds=3)
+    assert results.errors()["flaky"] == "failed on 1 of 3 fits (split 0 seed 1): ValueError: planned failure"
+    assert ("Not ranked, because they failed on some fits and their scores cover only the others, which may be "
+            "the easy ones: flaky (failed on 1 of 3 fits (split 0 seed 1))." in collect(results)["verdict"])
 
 
 def test_classification_reports_only_when_few_or_verbose(fifteen):

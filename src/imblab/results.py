@@ -109,18 +109,24 @@ class Results:
     def errors(self):
         """For each strategy that failed on some split: on which splits, and the first reason.
 
-        Examples: ``failed on 1 of 1 splits (split 0): ValueError: …``; every
-        failed fit, with its own reason, is in :meth:`failures`.
+        Examples: ``failed on 1 of 1 splits (split 0): ValueError: …``; with several seeds, its fits:
+        ``failed on 1 of 3 fits (split 0 seed 1): …``. Every failed fit, with its own reason, is in
+        :meth:`failures`.
         """
         found = {}
         for fit in self.fits:
             if fit["error"] and fit["strategy"] not in found:
                 own = [f for f in self.fits if f["strategy"] == fit["strategy"]]
-                failed = sorted({f["split_id"] for f in own if f["error"] is not None})
-                n_splits = len({f["split_id"] for f in own})
-                shown = ", ".join(map(str, failed[:10])) + (", …" if len(failed) > 10 else "")
-                found[fit["strategy"]] = (f"failed on {len(failed)} of {n_splits} splits "
-                                          f"(split{'s' if len(failed) > 1 else ''} {shown}): {fit['error']}")
+                if any(f.get("seed") is not None for f in own):  # a split's seeds are fits of their own
+                    failed = sorted((f["split_id"], f["seed"]) for f in own if f["error"] is not None)
+                    shown = ", ".join(f"split {split} seed {seed}" for split, seed in failed[:10])
+                    counted = f"{len(failed)} of {len(own)} fits"
+                else:
+                    failed = sorted({f["split_id"] for f in own if f["error"] is not None})
+                    shown = f"split{'s' if len(failed) > 1 else ''} " + ", ".join(map(str, failed[:10]))
+                    counted = f"{len(failed)} of {len({f['split_id'] for f in own})} splits"
+                shown += ", …" if len(failed) > 10 else ""
+                found[fit["strategy"]] = f"failed on {counted} ({shown}): {fit['error']}"
         return found
 
     def fit_facts(self, strategy):
@@ -144,18 +150,14 @@ class Results:
         column is, so that it is the naive strategy's accuracy, to the last digit, wherever that
         strategy was fitted as well.
         """
-        counts = {}
-        for fit in self.fits:
-            train, test = fit.get("train_counts") or {}, fit.get("test_counts") or {}
-            if not fit["error"] and train and test:
-                majority = max((0, 1), key=lambda k: (_count(train, k), -k))  # a tie: the first, as scikit-learn's
-                counts[(fit["split_id"], fit.get("seed"))] = (_count(test, majority), _count(test, 0) + _count(test, 1))
+        counts = {(fit["split_id"], fit.get("seed")): _majority_right(fit) for fit in self.fits
+                  if not fit["error"] and fit.get("train_counts") and fit.get("test_counts")}
         if counts:
             return constant_accuracy(counts, self.config["protocol"])
-        # no fit succeeded: the larger class of the test parts the fits were given
-        tests = {fit["split_id"]: fit["test_counts"] for fit in self.fits if fit.get("test_counts")}
-        rows = [sum(_count(c, k) for c in tests.values()) for k in (0, 1)]
-        return max(rows) / sum(rows) if sum(rows) else self.dataset["majority_accuracy"]
+        # no fit succeeded: the parts every fit was given
+        counts = {(fit["split_id"], fit.get("seed")): _majority_right(fit) for fit in self.fits
+                  if fit.get("train_counts") and fit.get("test_counts")}
+        return constant_accuracy(counts, self.config["protocol"]) if counts else self.dataset["majority_accuracy"]
 
     def classification_report(self, strategy, *, output_dict=False):
         """scikit-learn's classification report over all of the strategy's out-of-sample rows
@@ -306,6 +308,14 @@ def _plain_row(frame, strategy):
     row = frame[frame["strategy"] == strategy].iloc[0].to_dict()
     return {k: (None if isinstance(v, float) and np.isnan(v) else (v.item() if isinstance(v, np.generic) else v))
             for k, v in row.items() if k != "strategy"}
+
+
+def _majority_right(fit):
+    """``(rows right, rows)`` of always predicting the fit's training majority on its test part (a tie:
+    class 0, as scikit-learn's most frequent class)."""
+    train, test = fit["train_counts"], fit["test_counts"]
+    majority = max((0, 1), key=lambda k: (_count(train, k), -k))
+    return _count(test, majority), _count(test, 0) + _count(test, 1)
 
 
 def _count(counts, label):

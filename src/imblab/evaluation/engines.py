@@ -328,7 +328,7 @@ def _worker_loop(func, tasks, slot, conn):
     while True:
         try:
             message = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the parent is gone (killed, even mid-message)
             return
         if message is None:
             return

@@ -123,7 +123,7 @@ def _serve(conn):
     while True:
         try:
             results = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the parent is gone (killed, even mid-message): leave quietly
             return
         if results is None:
             return
@@ -131,7 +131,10 @@ def _serve(conn):
             reply = ("ok", render_report(results))
         except Exception as exc:  # noqa: BLE001 - the parent draws it again, and raises the error there
             reply = ("error", repr(exc))
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:
+            return
 
 
 def _leave(signum, frame):

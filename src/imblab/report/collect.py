@@ -195,7 +195,8 @@ def _partly_failed(results, comparison):
         return ""
     errors = results.errors()
     shown = "; ".join(f"{name} ({errors[name].split(':')[0]})" for name in names)
-    return (f"Not ranked, because they failed on some splits and their scores cover only the others, "
+    parts = "fits" if results.config.get("n_seeds", 1) > 1 else "splits"
+    return (f"Not ranked, because they failed on some {parts} and their scores cover only the others, "
             f"which may be the easy ones: {shown}.")
 
 
