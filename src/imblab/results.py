@@ -150,14 +150,12 @@ class Results:
         column is, so that it is the naive strategy's accuracy, to the last digit, wherever that
         strategy was fitted as well.
         """
-        counts = {(fit["split_id"], fit.get("seed")): _majority_right(fit) for fit in self.fits
-                  if not fit["error"] and fit.get("train_counts") and fit.get("test_counts")}
-        if counts:
-            return constant_accuracy(counts, self.config["protocol"])
-        # no fit succeeded: the parts every fit was given
-        counts = {(fit["split_id"], fit.get("seed")): _majority_right(fit) for fit in self.fits
-                  if fit.get("train_counts") and fit.get("test_counts")}
-        return constant_accuracy(counts, self.config["protocol"]) if counts else self.dataset["majority_accuracy"]
+        counted = [fit for fit in self.fits if fit.get("train_counts") and fit.get("test_counts")]
+        scored = [fit for fit in counted if not fit["error"]] or counted  # no fit succeeded: every fit's parts
+        if not scored:
+            return self.dataset["majority_accuracy"]
+        return constant_accuracy({(fit["split_id"], fit.get("seed")): _majority_right(fit) for fit in scored},
+                                 self.config["protocol"])
 
     def classification_report(self, strategy, *, output_dict=False):
         """scikit-learn's classification report over all of the strategy's out-of-sample rows

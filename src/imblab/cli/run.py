@@ -201,10 +201,10 @@ def _report_process(wanted):
     stopped on leaving.
 
     Wanted when the fits run here one by one: the report's libraries then load on the core they
-    leave idle rather than after them (6.42 s → 6.11 s for the 5 × 2 practical with ``--jobs 1``,
-    medians of 5). Fits in worker processes gain nothing from it (4.72 s → 4.74 s with
-    ``--jobs 2``; 2.47 s → 2.62 s for the practical): this process loads those libraries while
-    they fit (:class:`_Preload`), and the report process's extra work then competes with theirs.
+    leave idle rather than after them (6.83 s → 6.43 s for the 5 × 2 practical with ``--jobs 1``,
+    medians of 6). Fits in worker processes gain nothing from it (4.72 s → 4.74 s with
+    ``--jobs 2``; the practical 0.15 s slower): this process loads those libraries while they fit
+    (:class:`_Preload`), and the report process's extra work then competes with theirs.
     """
     drawer = None
     if wanted:
