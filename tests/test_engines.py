@@ -375,9 +375,9 @@ def test_workers_reach_the_helper_through_their_parent(monkeypatch):
 
     import pytest
 
-    from imblab.evaluation import engines, helper
+    from imblab.evaluation import forking, helper
 
-    monkeypatch.setattr(engines, "_can_fork", lambda: True)  # these processes never touch JAX
+    monkeypatch.setattr(forking, "can_fork", lambda: True)  # these processes never touch JAX
     assert helper.start_helper(_doubling_helper)
     try:
         helper_pid = helper._HELPER[0].pid

@@ -4,21 +4,22 @@ How many threads each fit may run is :mod:`.cores`' business. Here: maps over
 forked workers, as tasks finish (:func:`completed_map`) or in task order
 (:func:`parallel_map`), the scheduler that hands tasks out, a worker started
 ahead of time by the command line (a warm worker for Keras' start-up), and the
-pipes between them. A helper process that answers the fits' calls is
-:mod:`.helper`'s.
+messages between them. Forking a child safely is :mod:`.forking`'s; a helper
+process that answers the fits' calls is :mod:`.helper`'s.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import multiprocessing.connection
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from . import helper
 from .cores import _drain, available_cores, hold_as, reset_spare, return_held, spare_cores
+from .forking import can_fork as _can_fork
+from .forking import fork_child as _fork
+from .forking import in_each_child
 from .scheduler import Scheduler
 
 
@@ -112,7 +113,6 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, 
     result, e.g. writing it to disk: a network waiting on the helper never
     waits for that as well.
     """
-    context = multiprocessing.get_context("fork")
     workers, finished, sender, serving = {}, False, None, None
     warm = _adopt_warm_workers(func, tasks, groups, n_workers)
     spare = spare_cores()  # before the forks below, which inherit it
@@ -123,12 +123,12 @@ def _forked_completed(func, tasks, n_workers, groups, first=None, started=None, 
             workers[worker] = (process, conn)
             scheduler.owned[worker] = {group}
         for worker in range(len(warm), n_workers):
-            workers[worker] = _fork(context, _worker_loop, func, tasks, worker)
+            workers[worker] = _fork(_worker_loop, func, tasks, worker)
         sender = _Sender(tasks, {w for w in range(len(warm))})
 
         def replace_worker(worker):  # in place of one that died: a worker forked with the tasks
             with IMPORTING:
-                workers[worker] = _fork(context, _worker_loop, func, tasks, worker)
+                workers[worker] = _fork(_worker_loop, func, tasks, worker)
             sender.forget(worker)
             scheduler.restart(worker)
 
@@ -355,6 +355,7 @@ def _worker_loop(func, tasks, slot, conn):
 # Workers started ahead of time: (process, connection, the group it has started). Only the command
 # line starts them (see start_warm_worker); a library call never does.
 _WARM = []
+in_each_child(_WARM.clear)  # the parent's warm workers are not a forked child's
 
 
 def start_warm_worker(group, start_up):
@@ -368,46 +369,13 @@ def start_warm_worker(group, start_up):
     """
     if not _can_fork():
         return False
-    context = multiprocessing.get_context("fork")
     spare_cores()  # the worker shares the spare cores of the map that adopts it
     try:
-        process, here = _fork(context, _warm_loop, start_up)
+        process, here = _fork(_warm_loop, start_up)
     except OSError:  # no memory or no process left to fork: the map's own workers start the networks
         return False
     _WARM.append((process, here, group))
     return True
-
-
-# This process's ends of its workers' pipes, and in a forked child its own end of the pipe to its parent.
-# A child forked from here inherits a copy of each, and must close them: a child holding its own pipe's
-# other end open never sees it close when this process dies (killed with SIGKILL, it left its workers
-# waiting forever), nor does this process's parent see this process die while the child lives.
-_PARENT_ENDS = []
-
-
-def _fork(context, target, *args, daemon=True):
-    """Fork a worker running ``target(*args, conn)``; return ``(process, this process's end of its pipe)``.
-    A daemonic one (the default) may not fork children of its own."""
-    here, there = context.Pipe()
-    _PARENT_ENDS[:] = [c for c in _PARENT_ENDS if not c.closed] + [here]
-    process = context.Process(target=_child, args=(target, *args, there), daemon=daemon)
-    try:
-        process.start()
-    except BaseException:  # e.g. no memory or no process left to fork
-        here.close()
-        raise
-    finally:
-        there.close()
-    return process, here
-
-
-def _child(target, *args):
-    for inherited in _PARENT_ENDS:  # the parent's ends, this one's own included
-        inherited.close()
-    _PARENT_ENDS[:] = [args[-1]]  # its own end, which a child it forks must close in turn
-    _WARM.clear()  # the parent's warm workers are not this process's children
-    helper.forked()  # the parent's helper is reached through the parent
-    target(*args)
 
 
 def _warm_loop(start_up, conn):
@@ -461,14 +429,3 @@ def stop_warm_workers():
         process.terminate()
         process.join()
         conn.close()
-
-
-def _can_fork():
-    """Whether forking is safe: not after JAX has started its runtime, nor once TensorFlow or
-    PyTorch (whose thread pools do not survive a fork either) are loaded."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    if "tensorflow" in sys.modules or "torch" in sys.modules:
-        return False
-    xla_bridge = sys.modules.get("jax._src.xla_bridge")
-    return not getattr(xla_bridge, "_backends", None)

@@ -9,8 +9,9 @@ through that process (its :class:`Broker`) from the workers it forks for a map
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
+
+from . import forking
 
 
 class HelperUnavailable(ConnectionError):
@@ -32,12 +33,10 @@ def start_helper(serve, *args):
     unsafe or missing, nor when one runs already).
     """
     global _HELPER
-    from .engines import _can_fork, _fork
-
-    if _HELPER is not None or not _can_fork():
+    if _HELPER is not None or not forking.can_fork():
         return False
     try:
-        _HELPER = _fork(multiprocessing.get_context("fork"), serve, *args)
+        _HELPER = forking.fork_child(serve, *args)
     except OSError:  # no memory or no process left to fork: the fits do the work themselves
         return False
     return True
@@ -73,10 +72,13 @@ def call_helper(request):
 
 
 def forked():
-    """In a child just forked by a map: the parent's helper, if it has one, is reached through the
-    parent (see :func:`call_through`), not directly."""
+    """In a child just forked: the parent's helper, if it has one, is reached through the parent
+    (see :func:`call_through`), not directly."""
     global _HELPER, _BROKERED
     _BROKERED, _HELPER = _HELPER is not None, None
+
+
+forking.in_each_child(forked)
 
 
 def call_through(conn):

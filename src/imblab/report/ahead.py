@@ -15,7 +15,6 @@ drawn at that low priority.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
 
@@ -53,12 +52,12 @@ class ReportProcess:
         core, no ``fork``, JAX, TensorFlow or PyTorch running here, or other threads running (a
         child forked while one of them imports would find the import lock held for ever)."""
         from ..evaluation.cores import available_cores
-        from ..evaluation.engines import _can_fork, _fork
+        from ..evaluation.forking import can_fork, fork_child
 
-        if available_cores() < 2 or not _can_fork() or threading.active_count() > 1:
+        if available_cores() < 2 or not can_fork() or threading.active_count() > 1:
             return None
         try:  # not daemonic: it forks the processes that draw the charts side by side; its caller stops it
-            return cls(*_fork(multiprocessing.get_context("fork"), _serve, daemon=False))
+            return cls(*fork_child(_serve, daemon=False))
         except OSError:  # no memory or no process left for it: the report is drawn here
             return None
 
